@@ -1,0 +1,219 @@
+"""Loads the catalog data files once and answers look-ups from in-memory indexes."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import ValidationError
+
+from assessor.models import (
+    Confidence,
+    CountryGroup,
+    Location,
+    LocationScope,
+    Provider,
+    ProviderProfile,
+    SourceRef,
+)
+
+_M = TypeVar("_M", Location, ProviderProfile, CountryGroup)
+
+_DATA = resources.files("assessor.catalog") / "data"
+
+
+class CatalogError(Exception):
+    """A catalog data file is malformed; names the file and row."""
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    name: str
+    jurisdictions: tuple[str, ...]
+    latitude: float
+    longitude: float
+
+
+class Catalog:
+    """Indexed catalog facts. Build it with :func:`load_catalog`, which caches one instance."""
+
+    def __init__(
+        self,
+        regions: dict[tuple[Provider, str], Location],
+        providers: dict[Provider, ProviderProfile],
+        groups: dict[str, CountryGroup],
+        countries: dict[str, Country],
+        sources: dict[str, SourceRef],
+    ) -> None:
+        self._regions = regions
+        self._providers = providers
+        self._groups = groups
+        self._countries = countries
+        self._sources = sources
+
+    def locate(self, provider: Provider, region: str | None) -> Location:
+        """The location behind ``region`` at ``provider``; unknown if the catalog has no row."""
+        if region:
+            found = self._regions.get((provider, normalize_region(region)))
+            if found is not None:
+                return found
+        return Location.unknown(provider, region)
+
+    def regions(self, provider: Provider | None = None) -> list[Location]:
+        rows = self._regions.values()
+        return [row for row in rows if provider is None or row.provider == provider]
+
+    def provider(self, provider: Provider) -> ProviderProfile:
+        return self._providers[provider]
+
+    def providers(self) -> list[ProviderProfile]:
+        return list(self._providers.values())
+
+    def group(self, name: str) -> CountryGroup:
+        try:
+            return self._groups[name]
+        except KeyError:
+            known = ", ".join(sorted(self._groups))
+            raise KeyError(f"unknown country group {name!r} (known: {known})") from None
+
+    def groups(self) -> dict[str, CountryGroup]:
+        return dict(self._groups)
+
+    def country(self, code: str) -> Country | None:
+        return self._countries.get(code)
+
+    def countries(self) -> dict[str, Country]:
+        return dict(self._countries)
+
+    def source(self, source_id: str) -> SourceRef:
+        return self._sources[source_id]
+
+    def sources(self) -> dict[str, SourceRef]:
+        return dict(self._sources)
+
+
+def normalize_region(region: str) -> str:
+    """Region codes compare case-insensitively (GCS answers ``US-EAST1`` for ``us-east1``)."""
+    return region.strip().lower()
+
+
+@functools.cache
+def load_catalog() -> Catalog:
+    """Read every data file once per process."""
+    sources = {
+        key: SourceRef(**value) for key, value in _load_yaml("sources.yaml").items()
+    }
+    countries = {row.code: row for row in _load_countries()}
+    cities = _load_cities()
+    regions: dict[tuple[Provider, str], Location] = {}
+    for provider in Provider:
+        path = f"regions/{provider.value}.csv"
+        for line, row in _read_csv(path):
+            location = _region_row(provider, row, countries, cities, sources, f"{path}:{line}")
+            regions[(provider, normalize_region(row["region"]))] = location
+    providers = {}
+    for key, value in _load_yaml("providers.yaml").items():
+        _check_sources(value.get("sources", ()), sources, f"providers.yaml:{key}")
+        providers[Provider(key)] = _validated(ProviderProfile, {"id": key, **value}, key)
+    groups = {}
+    for key, value in _load_yaml("groups.yaml").items():
+        _check_sources(value.get("sources", ()), sources, f"groups.yaml:{key}")
+        groups[key] = _validated(CountryGroup, {"name": key, **value}, key)
+    return Catalog(regions, providers, groups, countries, sources)
+
+
+def _region_row(
+    provider: Provider,
+    row: dict[str, str],
+    countries: dict[str, Country],
+    cities: dict[tuple[str, str], tuple[float, float]],
+    sources: dict[str, SourceRef],
+    where: str,
+) -> Location:
+    _check_sources([row["source"]], sources, where)
+    country_code = row["country"] or None
+    spread = tuple(sorted(filter(None, row["countries"].split(";"))))
+    countries_here = spread or ((country_code,) if country_code else ())
+    for code in countries_here:
+        if code not in countries:
+            raise CatalogError(f"{where}: country {code!r} is not in countries.csv")
+    jurisdictions = sorted({j for code in countries_here for j in countries[code].jurisdictions})
+    latitude = longitude = None
+    city = row["city"] or None
+    if city and country_code:
+        if (city, country_code) not in cities:
+            raise CatalogError(f"{where}: city {city!r} ({country_code}) is not in cities.csv")
+        latitude, longitude = cities[(city, country_code)]
+    elif country_code:
+        # The provider names only the country: place the mark on the country, not a guessed city.
+        latitude, longitude = countries[country_code].latitude, countries[country_code].longitude
+    fields: dict[str, Any] = {
+        "known": True,
+        "provider": provider,
+        "region": row["region"],
+        "name": row["name"],
+        "scope": LocationScope(row["scope"]),
+        "country": country_code,
+        "countries": countries_here,
+        "city": city,
+        "latitude": latitude,
+        "longitude": longitude,
+        "jurisdictions": tuple(jurisdictions),
+        "operator": row["operator"] or None,
+        "operator_jurisdiction": row["operator_jurisdiction"] or None,
+        "partition": row["partition"] or None,
+        "confidence": Confidence(row["confidence"]),
+        "source": row["source"],
+    }
+    return _validated(Location, fields, where)
+
+
+def _load_countries() -> Iterator[Country]:
+    for _line, row in _read_csv("countries.csv"):
+        yield Country(
+            code=row["code"],
+            name=row["name"],
+            jurisdictions=tuple(row["jurisdictions"].split(";")),
+            latitude=float(row["latitude"]),
+            longitude=float(row["longitude"]),
+        )
+
+
+def _load_cities() -> dict[tuple[str, str], tuple[float, float]]:
+    return {
+        (row["city"], row["country"]): (float(row["latitude"]), float(row["longitude"]))
+        for _line, row in _read_csv("cities.csv")
+    }
+
+
+def _read_csv(path: str) -> Iterator[tuple[int, dict[str, str]]]:
+    text = (_DATA / path).read_text(encoding="utf-8")
+    for index, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        yield index, row
+
+
+def _load_yaml(path: str) -> dict[str, Any]:
+    loaded = yaml.safe_load((_DATA / path).read_text(encoding="utf-8"))
+    if not isinstance(loaded, dict):
+        raise CatalogError(f"{path}: expected a mapping at the top level")
+    return loaded
+
+
+def _check_sources(ids: Iterable[str], sources: dict[str, SourceRef], where: str) -> None:
+    for source_id in ids:
+        if source_id not in sources:
+            raise CatalogError(f"{where}: source {source_id!r} is not in sources.yaml")
+
+
+def _validated(model: type[_M], fields: dict[str, Any], where: str) -> _M:
+    try:
+        return model(**fields)
+    except ValidationError as error:
+        raise CatalogError(f"{where}: {error}") from error

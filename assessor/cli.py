@@ -1,0 +1,394 @@
+"""The ``assessor`` command line: a thin click layer over :mod:`assessor.pipeline`.
+
+Exit codes are defined in :mod:`assessor.errors` and documented in the README.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pydantic import ValidationError
+
+from assessor import __version__, pipeline
+from assessor.catalog import load_catalog
+from assessor.engine.examples import run_examples
+from assessor.engine.loader import builtin_rules_dir, load_rules
+from assessor.errors import AssessorError, ConfigurationError, ExitCode, InputError
+from assessor.inventory import relocate
+from assessor.models import AuditResult, Inventory, Provider, RulePack, Severity
+from assessor.output import write_atomic
+from assessor.probes.base import ProbeConfig, available_probes, load_probe
+from assessor.renderers import RENDERERS, parse_formats
+from assessor.results import at_or_above
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+SEVERITY_CHOICE = click.Choice([s.value for s in Severity] + ["none"], case_sensitive=False)
+
+
+def _reports_errors(command: _F) -> _F:
+    """Turn assessor's own errors into a one-line message and the documented exit code."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except AssessorError as error:
+            click.echo(f"assessor: error: {error}", err=True)
+            sys.exit(error.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="assessor")
+def main() -> None:
+    """Where in the world is your data, and who could be compelled to hand it over?"""
+
+
+# --- shared options -------------------------------------------------------------------------
+
+
+def _rules_options(command: _F) -> _F:
+    command = click.option(
+        "--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path),
+        help="Extra rule pack file or directory (repeatable); added to the built-in packs.",
+    )(command)
+    command = click.option(
+        "--pack", "packs", multiple=True, help="Run only these packs (repeatable).",
+    )(command)
+    command = click.option(
+        "--no-builtin-rules", is_flag=True, help="Do not load the built-in rule packs.",
+    )(command)
+    return command
+
+
+def _report_options(command: _F) -> _F:
+    command = click.option(
+        "--output", "-o", type=click.Path(path_type=Path), default=Path("assessor-report"),
+        show_default=True, help="Directory the reports are written to.",
+    )(command)
+    command = click.option(
+        "--format", "formats", default="html,json", show_default=True,
+        help=f"Comma-separated report formats: {', '.join(RENDERERS)}.",
+    )(command)
+    command = click.option(
+        "--fail-on", type=SEVERITY_CHOICE, default="none", show_default=True,
+        help="Exit 1 when a finding is at or above this severity.",
+    )(command)
+    return command
+
+
+def _probe_options(command: _F) -> _F:
+    command = click.option(
+        "--probe", "probe_names", multiple=True, required=True,
+        help="Probe to run (repeatable), e.g. aws, gcs. Probe options: --<probe>-<option>.",
+    )(command)
+    return command
+
+
+_PROBE_ARGS = {"ignore_unknown_options": True, "allow_extra_args": True}
+
+
+# --- audit, inventory, evaluate, demo --------------------------------------------------------
+
+
+@main.command(context_settings=_PROBE_ARGS)
+@_probe_options
+@_rules_options
+@_report_options
+@click.pass_context
+@_reports_errors
+def audit(
+    ctx: click.Context,
+    probe_names: tuple[str, ...],
+    rule_paths: tuple[Path, ...],
+    packs: tuple[str, ...],
+    no_builtin_rules: bool,
+    output: Path,
+    formats: str,
+    fail_on: str,
+) -> None:
+    """Inventory the estate with probes, evaluate the rules, write the reports."""
+    chosen = _formats(formats)
+    catalog = load_catalog()
+    rules = pipeline.RuleSelection(rule_paths, packs, not no_builtin_rules).load(catalog)
+    probes = pipeline.build_probes(probe_names, _probe_configs(probe_names, ctx.args))
+    inventory = pipeline.take_inventory(probes, catalog, _progress())
+    inventory = inventory.model_copy(update={"generated_at": _now()})
+    result = pipeline.assess(inventory, rules, catalog)
+    _finish(result, output, chosen, fail_on)
+
+
+@main.command(context_settings=_PROBE_ARGS)
+@_probe_options
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("inventory.json"),
+              show_default=True, help="Inventory file to write.")
+@click.pass_context
+@_reports_errors
+def inventory(ctx: click.Context, probe_names: tuple[str, ...], output: Path) -> None:
+    """Run probes only and save the inventory (assets, locations, coverage gaps)."""
+    catalog = load_catalog()
+    probes = pipeline.build_probes(probe_names, _probe_configs(probe_names, ctx.args))
+    taken = pipeline.take_inventory(probes, catalog, _progress())
+    taken = taken.model_copy(update={"generated_at": _now()})
+    write_atomic(output, (taken.model_dump_json(indent=2) + "\n").encode("utf-8"))
+    click.echo(f"{len(taken.assets)} assets, {len(taken.gaps)} coverage gaps → {output}", err=True)
+
+
+@main.command()
+@click.argument("inventory_file", type=click.Path(path_type=Path, dir_okay=False))
+@_rules_options
+@_report_options
+@_reports_errors
+def evaluate(
+    inventory_file: Path,
+    rule_paths: tuple[Path, ...],
+    packs: tuple[str, ...],
+    no_builtin_rules: bool,
+    output: Path,
+    formats: str,
+    fail_on: str,
+) -> None:
+    """Evaluate the rules on a saved inventory file; no cloud is touched."""
+    chosen = _formats(formats)
+    catalog = load_catalog()
+    taken = relocate(_read_model(inventory_file, Inventory), catalog)
+    rules = pipeline.RuleSelection(rule_paths, packs, not no_builtin_rules).load(catalog)
+    _finish(pipeline.assess(taken, rules, catalog), output, chosen, fail_on)
+
+
+@main.command()
+@_report_options
+@_reports_errors
+def demo(output: Path, formats: str, fail_on: str) -> None:
+    """Audit a built-in demo estate on local emulators (moto, GCS) and write the reports.
+
+    Needs no cloud account: the real probes run against emulators started on loopback.
+    """
+    from assessor.demo import run_demo
+
+    chosen = _formats(formats)
+    catalog = load_catalog()
+    rules = pipeline.RuleSelection().load(catalog)
+    click.echo("Starting local emulators and seeding the demo estate…", err=True)
+    inventory_taken = run_demo(catalog, _progress())
+    inventory_taken = inventory_taken.model_copy(update={"generated_at": _now()})
+    _finish(pipeline.assess(inventory_taken, rules, catalog), output, chosen, fail_on)
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+@main.group()
+def rules() -> None:
+    """List, show, validate and test rule packs."""
+
+
+@rules.command("list")
+@_rules_options
+@_reports_errors
+def rules_list(rule_paths: tuple[Path, ...], packs: tuple[str, ...], no_builtin_rules: bool) -> None:
+    """List every rule with its pack and severity."""
+    loaded = pipeline.RuleSelection(rule_paths, packs, not no_builtin_rules).load(load_catalog())
+    for item in loaded:
+        rule = item.rule
+        click.echo(f"{rule.id:<9} {rule.severity.value:<8} {item.pack:<22} {rule.title}")
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@_rules_options
+@_reports_errors
+def rules_show(
+    rule_id: str, rule_paths: tuple[Path, ...], packs: tuple[str, ...], no_builtin_rules: bool
+) -> None:
+    """Show one rule (by id, name or alias) as JSON."""
+    loaded = pipeline.RuleSelection(rule_paths, packs, not no_builtin_rules).load(load_catalog())
+    for item in loaded:
+        if rule_id in (item.rule.id, item.rule.name, *item.rule.aliases):
+            data = {"pack": item.pack, "file": f"{item.path}:{item.line}",
+                    **item.rule.model_dump(mode="json", by_alias=True)}
+            click.echo(json.dumps(data, indent=2))
+            return
+    raise ConfigurationError(f"no rule {rule_id!r}")
+
+
+@rules.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_reports_errors
+def rules_validate(paths: tuple[Path, ...]) -> None:
+    """Validate rule files (default: the built-in packs); exit 2 on the first error."""
+    loaded = load_rules(paths or (builtin_rules_dir(),), load_catalog())
+    click.echo(f"{len(loaded)} rules valid in {len({item.path for item in loaded})} file(s)")
+
+
+@rules.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_reports_errors
+def rules_test(paths: tuple[Path, ...]) -> None:
+    """Run each rule's violating and compliant examples (default: the built-in packs)."""
+    catalog = load_catalog()
+    outcomes = list(run_examples(load_rules(paths or (builtin_rules_dir(),), catalog), catalog))
+    failed = [outcome for outcome in outcomes if not outcome.passed]
+    for outcome in failed:
+        click.echo(f"FAIL {outcome.rule_id} ({outcome.path}): {outcome.detail}", err=True)
+    click.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        sys.exit(ExitCode.FINDINGS)
+
+
+# --- catalog, probes, schema --------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("--provider", type=click.Choice([p.value for p in Provider]), help="Only this provider.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def regions(query: str | None, provider: str | None, output_format: str) -> None:
+    """Look regions up in the location catalog (QUERY matches code, name, city or country).
+
+    A region the catalog does not know is printed with known: false, never guessed.
+    """
+    catalog = load_catalog()
+    rows = catalog.regions(Provider(provider) if provider else None)
+    if query:
+        needle = query.lower()
+        rows = [
+            row for row in rows
+            if any(needle in (value or "").lower()
+                   for value in (row.region, row.name, row.city, row.country, *row.countries))
+        ]
+        if not rows and provider:
+            rows = [catalog.locate(Provider(provider), query)]
+    if output_format == "json":
+        click.echo(json.dumps([row.model_dump(mode="json") for row in rows], indent=2))
+        return
+    for row in rows:
+        where = ", ".join(filter(None, [row.city, row.country or "/".join(row.countries)]))
+        operator = f"  operated by {row.operator}" if row.operator else ""
+        provider_name = row.provider.value if row.provider else "?"
+        if not row.known:
+            click.echo(f"{provider_name:<8} {row.region or '?':<26} unknown location")
+            continue
+        click.echo(f"{provider_name:<8} {row.region or '':<26} {where:<32} {row.name}{operator}")
+    if not rows:
+        click.echo("no matching region", err=True)
+        sys.exit(ExitCode.FINDINGS)
+
+
+@main.command()
+def probes() -> None:
+    """List the probes registered in the assessor.probes entry-point group."""
+    for name, target in sorted(available_probes().items()):
+        try:
+            probe = load_probe(name)
+            click.echo(f"{name:<12} {probe.description}")
+        except Exception as error:  # noqa: BLE001 - one broken plugin must not hide the others
+            click.echo(f"{name:<12} (failed to load {target}: {error})")
+
+
+SCHEMAS: dict[str, type[Any]] = {
+    "audit-result": AuditResult,
+    "inventory": Inventory,
+    "rule-pack": RulePack,
+}
+
+
+@main.command()
+@click.option("--model", type=click.Choice(sorted(SCHEMAS)), default="audit-result",
+              show_default=True)
+def schema(model: str) -> None:
+    """Print the JSON Schema of report.json, inventory files or rule packs."""
+    click.echo(json.dumps(SCHEMAS[model].model_json_schema(by_alias=True), indent=2))
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _formats(value: str) -> list[str]:
+    try:
+        return parse_formats(value)
+    except ValueError as error:
+        raise ConfigurationError(f"--format: {error}") from None
+
+
+def _probe_configs(names: Sequence[str], extra: Sequence[str]) -> dict[str, ProbeConfig]:
+    """Parse ``--<probe>-<option> VALUE`` arguments against each probe's declared options."""
+    declared = {}
+    for name in names:
+        for option in load_probe(name).options:
+            declared[f"--{name}-{option.name}"] = (name, option.name)
+    configs = {name: ProbeConfig() for name in names}
+    tokens = list(extra)
+    while tokens:
+        token = tokens.pop(0)
+        flag, _, inline = token.partition("=")
+        if flag not in declared:
+            hint = ", ".join(sorted(declared)) or "none"
+            raise ConfigurationError(f"unknown option {flag!r} (probe options: {hint})")
+        if inline == "" and "=" not in token:
+            if not tokens:
+                raise ConfigurationError(f"{flag} needs a value")
+            inline = tokens.pop(0)
+        probe_name, option_name = declared[flag]
+        values = configs[probe_name].values
+        values[option_name] = (*values.get(option_name, ()), inline)
+    return configs
+
+
+def _progress() -> Callable[[str, int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(probe: str, assets: int, gaps: int) -> None:
+        click.echo(f"\r{probe}: {assets} assets, {gaps} gaps", nl=False, err=True)
+
+    return show
+
+
+def _now() -> datetime:
+    """Now, or SOURCE_DATE_EPOCH when set, so reports can be reproduced byte for byte."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _read_model(path: Path, model: type[Inventory]) -> Inventory:
+    try:
+        return model.model_validate_json(path.read_bytes())
+    except OSError as error:
+        raise InputError(str(path), None, None, f"cannot read: {error.strerror}") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InputError(str(path), None, where, first["msg"]) from None
+
+
+def _finish(result: AuditResult, output: Path, formats: Sequence[str], fail_on: str) -> None:
+    if sys.stderr.isatty():
+        click.echo("", err=True)
+    written = pipeline.write_reports(result, output, formats)
+    summary = result.summary
+    counts = ", ".join(
+        f"{summary.by_severity.get(sev, 0)} {sev.value}" for sev in reversed(Severity)
+    )
+    click.echo(
+        f"{summary.asset_count} assets, {summary.finding_count} findings ({counts}), "
+        f"{summary.gap_count} coverage gaps",
+        err=True,
+    )
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
+    if fail_on != "none" and at_or_above(result.findings, Severity(fail_on.lower())):
+        sys.exit(ExitCode.FINDINGS)

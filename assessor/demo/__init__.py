@@ -1,0 +1,26 @@
+"""``assessor demo``: the real probes against local emulators seeded with a fictional estate."""
+
+from __future__ import annotations
+
+from assessor.catalog import Catalog
+from assessor.demo.emulators import gcs_emulator, moto_server, pointed_at
+from assessor.demo.estate import DEMO_GCP_PROJECT, seed_aws, seed_gcs
+from assessor.inventory import ProgressCallback, run_probes
+from assessor.models import Inventory
+from assessor.probes.aws import AwsProbe
+from assessor.probes.base import ProbeConfig
+from assessor.probes.gcs import GcsProbe
+
+
+def run_demo(catalog: Catalog, progress: ProgressCallback | None = None) -> Inventory:
+    """Start both emulators, seed the estate, run the aws and gcs probes, stop the emulators."""
+    with moto_server() as aws_endpoint, gcs_emulator() as gcs_endpoint, pointed_at(
+        aws_endpoint, gcs_endpoint
+    ):
+        seed_aws()
+        seed_gcs()
+        probes = [
+            AwsProbe(ProbeConfig()),
+            GcsProbe(ProbeConfig({"project": (DEMO_GCP_PROJECT,)})),
+        ]
+        return run_probes(probes, catalog, progress)

@@ -1,0 +1,1 @@
+"""The rules engine: YAML rule packs → typed rules → compiled predicates → findings."""

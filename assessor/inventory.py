@@ -1,0 +1,101 @@
+"""Runs probes, collects their assets and coverage gaps, and attaches locations.
+
+Probes only know region codes; the catalog turns each into a :class:`Location` here, once,
+so rules and renderers never look a region up themselves.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from assessor.catalog import Catalog
+from assessor.models import Asset, CoverageGap, GapReason, Inventory, ProbeRun
+from assessor.probes.base import Probe, ReadOnlyViolation
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def run_probes(
+    probes: Sequence[Probe],
+    catalog: Catalog,
+    progress: ProgressCallback | None = None,
+    now: datetime | None = None,
+) -> Inventory:
+    """Run each probe to completion and return the located inventory.
+
+    A probe that raises does not end the audit: its failure becomes a coverage gap, and the
+    assets it had already yielded are kept.
+    """
+    started = now or datetime.now(UTC)
+    assets: dict[str, Asset] = {}
+    gaps: list[CoverageGap] = []
+    runs: list[ProbeRun] = []
+    for probe in probes:
+        clock = time.monotonic()
+        found = lost = 0
+        try:
+            for item in probe.scan():
+                if isinstance(item, CoverageGap):
+                    gaps.append(item)
+                    lost += 1
+                else:
+                    assets[item.id] = locate(item, catalog)
+                    found += 1
+                if progress:
+                    progress(probe.name, found, lost)
+        except Exception as error:  # noqa: BLE001 - a crashed probe is reported, not fatal
+            if isinstance(error, ReadOnlyViolation):
+                raise  # a probe trying to write is a bug to stop on, never a gap
+            gaps.append(
+                CoverageGap(
+                    probe=probe.name,
+                    reason=GapReason.ERROR,
+                    message=f"probe stopped early: {type(error).__name__}: {error}",
+                )
+            )
+            lost += 1
+        runs.append(
+            ProbeRun(
+                name=probe.name,
+                version=probe.version,
+                scope=probe.scope(),
+                asset_count=found,
+                gap_count=lost,
+                seconds=round(time.monotonic() - clock, 3),
+            )
+        )
+    return Inventory(
+        generated_at=started,
+        probes=tuple(runs),
+        assets=tuple(sorted(assets.values(), key=lambda asset: asset.id)),
+        gaps=tuple(sorted(gaps, key=gap_sort_key)),
+    )
+
+
+def locate(asset: Asset, catalog: Catalog) -> Asset:
+    """Attach the catalog location to an asset and to each of its flows."""
+    flows = tuple(
+        flow.model_copy(
+            update={"target_location": catalog.locate(asset.provider, flow.target_region)}
+        )
+        for flow in asset.flows
+    )
+    return asset.model_copy(
+        update={"location": catalog.locate(asset.provider, asset.region), "flows": flows}
+    )
+
+
+def gap_sort_key(gap: CoverageGap) -> tuple[str, ...]:
+    return (gap.probe, gap.account or "", gap.region or "", gap.service or "", gap.message)
+
+
+def relocate(inventory: Inventory, catalog: Catalog) -> Inventory:
+    """Locate the assets of a saved inventory again with this catalog (``evaluate``)."""
+    return inventory.model_copy(
+        update={"assets": tuple(locate(asset, catalog) for asset in inventory.assets)}
+    )
+
+
+__all__ = ["locate", "relocate", "run_probes"]

@@ -1,0 +1,441 @@
+"""Every data model assessor passes between its stages, in one place.
+
+Probes produce :class:`Asset` and :class:`CoverageGap`; the inventory attaches a
+:class:`Location` to each; the rules engine turns assets into :class:`Finding`;
+renderers turn an :class:`AuditResult` into files. All models are frozen and reject
+unknown fields, so a typo in an inventory or report file is an error, not a silent default.
+The JSON Schema printed by ``assessor schema`` is generated from these classes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+SCHEMA_VERSION = "1"
+
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+# Jurisdictions are ISO country codes plus supranational bodies whose law reaches data (EU).
+JurisdictionCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+
+
+class Model(BaseModel):
+    """Base of every assessor model: immutable, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+class Severity(StrEnum):
+    """How bad a finding is; ordered from least to most severe."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+    def at_least(self, other: Severity) -> bool:
+        return self.rank >= other.rank
+
+
+_SEVERITY_ORDER = list(Severity)
+
+
+class Provider(StrEnum):
+    """Providers the location catalog knows; probes tag each asset with one."""
+
+    AWS = "aws"
+    GCP = "gcp"
+    AZURE = "azure"
+    ALIBABA = "alibaba"
+    TENCENT = "tencent"
+    HUAWEI = "huawei"
+    ORACLE = "oracle"
+    BAIDU = "baidu"
+
+
+class LocationScope(StrEnum):
+    """How much of the world one location code covers."""
+
+    REGION = "region"
+    DUAL_REGION = "dual-region"
+    MULTI_REGION = "multi-region"
+    UNKNOWN = "unknown"
+
+
+class Confidence(StrEnum):
+    """How sure the catalog is of a row (see shared domain facts for the tags)."""
+
+    VERIFIED = "V"
+    REPORTED = "R"
+    KNOWN = "K"
+    UNCERTAIN = "U"
+
+
+class Location(Model):
+    """Where a region physically is, and whose law reaches data stored there.
+
+    ``known`` is false when the catalog has no row for the region: the location is then
+    reported as unknown, never guessed. ``countries`` lists every country data may sit in
+    (one for a region, several for dual- and multi-regions).
+    """
+
+    known: bool
+    provider: Provider | None = None
+    region: str | None = None
+    name: str | None = None
+    scope: LocationScope = LocationScope.UNKNOWN
+    country: CountryCode | None = None
+    countries: tuple[CountryCode, ...] = ()
+    city: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    jurisdictions: tuple[JurisdictionCode, ...] = ()
+    operator: str | None = Field(
+        default=None, description="Local company that runs the region for the provider"
+    )
+    operator_jurisdiction: CountryCode | None = None
+    partition: str | None = Field(
+        default=None, description="Provider partition, cloud or realm (aws-cn, azure-china, oc2)"
+    )
+    confidence: Confidence | None = None
+    source: str | None = Field(default=None, description="Catalog source id for this row")
+
+    @classmethod
+    def unknown(cls, provider: Provider | None, region: str | None) -> Location:
+        return cls(known=False, provider=provider, region=region)
+
+
+class ProviderProfile(Model):
+    """Who a provider is, where it is headquartered and whose law reaches it everywhere."""
+
+    id: Provider
+    name: str
+    parent: str
+    hq_country: CountryCode
+    hq_city: str
+    jurisdictions: tuple[JurisdictionCode, ...]
+    named_in: tuple[str, ...] = ()
+    confidence: Confidence
+    sources: tuple[str, ...]
+
+
+class CountryGroup(Model):
+    """A named set of countries that rules refer to as ``in:NAME``."""
+
+    name: str
+    description: str
+    countries: frozenset[CountryCode]
+    sources: tuple[str, ...]
+
+
+class KeyCustody(StrEnum):
+    """Who holds the key that encrypts the data: decides who can be compelled to decrypt."""
+
+    NONE = "none"
+    PROVIDER_MANAGED = "provider-managed"
+    CUSTOMER_MANAGED = "customer-managed"
+    CUSTOMER_EXTERNAL = "customer-external"
+    UNKNOWN = "unknown"
+
+
+class Encryption(Model):
+    """At-rest encryption of an asset and where its key lives."""
+
+    custody: KeyCustody = KeyCustody.UNKNOWN
+    algorithm: str | None = None
+    key_id: str | None = None
+    key_region: str | None = None
+
+
+class FlowKind(StrEnum):
+    """Why a copy of an asset's data exists somewhere else."""
+
+    REPLICATION = "replication"
+    BACKUP = "backup"
+    SNAPSHOT_COPY = "snapshot-copy"
+    READ_REPLICA = "read-replica"
+    KEY_REPLICA = "key-replica"
+    DATA_PLACEMENT = "data-placement"
+
+
+class Flow(Model):
+    """An edge from an asset to a place where copies of its data go."""
+
+    kind: FlowKind
+    target_region: str | None = None
+    target_id: str | None = None
+    target_location: Location | None = None
+
+
+class Asset(Model):
+    """One thing that holds data or runs a workload, with where it is."""
+
+    id: str = Field(description="Stable cloud identity: an ARN, a full resource name, ...")
+    provider: Provider
+    service: str
+    kind: str
+    name: str
+    account: str
+    region: str | None = None
+    location: Location | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    classification: str | None = Field(
+        default=None, description="Data class from tags or labels such as data-class"
+    )
+    encryption: Encryption | None = None
+    public_access_blocked: bool | None = None
+    flows: tuple[Flow, ...] = ()
+    attributes: dict[str, str] = Field(
+        default_factory=dict, description="Provider-specific facts shown in the report"
+    )
+
+
+class GapReason(StrEnum):
+    """Why part of the estate could not be read."""
+
+    ACCESS_DENIED = "access_denied"
+    THROTTLED = "throttled"
+    REGION_DISABLED = "region_disabled"
+    ERROR = "error"
+
+
+class CoverageGap(Model):
+    """Part of the estate a probe could not read: a result, not a log line."""
+
+    probe: str
+    reason: GapReason
+    message: str
+    account: str | None = None
+    region: str | None = None
+    service: str | None = None
+    resource: str | None = None
+
+
+class ProbeRun(Model):
+    """Which probe ran, with which version and options."""
+
+    name: str
+    version: str
+    scope: str = Field(description="What the probe looked at: account ids, projects, paths")
+    asset_count: int
+    gap_count: int
+    seconds: float
+
+
+class Inventory(Model):
+    """Everything the probes found, with locations attached."""
+
+    schema_version: str = SCHEMA_VERSION
+    generated_at: datetime
+    probes: tuple[ProbeRun, ...] = ()
+    assets: tuple[Asset, ...] = ()
+    gaps: tuple[CoverageGap, ...] = ()
+
+
+class SourceRef(Model):
+    """A citable source for a rule or a catalog row."""
+
+    title: str
+    url: str
+    date: str | None = None
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+class CompareOp(StrEnum):
+    """Comparison operators of the condition language."""
+
+    EQ = "eq"
+    NE = "ne"
+    IN = "in"
+    NOT_IN = "not_in"
+    INTERSECTS = "intersects"
+    GLOB = "glob"
+    REGEX = "regex"
+    EXISTS = "exists"
+    GT = "gt"
+    GTE = "gte"
+    LT = "lt"
+    LTE = "lte"
+
+
+Scalar = str | int | float | bool
+Operand = Scalar | list[Scalar] | None
+
+
+class Compare(Model):
+    """``{field: location.country, op: in, value: in:countries-of-concern}``.
+
+    A string value ``in:NAME`` stands for the catalog's country group NAME.
+    """
+
+    field: str
+    op: CompareOp
+    value: Operand = None
+
+
+class AllOf(Model):
+    """True when every condition holds."""
+
+    all: tuple[Condition, ...] = Field(min_length=1)
+
+
+class AnyOf(Model):
+    """True when at least one condition holds."""
+
+    any: tuple[Condition, ...] = Field(min_length=1)
+
+
+class Not(Model):
+    """True when the condition does not hold."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    not_: Condition = Field(alias="not")
+
+
+class FlowQuery(Model):
+    """Which of an asset's flows to look at, and what must hold for one of them."""
+
+    kinds: tuple[FlowKind, ...] = ()
+    where: Condition
+
+
+class FlowsMatch(Model):
+    """True when at least one of the asset's flows (of the given kinds) satisfies ``where``."""
+
+    flows: FlowQuery
+
+
+def _condition_tag(value: Any) -> str | None:
+    keys = ("all", "any", "not", "flows", "field")
+    if isinstance(value, dict):
+        return next((key for key in keys if key in value), None)
+    for key, model in (("all", AllOf), ("any", AnyOf), ("not", Not), ("flows", FlowsMatch)):
+        if isinstance(value, model):
+            return key
+    return "field" if isinstance(value, Compare) else None
+
+
+Condition = Annotated[
+    Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[Not, Tag("not")]
+    | Annotated[FlowsMatch, Tag("flows")]
+    | Annotated[Compare, Tag("field")],
+    Discriminator(
+        _condition_tag,
+        custom_error_type="condition",
+        custom_error_message="a condition needs one of the keys all, any, not, flows or field",
+    ),
+]
+
+
+class Selector(Model):
+    """Which assets a rule looks at; empty lists mean all."""
+
+    providers: tuple[Provider, ...] = ()
+    services: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+
+class RuleExamples(Model):
+    """Example assets (partial Asset fields) the rule must fire on, and must not."""
+
+    violating: tuple[dict[str, Any], ...] = Field(min_length=1)
+    compliant: tuple[dict[str, Any], ...] = Field(min_length=1)
+
+
+class Rule(Model):
+    """One check: which assets, what condition, and why it matters."""
+
+    id: str = Field(pattern=r"^[A-Z]{2,6}-\d{3}$", description="Stable code, never reused")
+    name: str = Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", description="Dotted name")
+    aliases: tuple[str, ...] = ()
+    title: str
+    severity: Severity
+    policy: str = Field(description="The line of policy this rule comes from")
+    rationale: str
+    remediation: str
+    message: str = Field(description="Finding text; {field.path} inserts a field's value")
+    sources: tuple[SourceRef, ...] = Field(min_length=1)
+    select: Selector = Selector()
+    when: Condition
+    examples: RuleExamples
+
+
+class RulePack(Model):
+    """A file of rules that belong together (a policy or a program)."""
+
+    pack: str = Field(pattern=r"^[a-z0-9-]+$")
+    title: str
+    description: str
+    rules: tuple[Rule, ...] = Field(min_length=1)
+
+
+class Finding(Model):
+    """One rule firing on one asset, with the evidence that made it fire."""
+
+    fingerprint: str = Field(description="Stable identity; see assessor.identity")
+    rule_id: str
+    rule_name: str
+    pack: str
+    asset_id: str
+    severity: Severity
+    title: str
+    message: str
+    evidence: dict[str, str] = Field(default_factory=dict)
+    sources: tuple[SourceRef, ...] = ()
+
+
+class RuleSummary(Model):
+    """What the report needs to know of a rule that ran."""
+
+    id: str
+    name: str
+    pack: str
+    title: str
+    severity: Severity
+    policy: str
+    rationale: str
+    remediation: str
+    sources: tuple[SourceRef, ...] = ()
+
+
+class Summary(Model):
+    """Counts the report leads with."""
+
+    asset_count: int
+    finding_count: int
+    gap_count: int
+    by_severity: dict[Severity, int]
+    by_country: dict[str, int]
+    by_provider: dict[str, int]
+    worst_severity: Severity | None
+
+
+class AuditResult(Model):
+    """The whole outcome of one audit: what renderers turn into reports."""
+
+    schema_version: str = SCHEMA_VERSION
+    tool_version: str
+    generated_at: datetime
+    probes: tuple[ProbeRun, ...] = ()
+    packs: tuple[str, ...] = ()
+    rules: tuple[RuleSummary, ...] = ()
+    assets: tuple[Asset, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    gaps: tuple[CoverageGap, ...] = ()
+    summary: Summary
+
+
+for _model in (AllOf, AnyOf, Not, FlowQuery, FlowsMatch, Rule, RulePack):
+    _model.model_rebuild()

@@ -1,0 +1,70 @@
+"""Assembles an AuditResult from an inventory, the rules that ran and their findings."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from assessor import __version__
+from assessor.engine.loader import LoadedRule
+from assessor.models import AuditResult, Finding, Inventory, RuleSummary, Severity, Summary
+
+UNKNOWN_COUNTRY = "unknown"
+
+
+def build_result(
+    inventory: Inventory, rules: Sequence[LoadedRule], findings: Sequence[Finding]
+) -> AuditResult:
+    summaries = sorted(
+        (
+            RuleSummary(
+                id=item.rule.id,
+                name=item.rule.name,
+                pack=item.pack,
+                title=item.rule.title,
+                severity=item.rule.severity,
+                policy=item.rule.policy,
+                rationale=item.rule.rationale,
+                remediation=item.rule.remediation,
+                sources=item.rule.sources,
+            )
+            for item in rules
+        ),
+        key=lambda rule: rule.id,
+    )
+    return AuditResult(
+        tool_version=__version__,
+        generated_at=inventory.generated_at,
+        probes=inventory.probes,
+        packs=tuple(sorted({item.pack for item in rules})),
+        rules=tuple(summaries),
+        assets=inventory.assets,
+        findings=tuple(findings),
+        gaps=inventory.gaps,
+        summary=summarize(inventory, findings),
+    )
+
+
+def summarize(inventory: Inventory, findings: Sequence[Finding]) -> Summary:
+    by_severity = Counter(finding.severity for finding in findings)
+    by_country: Counter[str] = Counter()
+    for asset in inventory.assets:
+        location = asset.location
+        countries = location.countries if location and location.known else ()
+        for country in countries or (UNKNOWN_COUNTRY,):
+            by_country[country] += 1
+    by_provider = Counter(asset.provider.value for asset in inventory.assets)
+    worst = max(by_severity, key=lambda s: s.rank) if by_severity else None
+    return Summary(
+        asset_count=len(inventory.assets),
+        finding_count=len(findings),
+        gap_count=len(inventory.gaps),
+        by_severity={severity: by_severity.get(severity, 0) for severity in Severity},
+        by_country=dict(sorted(by_country.items())),
+        by_provider=dict(sorted(by_provider.items())),
+        worst_severity=worst,
+    )
+
+
+def at_or_above(findings: Sequence[Finding], threshold: Severity) -> list[Finding]:
+    return [finding for finding in findings if finding.severity.at_least(threshold)]
