@@ -59,29 +59,47 @@ def main() -> None:
 
 def _rules_options(command: _F) -> _F:
     command = click.option(
-        "--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path),
+        "--rules",
+        "rule_paths",
+        multiple=True,
+        type=click.Path(path_type=Path),
         help="Extra rule pack file or directory (repeatable); added to the built-in packs.",
     )(command)
     command = click.option(
-        "--pack", "packs", multiple=True, help="Run only these packs (repeatable).",
+        "--pack",
+        "packs",
+        multiple=True,
+        help="Run only these packs (repeatable).",
     )(command)
     command = click.option(
-        "--no-builtin-rules", is_flag=True, help="Do not load the built-in rule packs.",
+        "--no-builtin-rules",
+        is_flag=True,
+        help="Do not load the built-in rule packs.",
     )(command)
     return command
 
 
 def _report_options(command: _F) -> _F:
     command = click.option(
-        "--output", "-o", type=click.Path(path_type=Path), default=Path("assessor-report"),
-        show_default=True, help="Directory the reports are written to.",
+        "--output",
+        "-o",
+        type=click.Path(path_type=Path),
+        default=Path("assessor-report"),
+        show_default=True,
+        help="Directory the reports are written to.",
     )(command)
     command = click.option(
-        "--format", "formats", default="html,json", show_default=True,
+        "--format",
+        "formats",
+        default="html,json",
+        show_default=True,
         help=f"Comma-separated report formats: {', '.join(RENDERERS)}.",
     )(command)
     command = click.option(
-        "--fail-on", type=SEVERITY_CHOICE, default="none", show_default=True,
+        "--fail-on",
+        type=SEVERITY_CHOICE,
+        default="none",
+        show_default=True,
         help="Exit 1 when a finding is at or above this severity.",
     )(command)
     return command
@@ -89,7 +107,10 @@ def _report_options(command: _F) -> _F:
 
 def _probe_options(command: _F) -> _F:
     command = click.option(
-        "--probe", "probe_names", multiple=True, required=True,
+        "--probe",
+        "probe_names",
+        multiple=True,
+        required=True,
         help="Probe to run (repeatable), e.g. aws, gcs. Probe options: --<probe>-<option>.",
     )(command)
     return command
@@ -130,8 +151,14 @@ def audit(
 
 @main.command(context_settings=_PROBE_ARGS)
 @_probe_options
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("inventory.json"),
-              show_default=True, help="Inventory file to write.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=Path("inventory.json"),
+    show_default=True,
+    help="Inventory file to write.",
+)
 @click.pass_context
 @_reports_errors
 def inventory(ctx: click.Context, probe_names: tuple[str, ...], output: Path) -> None:
@@ -196,7 +223,9 @@ def rules() -> None:
 @rules.command("list")
 @_rules_options
 @_reports_errors
-def rules_list(rule_paths: tuple[Path, ...], packs: tuple[str, ...], no_builtin_rules: bool) -> None:
+def rules_list(
+    rule_paths: tuple[Path, ...], packs: tuple[str, ...], no_builtin_rules: bool
+) -> None:
     """List every rule with its pack and severity."""
     loaded = pipeline.RuleSelection(rule_paths, packs, not no_builtin_rules).load(load_catalog())
     for item in loaded:
@@ -215,8 +244,11 @@ def rules_show(
     loaded = pipeline.RuleSelection(rule_paths, packs, not no_builtin_rules).load(load_catalog())
     for item in loaded:
         if rule_id in (item.rule.id, item.rule.name, *item.rule.aliases):
-            data = {"pack": item.pack, "file": f"{item.path}:{item.line}",
-                    **item.rule.model_dump(mode="json", by_alias=True)}
+            data = {
+                "pack": item.pack,
+                "file": f"{item.path}:{item.line}",
+                **item.rule.model_dump(mode="json", by_alias=True),
+            }
             click.echo(json.dumps(data, indent=2))
             return
     raise ConfigurationError(f"no rule {rule_id!r}")
@@ -251,9 +283,16 @@ def rules_test(paths: tuple[Path, ...]) -> None:
 
 @main.command()
 @click.argument("query", required=False)
-@click.option("--provider", type=click.Choice([p.value for p in Provider]), help="Only this provider.")
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--provider", type=click.Choice([p.value for p in Provider]), help="Only this provider."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
 def regions(query: str | None, provider: str | None, output_format: str) -> None:
     """Look regions up in the location catalog (QUERY matches code, name, city or country).
 
@@ -264,9 +303,12 @@ def regions(query: str | None, provider: str | None, output_format: str) -> None
     if query:
         needle = query.lower()
         rows = [
-            row for row in rows
-            if any(needle in (value or "").lower()
-                   for value in (row.region, row.name, row.city, row.country, *row.countries))
+            row
+            for row in rows
+            if any(
+                needle in (value or "").lower()
+                for value in (row.region, row.name, row.city, row.country, *row.countries)
+            )
         ]
         if not rows and provider:
             rows = [catalog.locate(Provider(provider), query)]
@@ -293,7 +335,7 @@ def probes() -> None:
         try:
             probe = load_probe(name)
             click.echo(f"{name:<12} {probe.description}")
-        except Exception as error:  # noqa: BLE001 - one broken plugin must not hide the others
+        except Exception as error:
             click.echo(f"{name:<12} (failed to load {target}: {error})")
 
 
@@ -305,8 +347,9 @@ SCHEMAS: dict[str, type[Any]] = {
 
 
 @main.command()
-@click.option("--model", type=click.Choice(sorted(SCHEMAS)), default="audit-result",
-              show_default=True)
+@click.option(
+    "--model", type=click.Choice(sorted(SCHEMAS)), default="audit-result", show_default=True
+)
 def schema(model: str) -> None:
     """Print the JSON Schema of report.json, inventory files or rule packs."""
     click.echo(json.dumps(SCHEMAS[model].model_json_schema(by_alias=True), indent=2))

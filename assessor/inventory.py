@@ -45,7 +45,7 @@ def run_probes(
                     found += 1
                 if progress:
                     progress(probe.name, found, lost)
-        except Exception as error:  # noqa: BLE001 - a crashed probe is reported, not fatal
+        except Exception as error:
             if isinstance(error, ReadOnlyViolation):
                 raise  # a probe trying to write is a bug to stop on, never a gap
             gaps.append(

@@ -107,9 +107,7 @@ def normalize_region(region: str) -> str:
 @functools.cache
 def load_catalog() -> Catalog:
     """Read every data file once per process."""
-    sources = {
-        key: SourceRef(**value) for key, value in _load_yaml("sources.yaml").items()
-    }
+    sources = {key: SourceRef(**value) for key, value in _load_yaml("sources.yaml").items()}
     countries = {row.code: row for row in _load_countries()}
     cities = _load_cities()
     regions: dict[tuple[Provider, str], Location] = {}
@@ -195,8 +193,7 @@ def _load_cities() -> dict[tuple[str, str], tuple[float, float]]:
 
 def _read_csv(path: str) -> Iterator[tuple[int, dict[str, str]]]:
     text = (_DATA / path).read_text(encoding="utf-8")
-    for index, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-        yield index, row
+    yield from enumerate(csv.DictReader(io.StringIO(text)), start=2)
 
 
 def _load_yaml(path: str) -> dict[str, Any]:

@@ -14,8 +14,10 @@ from assessor.probes.gcs import GcsProbe
 
 def run_demo(catalog: Catalog, progress: ProgressCallback | None = None) -> Inventory:
     """Start both emulators, seed the estate, run the aws and gcs probes, stop the emulators."""
-    with moto_server() as aws_endpoint, gcs_emulator() as gcs_endpoint, pointed_at(
-        aws_endpoint, gcs_endpoint
+    with (
+        moto_server() as aws_endpoint,
+        gcs_emulator() as gcs_endpoint,
+        pointed_at(aws_endpoint, gcs_endpoint),
     ):
         seed_aws()
         seed_gcs()

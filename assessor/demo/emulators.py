@@ -86,8 +86,16 @@ def gcs_emulator() -> Iterator[str]:
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     command = [
-        sys.executable, "-m", "gcp_storage_emulator", "start",
-        "--host", "127.0.0.1", "--port", str(port), "--in-memory", "--quiet",
+        sys.executable,
+        "-m",
+        "gcp_storage_emulator",
+        "start",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--in-memory",
+        "--quiet",
     ]
     with _server(command, f"{endpoint}/storage/v1/b", "GCS emulator"):
         yield endpoint
@@ -129,6 +137,4 @@ def _require(module: str, package: str) -> None:
     import importlib.util
 
     if importlib.util.find_spec(module) is None:
-        raise ConfigurationError(
-            f"the demo needs {package}: pip install 'assessor[demo]'"
-        )
+        raise ConfigurationError(f"the demo needs {package}: pip install 'assessor[demo]'")

@@ -43,20 +43,37 @@ class DemoGcsBucket:
 
 
 AWS_BUCKETS = (
-    DemoBucket("nw-customer-records", "us-east-1", {"data-class": "pii", "owner": "crm"}, kms_key=True),
-    DemoBucket("nw-analytics-eu", "eu-west-1", {"data-class": "confidential", "owner": "analytics"},
-               replicate_to="nw-analytics-dr-apac"),
-    DemoBucket("nw-analytics-dr-apac", "ap-east-1", {"data-class": "confidential", "owner": "analytics"}),
-    DemoBucket("nw-payments-ledger", "us-west-2", {"data-class": "financial"}, kms_key=True,
-               replicate_to="nw-payments-ledger-dr"),
+    DemoBucket(
+        "nw-customer-records", "us-east-1", {"data-class": "pii", "owner": "crm"}, kms_key=True
+    ),
+    DemoBucket(
+        "nw-analytics-eu",
+        "eu-west-1",
+        {"data-class": "confidential", "owner": "analytics"},
+        replicate_to="nw-analytics-dr-apac",
+    ),
+    DemoBucket(
+        "nw-analytics-dr-apac", "ap-east-1", {"data-class": "confidential", "owner": "analytics"}
+    ),
+    DemoBucket(
+        "nw-payments-ledger",
+        "us-west-2",
+        {"data-class": "financial"},
+        kms_key=True,
+        replicate_to="nw-payments-ledger-dr",
+    ),
     DemoBucket("nw-payments-ledger-dr", "us-east-2", {"data-class": "financial"}, kms_key=True),
     DemoBucket("nw-web-assets", "us-west-2", {"data-class": "public"}, block_public=False),
     DemoBucket("nw-logs-frankfurt", "eu-central-1", {"data-class": "internal"}),
     DemoBucket("nw-ml-training-sg", "ap-southeast-1", {"data-class": "internal"}),
     DemoBucket("nw-backups-sydney", "ap-southeast-2", {"data-class": "confidential"}),
     DemoBucket("nw-mobile-telemetry", "sa-east-1", {"data-class": "pii"}),
-    DemoBucket("nw-partner-drop", "eu-west-2", {"owner": "partnerships"},
-               replicate_to="nw-partner-archive-gone"),
+    DemoBucket(
+        "nw-partner-drop",
+        "eu-west-2",
+        {"owner": "partnerships"},
+        replicate_to="nw-partner-archive-gone",
+    ),
 )
 
 AWS_INSTANCES = (
@@ -69,10 +86,16 @@ AWS_INSTANCES = (
 GCS_BUCKETS = (
     DemoGcsBucket("nw-eu-reports", "EUROPE-WEST3", {"data-class": "pii"}),
     DemoGcsBucket("nw-asia-cache", "ASIA-EAST2", {"data-class": "internal"}),
-    DemoGcsBucket("nw-us-archive", "US", {"data-class": "confidential"},
-                  kms_key="projects/northwind-prod/locations/us/keyRings/archive/cryptoKeys/main"),
+    DemoGcsBucket(
+        "nw-us-archive",
+        "US",
+        {"data-class": "confidential"},
+        kms_key="projects/northwind-prod/locations/us/keyRings/archive/cryptoKeys/main",
+    ),
     DemoGcsBucket("nw-eu-dual", "EUR4", {"data-class": "pii"}),
-    DemoGcsBucket("nw-tw-media", "ASIA-EAST1", {"data-class": "public"}, public_access_prevention="inherited"),
+    DemoGcsBucket(
+        "nw-tw-media", "ASIA-EAST1", {"data-class": "public"}, public_access_prevention="inherited"
+    ),
     DemoGcsBucket("nw-sandbox-new-region", "EUROPE-WEST15", {"owner": "labs"}),
 )
 
@@ -114,8 +137,14 @@ def create_bucket(bucket: DemoBucket) -> None:
         s3.put_bucket_encryption(
             Bucket=bucket.name,
             ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {
-                    "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["KeyMetadata"]["Arn"]}}]
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": key["KeyMetadata"]["Arn"],
+                        }
+                    }
+                ]
             },
         )
     else:
@@ -129,8 +158,10 @@ def create_bucket(bucket: DemoBucket) -> None:
         s3.put_public_access_block(
             Bucket=bucket.name,
             PublicAccessBlockConfiguration={
-                "BlockPublicAcls": True, "IgnorePublicAcls": True,
-                "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
             },
         )
 
@@ -142,11 +173,16 @@ def _replicate(bucket: DemoBucket) -> None:
         Bucket=bucket.name,
         ReplicationConfiguration={
             "Role": "arn:aws:iam::123456789012:role/replication",
-            "Rules": [{
-                "ID": "dr-copy", "Status": "Enabled", "Priority": 1, "Filter": {},
-                "DeleteMarkerReplication": {"Status": "Disabled"},
-                "Destination": {"Bucket": f"arn:aws:s3:::{bucket.replicate_to}"},
-            }],
+            "Rules": [
+                {
+                    "ID": "dr-copy",
+                    "Status": "Enabled",
+                    "Priority": 1,
+                    "Filter": {},
+                    "DeleteMarkerReplication": {"Status": "Disabled"},
+                    "Destination": {"Bucket": f"arn:aws:s3:::{bucket.replicate_to}"},
+                }
+            ],
         },
     )
 
@@ -159,7 +195,10 @@ def _run_instances(region: str, instances: list[DemoInstance]) -> None:
             {"Key": k, "Value": v} for k, v in instance.tags.items()
         ]
         ec2.run_instances(
-            ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro",
+            ImageId=image,
+            MinCount=1,
+            MaxCount=1,
+            InstanceType="t3.micro",
             TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
         )
 
@@ -168,7 +207,8 @@ def seed_gcs(
     buckets: tuple[DemoGcsBucket, ...] = GCS_BUCKETS, project: str = DEMO_GCP_PROJECT
 ) -> None:
     """Create the buckets on the emulator in ``STORAGE_EMULATOR_HOST``."""
-    client = storage.Client(project=project, credentials=AnonymousCredentials())
+    credentials = AnonymousCredentials()  # type: ignore[no-untyped-call]
+    client = storage.Client(project=project, credentials=credentials)
     for spec in buckets:
         bucket = client.create_bucket(spec.name)
         # The emulator ignores location on create; it takes it as a metadata patch.

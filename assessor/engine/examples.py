@@ -46,12 +46,22 @@ def run_examples(rules: Iterable[LoadedRule], catalog: Catalog) -> Iterator[Exam
             try:
                 asset = locate(example_asset(item.rule.id, index, fields), catalog)
             except ValidationError as error:
-                yield ExampleOutcome(item.rule.id, item.path, should_fire, index, False,
-                                     f"example is not a valid asset: {error.errors()[0]['msg']}")
+                yield ExampleOutcome(
+                    item.rule.id,
+                    item.path,
+                    should_fire,
+                    index,
+                    False,
+                    f"example is not a valid asset: {error.errors()[0]['msg']}",
+                )
                 continue
             fired = item.predicate(Context(asset, catalog)) is not None
             verdict = "fired" if fired else "did not fire"
             yield ExampleOutcome(
-                item.rule.id, item.path, should_fire, index, fired == should_fire,
+                item.rule.id,
+                item.path,
+                should_fire,
+                index,
+                fired == should_fire,
                 f"{'violating' if should_fire else 'compliant'} example {fields}: {verdict}",
             )

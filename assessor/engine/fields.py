@@ -70,8 +70,12 @@ ASSET_FIELDS: dict[str, Getter] = {
     "region": lambda c: c.asset.region,
     "classification": lambda c: c.asset.classification,
     "public_access_blocked": lambda c: c.asset.public_access_blocked,
-    "encryption.custody": lambda c: c.asset.encryption.custody.value if c.asset.encryption else None,
-    "encryption.key_region": lambda c: c.asset.encryption.key_region if c.asset.encryption else None,
+    "encryption.custody": lambda c: (
+        c.asset.encryption.custody.value if c.asset.encryption else None
+    ),
+    "encryption.key_region": lambda c: (
+        c.asset.encryption.key_region if c.asset.encryption else None
+    ),
     "flow_count": lambda c: len(c.asset.flows),
     "provider_profile.name": lambda c: c.catalog.provider(c.asset.provider).name,
     "provider_profile.parent": lambda c: c.catalog.provider(c.asset.provider).parent,
@@ -103,4 +107,4 @@ def getter(name: str, in_flow: bool) -> Getter | None:
 
 def known_fields(in_flow: bool) -> list[str]:
     names = list(ASSET_FIELDS) + ([*FLOW_FIELDS] if in_flow else [])
-    return sorted(names) + ["tags.<key>"]
+    return [*sorted(names), "tags.<key>"]

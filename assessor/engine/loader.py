@@ -64,7 +64,9 @@ def load_rules(
             for identity in (item.rule.id, item.rule.name, *item.rule.aliases):
                 if identity in seen:
                     raise InputError(
-                        item.path, item.line, "id",
+                        item.path,
+                        item.line,
+                        "id",
                         f"{identity!r} is already defined in {seen[identity]}",
                     )
                 seen[identity] = f"{item.path}:{item.line}"
@@ -152,10 +154,9 @@ def _data_path(data: Any, loc: Iterable[Any]) -> tuple[str | int, ...]:
     current = data
     path: list[str | int] = []
     for part in loc:
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-            path.append(part)
-        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+        in_dict = isinstance(current, dict) and part in current
+        in_list = isinstance(current, list) and isinstance(part, int) and part < len(current)
+        if in_dict or in_list:
             current = current[part]
             path.append(part)
         elif isinstance(current, dict) and part == "not_" and "not" in current:

@@ -207,9 +207,7 @@ class AwsClients:
             return client
 
     def partition_regions(self, partition: str) -> list[str]:
-        regions: list[str] = self.session().get_available_regions(
-            "ec2", partition_name=partition
-        )
+        regions: list[str] = self.session().get_available_regions("ec2", partition_name=partition)
         return regions
 
     def _refuse_writes(self, model: Any, **_: Any) -> None:
@@ -226,19 +224,24 @@ class GapCollector:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._groups: dict[tuple[GapReason, str, str | None, str], list[str]] = defaultdict(
-            list
-        )
+        self._groups: dict[tuple[GapReason, str, str | None, str], list[str]] = defaultdict(list)
 
     def add(
-        self, reason: GapReason, service: str, region: str | None, message: str, resource: str | None
+        self,
+        reason: GapReason,
+        service: str,
+        region: str | None,
+        message: str,
+        resource: str | None,
     ) -> None:
         with self._lock:
             names = self._groups[(reason, service, region, message)]
             if resource:
                 names.append(resource)
 
-    def record(self, error: Exception, service: str, region: str | None, resource: str | None) -> None:
+    def record(
+        self, error: Exception, service: str, region: str | None, resource: str | None
+    ) -> None:
         operation = getattr(error, "operation_name", None) or service
         code = _code(error) or type(error).__name__
         self.add(_reason(error), service, region, f"{operation}: {code}", resource)
@@ -332,7 +335,7 @@ class S3Scanner:
             Encryption(custody=KeyCustody.UNKNOWN),
             absent=Encryption(custody=KeyCustody.NONE),
         )
-        targets = self._call(
+        targets: list[str] = self._call(
             lambda: replication_targets(client.get_bucket_replication(Bucket=name)),
             name,
             region,
@@ -346,8 +349,10 @@ class S3Scanner:
             None,
             absent=False,
         )
-        tags = self._call(
-            lambda: {t["Key"]: t["Value"] for t in client.get_bucket_tagging(Bucket=name)["TagSet"]},
+        tags: dict[str, str] = self._call(
+            lambda: {
+                t["Key"]: t["Value"] for t in client.get_bucket_tagging(Bucket=name)["TagSet"]
+            },
             name,
             region,
             {},
@@ -424,7 +429,9 @@ def bucket_encryption(response: dict[str, Any], bucket_region: str) -> Encryptio
         return Encryption(custody=KeyCustody.NONE)
     if algorithm == "AES256" or not key_id or key_id.startswith("alias/aws/"):
         # SSE-S3 or the AWS-managed aws/s3 key: the provider holds the key.
-        return Encryption(custody=KeyCustody.PROVIDER_MANAGED, algorithm=algorithm, key_region=bucket_region)
+        return Encryption(
+            custody=KeyCustody.PROVIDER_MANAGED, algorithm=algorithm, key_region=bucket_region
+        )
     return Encryption(
         custody=KeyCustody.CUSTOMER_MANAGED,
         algorithm=algorithm,

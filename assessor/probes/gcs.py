@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import requests
 from google.api_core import exceptions as google_errors
 from google.auth.credentials import AnonymousCredentials
 from google.auth.transport.requests import AuthorizedSession
@@ -34,14 +35,19 @@ _CLASSIFICATION_LABELS = ("data-class", "data-classification", "classification")
 _READ_METHODS = frozenset({"GET", "HEAD"})
 
 
-class ReadOnlySession(AuthorizedSession):  # type: ignore[misc]
+class ReadOnlySession(AuthorizedSession):
     """The probe's HTTP transport: refuses any method but GET and HEAD, so no code path
     through the storage client can change a bucket."""
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+    def request(  # type: ignore[override]
+        self, method: str, url: str, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         if method.upper() not in _READ_METHODS:
             raise ReadOnlyViolation(f"refused {method} {url}: the GCS probe only reads")
-        return super().request(method, url, *args, **kwargs)
+        response: requests.Response = super().request(  # type: ignore[no-untyped-call]
+            method, url, *args, **kwargs
+        )
+        return response
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,9 @@ class GcsProbe(Probe):
     description = "Google Cloud Storage: buckets of the given projects"
     version = "1"
     options = (
-        ProbeOption("project", "Project id to scan (repeatable; default: the ADC project)",
-                    multiple=True),
+        ProbeOption(
+            "project", "Project id to scan (repeatable; default: the ADC project)", multiple=True
+        ),
     )
     read_operations: ClassVar[frozenset[str]] = frozenset({"storage.buckets.list"})
 
@@ -92,7 +99,9 @@ class GcsProbe(Probe):
         for project in projects:
             try:
                 client = _client(project)
-                buckets = [_facts(bucket, project) for bucket in client.list_buckets(project=project)]
+                buckets = [
+                    _facts(bucket, project) for bucket in client.list_buckets(project=project)
+                ]
             except google_errors.GoogleAPIError as error:
                 yield CoverageGap(
                     probe=self.name,
@@ -108,16 +117,15 @@ class GcsProbe(Probe):
 
 def _client(project: str) -> storage.Client:
     if os.environ.get("STORAGE_EMULATOR_HOST"):
-        credentials: Any = AnonymousCredentials()
+        credentials: Any = AnonymousCredentials()  # type: ignore[no-untyped-call]
     else:
         import google.auth
 
         credentials, _ = google.auth.default(
             scopes=["https://www.googleapis.com/auth/devstorage.read_only"]
         )
-    return storage.Client(
-        project=project, credentials=credentials, _http=ReadOnlySession(credentials)
-    )
+    session = ReadOnlySession(credentials)  # type: ignore[no-untyped-call]
+    return storage.Client(project=project, credentials=credentials, _http=session)
 
 
 def _facts(bucket: storage.Bucket, project: str) -> BucketFacts:

@@ -53,17 +53,21 @@ def render(result: AuditResult) -> bytes:
     findings_by_asset: dict[str, list[Finding]] = defaultdict(list)
     for finding in result.findings:
         findings_by_asset[finding.asset_id].append(finding)
-    page = _environment().get_template("report.html.j2").render(
-        result=result,
-        css=css,
-        csp=CONTENT_SECURITY_POLICY,
-        severities=list(reversed(Severity)),
-        places=places(result, findings_by_asset),
-        assets=assets,
-        anchors={asset.id: f"asset-{index}" for index, asset in enumerate(result.assets)},
-        findings_by_asset=findings_by_asset,
-        top_findings=result.findings[:10],
-        gaps_by_reason=_count(gap.reason.value for gap in result.gaps),
+    page = (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            result=result,
+            css=css,
+            csp=CONTENT_SECURITY_POLICY,
+            severities=list(reversed(Severity)),
+            places=places(result, findings_by_asset),
+            assets=assets,
+            anchors={asset.id: f"asset-{index}" for index, asset in enumerate(result.assets)},
+            findings_by_asset=findings_by_asset,
+            top_findings=result.findings[:10],
+            gaps_by_reason=_count(gap.reason.value for gap in result.gaps),
+        )
     )
     return page.encode("utf-8")
 

@@ -1,0 +1,59 @@
+"""Shared fixtures: a moto server and a GCS emulator over HTTP, the catalog, Chromium.
+
+The emulators start once per test session (the same launcher ``assessor demo`` uses) and
+are reset before every test that uses them.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assessor.catalog import Catalog, load_catalog
+from assessor.demo.emulators import gcs_emulator, moto_server, pointed_at
+
+ARTIFACTS = Path(os.environ.get("ASSESSOR_TEST_ARTIFACTS", "test-artifacts"))
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def gcs_endpoint() -> Iterator[str]:
+    with gcs_emulator() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def aws(moto_endpoint: str) -> Iterator[str]:
+    """A freshly reset moto server, with boto3 pointed at it through AWS_ENDPOINT_URL."""
+    request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
+    with pointed_at(moto_endpoint, None):
+        yield moto_endpoint
+
+
+@pytest.fixture
+def gcs(gcs_endpoint: str) -> Iterator[str]:
+    """A wiped GCS emulator, with google-cloud-storage pointed at it."""
+    urllib.request.urlopen(f"{gcs_endpoint}/wipe", timeout=10).close()
+    with pointed_at(None, gcs_endpoint):
+        yield gcs_endpoint
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
