@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,10 +88,13 @@ def load_pack(path: Path, catalog: Catalog) -> list[LoadedRule]:
     try:
         pack = RulePack.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
+        problems = error.errors()
+        # A key that is there but wrong says more than a key reported missing because of it.
+        first = min(problems, key=lambda problem: problem["type"] == "missing")
         path_in_file = _data_path(data, first["loc"])
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         raise InputError(
-            name, _line_for(lines, path_in_file), _dotted(path_in_file), first["msg"]
+            name, _line_for(lines, path_in_file), _dotted(path_in_file), first["msg"] + more
         ) from None
     loaded = []
     for index, rule in enumerate(pack.rules):
@@ -149,28 +152,36 @@ def _to_python(
     return scalars.construct_object(node, deep=True)
 
 
-def _data_path(data: Any, loc: Iterable[Any]) -> tuple[str | int, ...]:
-    """Map a pydantic error location onto the data, skipping union tags it inserts."""
-    current = data
-    path: list[str | int] = []
-    for part in loc:
-        in_dict = isinstance(current, dict) and part in current
-        in_list = isinstance(current, list) and isinstance(part, int) and part < len(current)
-        if in_dict or in_list:
-            current = current[part]
-            path.append(part)
-        elif isinstance(current, dict) and part == "not_" and "not" in current:
-            current = current["not"]
-            path.append("not")
-        elif isinstance(current, dict | list):
-            continue
-        else:
-            break
-    # A missing field is reported at its parent, under the field's name.
-    last = list(loc)[-1] if loc else None
-    if isinstance(last, str) and (not path or path[-1] != last) and isinstance(current, dict):
-        return (*path, last)
-    return tuple(path)
+_UNION_TAGS = frozenset({"all", "any", "not", "flows", "field"})
+
+
+def _data_path(data: Any, loc: Sequence[Any]) -> tuple[str | int, ...]:
+    """Map a pydantic error location onto the data.
+
+    Pydantic puts the tag of a discriminated union into the location (``when.field.op``
+    for the ``field`` member); a tag can also be a real key, so both readings are tried
+    and the one that follows the data furthest wins.
+    """
+    best: tuple[str | int, ...] = ()
+
+    def walk(current: Any, index: int, path: tuple[str | int, ...]) -> None:
+        nonlocal best
+        if len(path) > len(best) or (len(path) == len(best) and index == len(loc)):
+            best = path
+        if index == len(loc):
+            return
+        part = "not" if loc[index] == "not_" else loc[index]
+        if isinstance(current, dict) and part in current:
+            walk(current[part], index + 1, (*path, part))
+        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+            walk(current[part], index + 1, (*path, part))
+        elif isinstance(current, dict) and index == len(loc) - 1 and isinstance(part, str):
+            best = max(best, (*path, part), key=len)  # a missing or extra field, by name
+        if isinstance(part, str) and part in _UNION_TAGS:
+            walk(current, index + 1, path)
+
+    walk(data, 0, ())
+    return best
 
 
 def _line_for(lines: dict[tuple[str | int, ...], int], path: tuple[str | int, ...]) -> int:
