@@ -71,8 +71,11 @@ def fault_proxy(upstream: str, rule: Rule) -> Iterator[str]:
             body = self.rfile.read(length) if length else b""
             scope = _SCOPE.search(self.headers.get("Authorization", ""))
             request = Request(
-                self.command, self.path, self.headers.get("Host", ""),
-                scope.group(1) if scope else None, scope.group(2) if scope else None,
+                self.command,
+                self.path,
+                self.headers.get("Host", ""),
+                scope.group(1) if scope else None,
+                scope.group(2) if scope else None,
             )
             fault = rule(request)
             if fault is not None:

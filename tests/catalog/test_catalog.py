@@ -63,8 +63,12 @@ def test_every_provider_has_a_profile_and_regions(catalog: Catalog) -> None:
     ],
 )
 def test_known_regions(
-    catalog: Catalog, provider: Provider, region: str, country: str,
-    jurisdictions: tuple[str, ...], operator: str | None,
+    catalog: Catalog,
+    provider: Provider,
+    region: str,
+    country: str,
+    jurisdictions: tuple[str, ...],
+    operator: str | None,
 ) -> None:
     location = catalog.locate(provider, region)
     assert location.known and location.country == country
@@ -94,7 +98,10 @@ def test_cli_regions_json_has_location_fields() -> None:
     result = CliRunner().invoke(main, ["regions", "hong kong", "--format", "json"])
     assert result.exit_code == 0
     rows = json.loads(result.output)
-    assert {(r["provider"], r["region"]) for r in rows} >= {("aws", "ap-east-1"), ("gcp", "asia-east2")}
+    assert {(r["provider"], r["region"]) for r in rows} >= {
+        ("aws", "ap-east-1"),
+        ("gcp", "asia-east2"),
+    }
     assert all(r["country"] == "HK" and r["latitude"] and "CN" in r["jurisdictions"] for r in rows)
 
 

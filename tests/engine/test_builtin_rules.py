@@ -15,7 +15,9 @@ OUTCOMES = list(run_examples(BUILTIN, load_catalog()))
 
 
 @pytest.mark.parametrize(
-    "outcome", OUTCOMES, ids=[f"{o.rule_id}-{'v' if o.expected_to_fire else 'c'}{o.index}" for o in OUTCOMES]
+    "outcome",
+    OUTCOMES,
+    ids=[f"{o.rule_id}-{'v' if o.expected_to_fire else 'c'}{o.index}" for o in OUTCOMES],
 )
 def test_rule_example(outcome) -> None:  # type: ignore[no-untyped-def]
     assert outcome.passed, outcome.detail
@@ -45,8 +47,12 @@ def test_cli_rules_test_fails_on_a_wrong_example(tmp_path) -> None:  # type: ign
     from tests.engine.test_loader_errors import GOOD_RULE
 
     path = tmp_path / "wrong.yaml"
-    path.write_text(GOOD_RULE.replace("compliant: [{provider: aws, region: us-east-1}]",
-                                      "compliant: [{provider: aws, region: ap-east-1}]"))
+    path.write_text(
+        GOOD_RULE.replace(
+            "compliant: [{provider: aws, region: us-east-1}]",
+            "compliant: [{provider: aws, region: ap-east-1}]",
+        )
+    )
     result = CliRunner().invoke(main, ["rules", "test", str(path)])
     assert result.exit_code == 1
     assert "1 passed, 1 failed" in result.output

@@ -15,11 +15,16 @@ from assessor.inventory import locate
 from assessor.models import Condition
 
 ASSET = {
-    "provider": "aws", "region": "ap-east-1", "name": "payroll-archive",
-    "tags": {"owner": "finance", "records": "120000"}, "classification": "pii",
+    "provider": "aws",
+    "region": "ap-east-1",
+    "name": "payroll-archive",
+    "tags": {"owner": "finance", "records": "120000"},
+    "classification": "pii",
     "encryption": {"custody": "customer-managed", "key_region": "eu-west-1"},
-    "flows": [{"kind": "replication", "target_region": "eu-central-1"},
-              {"kind": "backup", "target_region": "cn-north-1"}],
+    "flows": [
+        {"kind": "replication", "target_region": "eu-central-1"},
+        {"kind": "backup", "target_region": "cn-north-1"},
+    ],
 }
 
 # (condition, fires?)
@@ -41,18 +46,57 @@ CASES: list[tuple[dict[str, Any], bool]] = [
     ({"field": "key_location.country", "op": "eq", "value": "IE"}, True),
     ({"field": "encryption.custody", "op": "eq", "value": "customer-managed"}, True),
     ({"field": "provider_profile.hq_country", "op": "eq", "value": "US"}, True),
-    ({"all": [{"field": "classification", "op": "eq", "value": "pii"},
-              {"field": "location.country", "op": "eq", "value": "HK"}]}, True),
-    ({"all": [{"field": "classification", "op": "eq", "value": "pii"},
-              {"field": "location.country", "op": "eq", "value": "US"}]}, False),
-    ({"any": [{"field": "location.country", "op": "eq", "value": "US"},
-              {"field": "name", "op": "glob", "value": "*archive"}]}, True),
+    (
+        {
+            "all": [
+                {"field": "classification", "op": "eq", "value": "pii"},
+                {"field": "location.country", "op": "eq", "value": "HK"},
+            ]
+        },
+        True,
+    ),
+    (
+        {
+            "all": [
+                {"field": "classification", "op": "eq", "value": "pii"},
+                {"field": "location.country", "op": "eq", "value": "US"},
+            ]
+        },
+        False,
+    ),
+    (
+        {
+            "any": [
+                {"field": "location.country", "op": "eq", "value": "US"},
+                {"field": "name", "op": "glob", "value": "*archive"},
+            ]
+        },
+        True,
+    ),
     ({"not": {"field": "location.known", "op": "eq", "value": True}}, False),
     ({"flows": {"where": {"field": "target.country", "op": "eq", "value": "CN"}}}, True),
-    ({"flows": {"kinds": ["replication"],
-                "where": {"field": "target.country", "op": "eq", "value": "CN"}}}, False),
-    ({"flows": {"where": {"all": [{"field": "flow.kind", "op": "eq", "value": "backup"},
-                                  {"field": "target.operator", "op": "exists"}]}}}, True),
+    (
+        {
+            "flows": {
+                "kinds": ["replication"],
+                "where": {"field": "target.country", "op": "eq", "value": "CN"},
+            }
+        },
+        False,
+    ),
+    (
+        {
+            "flows": {
+                "where": {
+                    "all": [
+                        {"field": "flow.kind", "op": "eq", "value": "backup"},
+                        {"field": "target.operator", "op": "exists"},
+                    ]
+                }
+            }
+        },
+        True,
+    ),
 ]
 
 CONDITION = TypeAdapter(Condition)
@@ -68,9 +112,18 @@ def test_condition(catalog: Catalog, condition: dict[str, Any], fires: bool) -> 
 
 def test_flow_evidence_names_the_copy(catalog: Catalog) -> None:
     asset = locate(example_asset("T", 0, ASSET), catalog)
-    condition = {"flows": {"where": {"field": "target.countries", "op": "intersects",
-                                     "value": "in:countries-of-concern"}}}
-    evidence = compile_condition(CONDITION.validate_python(condition), catalog)(Context(asset, catalog))
+    condition = {
+        "flows": {
+            "where": {
+                "field": "target.countries",
+                "op": "intersects",
+                "value": "in:countries-of-concern",
+            }
+        }
+    }
+    evidence = compile_condition(CONDITION.validate_python(condition), catalog)(
+        Context(asset, catalog)
+    )
     assert evidence == {"flows": "backup to cn-north-1 (cn-north-1, CN)"}
 
 
@@ -78,8 +131,10 @@ def test_flow_evidence_names_the_copy(catalog: Catalog) -> None:
     ("condition", "message"),
     [
         ({"field": "target.country", "op": "eq", "value": "CN"}, "unknown field 'target.country'"),
-        ({"flows": {"where": {"flows": {"where": {"field": "name", "op": "exists"}}}}},
-         "cannot be nested"),
+        (
+            {"flows": {"where": {"flows": {"where": {"field": "name", "op": "exists"}}}}},
+            "cannot be nested",
+        ),
         ({"field": "tags.n", "op": "gt", "value": "ten"}, "needs a number"),
     ],
 )

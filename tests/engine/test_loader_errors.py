@@ -38,31 +38,68 @@ rules:
 
 # (case id, replacement of one line of GOOD_RULE, expected line, expected field, message part)
 CASES = [
-    ("unknown severity", ("severity: high", "severity: severe"), 8, "rules[0].severity", "critical"),
-    ("unknown field", ("field: location.country", "field: location.county"), 16,
-     "rules[0].when.field", "unknown field 'location.county'"),
+    (
+        "unknown severity",
+        ("severity: high", "severity: severe"),
+        8,
+        "rules[0].severity",
+        "critical",
+    ),
+    (
+        "unknown field",
+        ("field: location.country", "field: location.county"),
+        16,
+        "rules[0].when.field",
+        "unknown field 'location.county'",
+    ),
     ("unknown operator", ("op: in", "op: within"), 17, "rules[0].when.op", "'eq'"),
-    ("unknown group", ("value: [HK]", "value: in:nowhere"), 18, "rules[0].when.value",
-     "unknown country group 'nowhere'"),
+    (
+        "unknown group",
+        ("value: [HK]", "value: in:nowhere"),
+        18,
+        "rules[0].when.value",
+        "unknown country group 'nowhere'",
+    ),
     ("list needed", ("value: [HK]", "value: HK"), 18, "rules[0].when.value", "needs a list"),
     ("bad regex", ("op: in", "op: regex"), 18, "rules[0].when.value", None),
-    ("no condition key", ("field: location.country", "feld: location.country"), 15,
-     "rules[0].when", "one of the keys"),
+    (
+        "no condition key",
+        ("field: location.country", "feld: location.country"),
+        15,
+        "rules[0].when",
+        "one of the keys",
+    ),
     ("bad id", ("id: ORG-001", "id: org1"), 5, "rules[0].id", "pattern"),
     ("extra key", ("remediation: fix it", "remedy: fix it"), 11, "rules[0].remedy", "Extra"),
-    ("missing sources", ("      - {title: t, url: \"https://example.org\"}", ""), 13,
-     "rules[0].sources", None),
-    ("duplicate key", ("    policy: test", "    policy: test\n    policy: again"), 10, "policy",
-     "duplicate"),
+    (
+        "missing sources",
+        ('      - {title: t, url: "https://example.org"}', ""),
+        13,
+        "rules[0].sources",
+        None,
+    ),
+    (
+        "duplicate key",
+        ("    policy: test", "    policy: test\n    policy: again"),
+        10,
+        "policy",
+        "duplicate",
+    ),
     ("yaml syntax", ("    title: A rule", "    title: [unclosed"), 8, None, "invalid YAML"),
 ]
 
 
-@pytest.mark.parametrize(("case", "edit", "line", "field", "message"), CASES,
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("case", "edit", "line", "field", "message"), CASES, ids=[c[0] for c in CASES]
+)
 def test_malformed_rule_names_file_line_and_field(
-    tmp_path: Path, catalog: Catalog, case: str, edit: tuple[str, str], line: int,
-    field: str | None, message: str | None,
+    tmp_path: Path,
+    catalog: Catalog,
+    case: str,
+    edit: tuple[str, str],
+    line: int,
+    field: str | None,
+    message: str | None,
 ) -> None:
     if case == "bad regex":
         text = GOOD_RULE.replace("op: in", "op: regex").replace("value: [HK]", "value: '(unclosed'")

@@ -21,9 +21,17 @@ from assessor.probes.base import ProbeConfig, ReadOnlyViolation
 from tests.faultproxy import aws_error, ec2_error, fault_proxy
 
 MANY_REGIONS = {
-    "us-east-1": "US", "us-west-2": "US", "eu-west-1": "IE", "eu-central-1": "DE",
-    "eu-west-2": "GB", "ap-northeast-1": "JP", "ap-southeast-2": "AU", "sa-east-1": "BR",
-    "ca-central-1": "CA", "ap-south-1": "IN", "ap-east-1": "HK",
+    "us-east-1": "US",
+    "us-west-2": "US",
+    "eu-west-1": "IE",
+    "eu-central-1": "DE",
+    "eu-west-2": "GB",
+    "ap-northeast-1": "JP",
+    "ap-southeast-2": "AU",
+    "sa-east-1": "BR",
+    "ca-central-1": "CA",
+    "ap-south-1": "IN",
+    "ap-east-1": "HK",
 }
 
 
@@ -63,7 +71,10 @@ def test_lists_every_bucket_with_region_country_and_facts(aws: str, catalog: Cat
 
 def test_replication_becomes_a_located_flow(aws: str, catalog: Catalog) -> None:
     seed_aws(
-        (DemoBucket("acme-eu", "eu-west-1", replicate_to="acme-hk"), DemoBucket("acme-hk", "ap-east-1")),
+        (
+            DemoBucket("acme-eu", "eu-west-1", replicate_to="acme-hk"),
+            DemoBucket("acme-hk", "ap-east-1"),
+        ),
         (),
     )
     flows = _by_name(_scan(catalog))["acme-eu"].flows
@@ -95,9 +106,7 @@ def test_regions_option_narrows_the_ec2_scan(aws: str, catalog: Catalog) -> None
     assert {a.name for a in inventory.assets if a.kind == "instance"} == {"etl"}
 
 
-def test_access_denied_region_and_throttled_service_become_gaps(
-    aws: str, catalog: Catalog
-) -> None:
+def test_access_denied_region_and_throttled_service_become_gaps(aws: str, catalog: Catalog) -> None:
     for region in ("us-east-1", "eu-west-1", "eu-central-1"):
         create_bucket(DemoBucket(f"acme-{region}", region, {"data-class": "pii"}))
     seed_aws((), (DemoInstance("api-1", "us-east-1"), DemoInstance("etl", "eu-west-1")))
@@ -148,17 +157,25 @@ def test_mutating_call_through_the_probe_session_is_refused(aws: str) -> None:
     assert [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]] == ["acme-keep"]
 
 
-def test_cli_audit_flags_hong_kong_and_replication_into_it(
-    aws: str, tmp_path: Path
-) -> None:
+def test_cli_audit_flags_hong_kong_and_replication_into_it(aws: str, tmp_path: Path) -> None:
     """The foundation issue's acceptance check, through the real command."""
     buckets = [DemoBucket(f"fleet-{region}", region) for region in MANY_REGIONS]
     buckets.append(DemoBucket("fleet-eu-replicated", "eu-west-1", replicate_to="fleet-ap-east-1"))
     seed_aws(tuple(buckets), ())
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        main, ["audit", "--probe", "aws", "--output", str(out), "--format", "json,html",
-               "--fail-on", "high"],
+        main,
+        [
+            "audit",
+            "--probe",
+            "aws",
+            "--output",
+            str(out),
+            "--format",
+            "json,html",
+            "--fail-on",
+            "high",
+        ],
         env=dict(os.environ),
     )
     assert result.exit_code == 1, result.output
@@ -186,7 +203,8 @@ def test_cli_audit_reports_denied_service_in_both_reports(aws: str, tmp_path: Pa
     out = tmp_path / "out"
     with fault_proxy(aws, rule) as proxy, pointed_at(proxy, None):
         result = CliRunner().invoke(
-            main, ["audit", "--probe", "aws", "--aws-regions", "us-east-1", "-o", str(out)],
+            main,
+            ["audit", "--probe", "aws", "--aws-regions", "us-east-1", "-o", str(out)],
             env=dict(os.environ),
         )
     assert result.exit_code == 0, result.output

@@ -25,7 +25,7 @@ def test_every_probe_declares_only_read_operations(name: str) -> None:
     assert probe.name == name and probe.description
     assert probe.read_operations, f"{name} declares no operations"
     for operation in probe.read_operations:
-        service, _, action = operation.partition(":")
+        _, _, action = operation.partition(":")
         if "." in operation and not action:  # Google style: storage.buckets.list
             assert operation.rsplit(".", 1)[-1] in {"list", "get", "getIamPolicy"}, operation
         else:
@@ -39,5 +39,5 @@ def test_probe_constructor_does_no_io(name: str) -> None:
 
 
 def test_unknown_probe_names_the_available_ones() -> None:
-    with pytest.raises(ProbeNotFound, match="available: .*aws"):
+    with pytest.raises(ProbeNotFound, match=r"available: .*aws"):
         load_probe("nope")

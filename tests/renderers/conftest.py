@@ -19,26 +19,50 @@ HOSTILE = '<script>window.__pwned = 1</script>"><img src=x onerror="window.__pwn
 def build_result(catalog: Catalog, hostile: bool = False) -> AuditResult:
     name = f"bucket-{HOSTILE}" if hostile else "bucket"
     specs = [
-        {"name": f"{name}-hk", "provider": "aws", "region": "ap-east-1",
-         "tags": {"owner": HOSTILE if hostile else "data-team"}},
-        {"name": f"{name}-eu", "provider": "aws", "region": "eu-west-1",
-         "flows": [{"kind": "replication", "target_region": "ap-east-1",
-                    "target_id": f"arn:aws:s3:::{name}-hk"}]},
+        {
+            "name": f"{name}-hk",
+            "provider": "aws",
+            "region": "ap-east-1",
+            "tags": {"owner": HOSTILE if hostile else "data-team"},
+        },
+        {
+            "name": f"{name}-eu",
+            "provider": "aws",
+            "region": "eu-west-1",
+            "flows": [
+                {
+                    "kind": "replication",
+                    "target_region": "ap-east-1",
+                    "target_id": f"arn:aws:s3:::{name}-hk",
+                }
+            ],
+        },
         {"name": f"{name}-us", "provider": "gcp", "region": "us-east4"},
         {"name": f"{name}-odd", "provider": "aws", "region": HOSTILE if hostile else "xx-1"},
     ]
     assets = tuple(
-        locate(example_asset("R", i, {**spec, "id": f"asset-{i}", "account": "111122223333"}),
-               catalog)
+        locate(
+            example_asset("R", i, {**spec, "id": f"asset-{i}", "account": "111122223333"}), catalog
+        )
         for i, spec in enumerate(specs)
     )
     inventory = Inventory(
         generated_at=datetime(2026, 11, 23, tzinfo=UTC),
-        probes=(ProbeRun(name="aws", version="1", scope="test", asset_count=4, gap_count=1,
-                         seconds=0.1),),
+        probes=(
+            ProbeRun(
+                name="aws", version="1", scope="test", asset_count=4, gap_count=1, seconds=0.1
+            ),
+        ),
         assets=assets,
-        gaps=(CoverageGap(probe="aws", reason=GapReason.ACCESS_DENIED, region="eu-west-2",
-                          service="s3", message=f"GetBucketEncryption: AccessDenied {name}"),),
+        gaps=(
+            CoverageGap(
+                probe="aws",
+                reason=GapReason.ACCESS_DENIED,
+                region="eu-west-2",
+                service="s3",
+                message=f"GetBucketEncryption: AccessDenied {name}",
+            ),
+        ),
     )
     return assess(inventory, load_rules([builtin_rules_dir()], catalog), catalog)
 

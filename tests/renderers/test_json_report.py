@@ -26,7 +26,9 @@ def test_report_round_trips_into_the_model(result: AuditResult) -> None:
 
 
 def test_same_estate_gives_the_same_bytes(catalog: Catalog) -> None:
-    assert json_renderer.render(build_result(catalog)) == json_renderer.render(build_result(catalog))
+    assert json_renderer.render(build_result(catalog)) == json_renderer.render(
+        build_result(catalog)
+    )
 
 
 def test_findings_are_ordered_most_severe_first(result: AuditResult) -> None:

@@ -1,0 +1,46 @@
+"""``assessor demo`` end to end: emulators, seeding, real probes, rules, reports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from assessor.demo.estate import AWS_BUCKETS, GCS_BUCKETS
+
+RISKY = {
+    "nw-analytics-dr-apac": {"COC-001"},  # in Hong Kong
+    "nw-analytics-eu": {"COC-004"},  # replicates into Hong Kong
+    "nw-asia-cache": {"COC-001"},  # GCS asia-east2, Hong Kong
+    "nw-sandbox-new-region": {"COC-005"},  # region the catalog does not know
+    "nw-partner-drop": {"COC-006"},  # replicates to a bucket whose region is unknown
+}
+
+
+def test_demo_writes_reports_with_findings_only_on_risky_assets(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    run = subprocess.run(
+        [sys.executable, "-m", "assessor", "demo", "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert (out / "report.html").read_text().startswith("<!DOCTYPE html>")
+    names = {asset["name"] for asset in report["assets"]}
+    assert {b.name for b in AWS_BUCKETS} | {b.name for b in GCS_BUCKETS} <= names
+    by_asset: dict[str, set[str]] = {}
+    asset_names = {asset["id"]: asset["name"] for asset in report["assets"]}
+    for finding in report["findings"]:
+        by_asset.setdefault(asset_names[finding["asset_id"]], set()).add(finding["rule_id"])
+        assert finding["sources"], finding
+    assert by_asset == RISKY
+    severe = {
+        asset_names[f["asset_id"]]
+        for f in report["findings"]
+        if f["severity"] in ("high", "critical")
+    }
+    assert severe <= set(RISKY)
