@@ -171,9 +171,9 @@ def _data_path(data: Any, loc: Sequence[Any]) -> tuple[str | int, ...]:
         if index == len(loc):
             return
         part = "not" if loc[index] == "not_" else loc[index]
-        if isinstance(current, dict) and part in current:
-            walk(current[part], index + 1, (*path, part))
-        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+        in_dict = isinstance(current, dict) and part in current
+        in_list = isinstance(current, list) and isinstance(part, int) and part < len(current)
+        if in_dict or in_list:
             walk(current[part], index + 1, (*path, part))
         elif isinstance(current, dict) and index == len(loc) - 1 and isinstance(part, str):
             best = max(best, (*path, part), key=len)  # a missing or extra field, by name
