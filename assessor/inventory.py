@@ -11,7 +11,15 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from assessor.catalog import Catalog
-from assessor.models import Asset, CoverageGap, GapReason, Inventory, ProbeRun
+from assessor.models import (
+    Asset,
+    CoverageGap,
+    GapReason,
+    Inventory,
+    Location,
+    ProbeRun,
+    Provider,
+)
 from assessor.probes.base import Probe, ReadOnlyViolation
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -75,7 +83,16 @@ def run_probes(
 
 
 def locate(asset: Asset, catalog: Catalog) -> Asset:
-    """Attach the catalog location to an asset and to each of its flows."""
+    """Attach the catalog location to an asset and to each of its flows.
+
+    Declared items have no region list: they bring their own (country-level) locations.
+    """
+    if asset.provider is Provider.DECLARED:
+        return (
+            asset
+            if asset.location
+            else asset.model_copy(update={"location": Location.unknown(None, asset.region)})
+        )
     flows = tuple(
         flow.model_copy(
             update={"target_location": catalog.locate(asset.provider, flow.target_region)}

@@ -9,7 +9,7 @@ The JSON Schema printed by ``assessor schema`` is generated from these classes.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -59,6 +59,8 @@ class Provider(StrEnum):
     HUAWEI = "huawei"
     ORACLE = "oracle"
     BAIDU = "baidu"
+    # Things no cloud API lists (SaaS vendors, carriers, equipment, apps), from a declared file.
+    DECLARED = "declared"
 
 
 class LocationScope(StrEnum):
@@ -67,6 +69,7 @@ class LocationScope(StrEnum):
     REGION = "region"
     DUAL_REGION = "dual-region"
     MULTI_REGION = "multi-region"
+    COUNTRY = "country"
     UNKNOWN = "unknown"
 
 
@@ -122,6 +125,21 @@ class ProviderProfile(Model):
     hq_country: CountryCode
     hq_city: str
     jurisdictions: tuple[JurisdictionCode, ...]
+    named_in: tuple[str, ...] = ()
+    confidence: Confidence
+    sources: tuple[str, ...]
+
+
+class VendorProfile(Model):
+    """A company that is not a cloud provider in the region catalog: a SaaS vendor, a carrier,
+    an equipment maker, an app developer. Keyed by a short id used in declared inventories."""
+
+    id: str
+    name: str
+    parent: str
+    hq_country: CountryCode
+    jurisdictions: tuple[JurisdictionCode, ...]
+    categories: tuple[str, ...] = ()
     named_in: tuple[str, ...] = ()
     confidence: Confidence
     sources: tuple[str, ...]
@@ -192,6 +210,9 @@ class Asset(Model):
     )
     encryption: Encryption | None = None
     public_access_blocked: bool | None = None
+    vendor: str | None = Field(
+        default=None, description="Vendor id (catalog vendors.yaml) for declared items"
+    )
     flows: tuple[Flow, ...] = ()
     attributes: dict[str, str] = Field(
         default_factory=dict, description="Provider-specific facts shown in the report"
@@ -259,6 +280,7 @@ class CompareOp(StrEnum):
     IN = "in"
     NOT_IN = "not_in"
     INTERSECTS = "intersects"
+    SUBSET_OF = "subset_of"
     GLOB = "glob"
     REGEX = "regex"
     EXISTS = "exists"
@@ -275,7 +297,8 @@ Operand = Scalar | list[Scalar] | None
 class Compare(Model):
     """``{field: location.country, op: in, value: in:countries-of-concern}``.
 
-    A string value ``in:NAME`` stands for the catalog's country group NAME.
+    A string value ``in:NAME`` stands for the catalog's country group NAME (also inside a
+    list); ``param:NAME`` stands for the rule parameter NAME.
     """
 
     field: str
@@ -339,6 +362,21 @@ Condition = Annotated[
 ]
 
 
+class Parameter(Model):
+    """A value an organization may override; conditions refer to it as ``param:NAME``."""
+
+    default: Scalar | list[Scalar]
+    description: str
+
+
+class Escalation(Model):
+    """Raise a finding's severity when an extra condition holds (sensitive data, say)."""
+
+    when: Condition
+    severity: Severity
+    reason: str
+
+
 class Selector(Model):
     """Which assets a rule looks at; empty lists mean all."""
 
@@ -367,8 +405,13 @@ class Rule(Model):
     remediation: str
     message: str = Field(description="Finding text; {field.path} inserts a field's value")
     sources: tuple[SourceRef, ...] = Field(min_length=1)
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
     select: Selector = Selector()
     when: Condition
+    escalate: tuple[Escalation, ...] = ()
+    evidence: tuple[str, ...] = Field(
+        default=(), description="Fields always shown in the finding, e.g. mitigating key custody"
+    )
     examples: RuleExamples
 
 
@@ -379,6 +422,30 @@ class RulePack(Model):
     title: str
     description: str
     rules: tuple[Rule, ...] = Field(min_length=1)
+
+
+class FindingStatus(StrEnum):
+    """Whether a finding counts: waived findings stay visible but do not fail a run."""
+
+    OPEN = "open"
+    WAIVED = "waived"
+
+
+class Waiver(Model):
+    """An accepted risk: which rule, which assets (glob on id or name), who, why, until when."""
+
+    rule: str = Field(description="Rule id, name or alias; '*' for every rule")
+    asset: str = Field(description="Glob matched against the asset id and the asset name")
+    owner: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    expires: date
+    source: str | None = Field(default=None, description="file:line the waiver came from")
+
+
+class WaiverFile(Model):
+    """A file of accepted risks."""
+
+    waivers: tuple[Waiver, ...] = ()
 
 
 class Finding(Model):
@@ -394,6 +461,8 @@ class Finding(Model):
     message: str
     evidence: dict[str, str] = Field(default_factory=dict)
     sources: tuple[SourceRef, ...] = ()
+    status: FindingStatus = FindingStatus.OPEN
+    waiver: Waiver | None = None
 
 
 class RuleSummary(Model):
@@ -408,6 +477,25 @@ class RuleSummary(Model):
     rationale: str
     remediation: str
     sources: tuple[SourceRef, ...] = ()
+
+
+class RiskScore(Model):
+    """A 0-100 score and the numbers it came from, so the report can show its arithmetic."""
+
+    score: float
+    points: float = Field(description="Sum of severity points of open findings")
+    data_factor: float = 1.0
+    exposure_factor: float = 1.0
+
+
+class Scores(Model):
+    """Risk per asset, per account and overall; ``method`` explains the arithmetic."""
+
+    overall: float
+    accounts: dict[str, float] = Field(default_factory=dict)
+    assets: dict[str, RiskScore] = Field(default_factory=dict)
+    drivers: tuple[str, ...] = Field(default=(), description="Asset ids that drive the score")
+    method: str
 
 
 class Summary(Model):
@@ -435,7 +523,43 @@ class AuditResult(Model):
     findings: tuple[Finding, ...] = ()
     gaps: tuple[CoverageGap, ...] = ()
     summary: Summary
+    scores: Scores | None = None
+    expired_waivers: tuple[Waiver, ...] = ()
+    unused_waivers: tuple[Waiver, ...] = ()
 
 
-for _model in (AllOf, AnyOf, Not, FlowQuery, FlowsMatch, Rule, RulePack):
+class PolicyEntry(Model):
+    """Where data of one classification may (allowed) or must not (denied) be.
+
+    Places are country codes (``DE``), jurisdictions (``EU``), provider regions
+    (``aws:us-east-1``) or groups (``in:eu-locations``).
+    """
+
+    classification: str = Field(description="Data class to match, or '*' for any")
+    allowed: tuple[str, ...] = ()
+    denied: tuple[str, ...] = ()
+    severity: Severity = Severity.HIGH
+    description: str | None = None
+
+
+class GroupDefinition(Model):
+    """A new country group, or countries added to an existing one (``extend``)."""
+
+    countries: tuple[CountryCode, ...] = ()
+    extend: tuple[CountryCode, ...] = ()
+    description: str | None = None
+
+
+class ResidencyPolicy(Model):
+    """An organization's own residency policy (``--policy FILE``)."""
+
+    name: str = "organization residency policy"
+    groups: dict[str, GroupDefinition] = Field(default_factory=dict)
+    rules: tuple[PolicyEntry, ...] = ()
+    parameters: dict[str, dict[str, Scalar | list[Scalar]]] = Field(
+        default_factory=dict, description="Rule id → parameter name → value"
+    )
+
+
+for _model in (AllOf, AnyOf, Not, FlowQuery, FlowsMatch, Escalation, Rule, RulePack):
     _model.model_rebuild()

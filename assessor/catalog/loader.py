@@ -21,9 +21,10 @@ from assessor.models import (
     Provider,
     ProviderProfile,
     SourceRef,
+    VendorProfile,
 )
 
-_M = TypeVar("_M", Location, ProviderProfile, CountryGroup)
+_M = TypeVar("_M", Location, ProviderProfile, CountryGroup, VendorProfile)
 
 _DATA = resources.files("assessor.catalog") / "data"
 
@@ -51,12 +52,31 @@ class Catalog:
         groups: dict[str, CountryGroup],
         countries: dict[str, Country],
         sources: dict[str, SourceRef],
+        vendors: dict[str, VendorProfile],
     ) -> None:
         self._regions = regions
         self._providers = providers
         self._groups = groups
         self._countries = countries
         self._sources = sources
+        self._vendors = vendors
+
+    def country_location(self, code: str) -> Location:
+        """A country-level location (declared items say only the country)."""
+        country = self._countries.get(code.upper())
+        if country is None:
+            return Location.unknown(None, None)
+        return Location(
+            known=True,
+            scope=LocationScope.COUNTRY,
+            country=country.code,
+            countries=(country.code,),
+            name=country.name,
+            latitude=country.latitude,
+            longitude=country.longitude,
+            jurisdictions=country.jurisdictions,
+            source="iso-3166",
+        )
 
     def locate(self, provider: Provider, region: str | None) -> Location:
         """The location behind ``region`` at ``provider``; unknown if the catalog has no row."""
@@ -70,8 +90,9 @@ class Catalog:
         rows = self._regions.values()
         return [row for row in rows if provider is None or row.provider == provider]
 
-    def provider(self, provider: Provider) -> ProviderProfile:
-        return self._providers[provider]
+    def provider(self, provider: Provider) -> ProviderProfile | None:
+        """The provider's owner and reach; None for declared items (see :meth:`vendor`)."""
+        return self._providers.get(provider)
 
     def providers(self) -> list[ProviderProfile]:
         return list(self._providers.values())
@@ -85,6 +106,19 @@ class Catalog:
 
     def groups(self) -> dict[str, CountryGroup]:
         return dict(self._groups)
+
+    def with_groups(self, groups: dict[str, CountryGroup]) -> Catalog:
+        """A catalog whose groups are these, added to or replacing the built-in ones."""
+        merged = {**self._groups, **groups}
+        return Catalog(
+            self._regions, self._providers, merged, self._countries, self._sources, self._vendors
+        )
+
+    def vendor(self, vendor_id: str | None) -> VendorProfile | None:
+        return self._vendors.get(vendor_id.strip().lower()) if vendor_id else None
+
+    def vendors(self) -> dict[str, VendorProfile]:
+        return dict(self._vendors)
 
     def country(self, code: str) -> Country | None:
         return self._countries.get(code)
@@ -112,6 +146,8 @@ def load_catalog() -> Catalog:
     cities = _load_cities()
     regions: dict[tuple[Provider, str], Location] = {}
     for provider in Provider:
+        if provider is Provider.DECLARED:
+            continue  # declared items carry their own country; there is no region list
         path = f"regions/{provider.value}.csv"
         for line, row in _read_csv(path):
             location = _region_row(provider, row, countries, cities, sources, f"{path}:{line}")
@@ -124,7 +160,11 @@ def load_catalog() -> Catalog:
     for key, value in _load_yaml("groups.yaml").items():
         _check_sources(value.get("sources", ()), sources, f"groups.yaml:{key}")
         groups[key] = _validated(CountryGroup, {"name": key, **value}, key)
-    return Catalog(regions, providers, groups, countries, sources)
+    vendors = {}
+    for key, value in _load_yaml("vendors.yaml").items():
+        _check_sources(value.get("sources", ()), sources, f"vendors.yaml:{key}")
+        vendors[key] = _validated(VendorProfile, {"id": key, **value}, key)
+    return Catalog(regions, providers, groups, countries, sources, vendors)
 
 
 def _region_row(

@@ -20,6 +20,8 @@ Predicate = Callable[[Context], Evidence | None]
 Path = tuple[str | int, ...]
 
 GROUP_PREFIX = "in:"
+PARAM_PREFIX = "param:"
+Params = dict[str, object]
 
 
 @dataclass
@@ -31,29 +33,35 @@ class CompileError(Exception):
 
 
 def compile_condition(
-    condition: Condition, catalog: Catalog, path: Path = ("when",), in_flow: bool = False
+    condition: Condition,
+    catalog: Catalog,
+    path: Path = ("when",),
+    in_flow: bool = False,
+    params: Params | None = None,
 ) -> Predicate:
+    params = params or {}
     if isinstance(condition, AllOf):
         parts = [
-            compile_condition(c, catalog, (*path, "all", i), in_flow)
+            compile_condition(c, catalog, (*path, "all", i), in_flow, params)
             for i, c in enumerate(condition.all)
         ]
         return _all(parts)
     if isinstance(condition, AnyOf):
         parts = [
-            compile_condition(c, catalog, (*path, "any", i), in_flow)
+            compile_condition(c, catalog, (*path, "any", i), in_flow, params)
             for i, c in enumerate(condition.any)
         ]
         return _any(parts)
     if isinstance(condition, Not):
-        inner = compile_condition(condition.not_, catalog, (*path, "not"), in_flow)
+        inner = compile_condition(condition.not_, catalog, (*path, "not"), in_flow, params)
         return lambda context: {} if inner(context) is None else None
     if isinstance(condition, FlowsMatch):
         if in_flow:
             raise CompileError((*path, "flows"), "flows cannot be nested inside flows")
-        where = compile_condition(condition.flows.where, catalog, (*path, "flows", "where"), True)
+        where_path = (*path, "flows", "where")
+        where = compile_condition(condition.flows.where, catalog, where_path, True, params)
         return _flows(where, frozenset(condition.flows.kinds))
-    return _compare(condition, catalog, path, in_flow)
+    return _compare(condition, catalog, path, in_flow, params)
 
 
 def _all(parts: list[Predicate]) -> Predicate:
@@ -98,12 +106,14 @@ def _flows(where: Predicate, kinds: frozenset[object]) -> Predicate:
     return check
 
 
-def _compare(condition: Compare, catalog: Catalog, path: Path, in_flow: bool) -> Predicate:
+def _compare(
+    condition: Compare, catalog: Catalog, path: Path, in_flow: bool, params: Params
+) -> Predicate:
     read = getter(condition.field, in_flow)
     if read is None:
         names = ", ".join(known_fields(in_flow))
         raise CompileError((*path, "field"), f"unknown field {condition.field!r}; known: {names}")
-    value = _resolve_value(condition, catalog, path)
+    value = _resolve_value(condition, catalog, path, params)
     test = _operator(condition.op, value, path)
     label = condition.field
 
@@ -114,19 +124,25 @@ def _compare(condition: Compare, catalog: Catalog, path: Path, in_flow: bool) ->
     return check
 
 
-def _resolve_value(condition: Compare, catalog: Catalog, path: Path) -> object:
-    """Turn ``in:GROUP`` into the group's countries; check the operand fits the operator."""
-    value = condition.value
-    if isinstance(value, str) and value.startswith(GROUP_PREFIX):
-        try:
-            return frozenset(catalog.group(value[len(GROUP_PREFIX) :]).countries)
-        except KeyError as error:
-            raise CompileError((*path, "value"), str(error.args[0])) from None
+def _resolve_value(condition: Compare, catalog: Catalog, path: Path, params: Params) -> object:
+    """Substitute ``param:NAME`` and ``in:GROUP``; check the operand fits the operator."""
+    value: object = condition.value
+    if isinstance(value, str) and value.startswith(PARAM_PREFIX):
+        name = value[len(PARAM_PREFIX) :]
+        if name not in params:
+            declared = ", ".join(sorted(params)) or "none"
+            raise CompileError(
+                (*path, "value"), f"unknown parameter {name!r} (declared: {declared})"
+            )
+        value = params[name]
     op = condition.op
-    if op in (CompareOp.IN, CompareOp.NOT_IN, CompareOp.INTERSECTS):
-        if not isinstance(value, list):
+    if op in (CompareOp.IN, CompareOp.NOT_IN, CompareOp.INTERSECTS, CompareOp.SUBSET_OF):
+        items = [value] if isinstance(value, str) and value.startswith(GROUP_PREFIX) else value
+        if not isinstance(items, list):
             raise CompileError((*path, "value"), f"{op.value} needs a list or an in:GROUP name")
-        return frozenset(value)
+        return frozenset(member for item in items for member in _expand(item, catalog, path))
+    if isinstance(value, str) and value.startswith(GROUP_PREFIX):
+        raise CompileError((*path, "value"), "a group needs in, not_in, intersects or subset_of")
     if op is CompareOp.REGEX:
         try:
             return re.compile(str(value))
@@ -139,6 +155,15 @@ def _resolve_value(condition: Compare, catalog: Catalog, path: Path) -> object:
     if op is CompareOp.EXISTS and not isinstance(value, bool | None):
         raise CompileError((*path, "value"), "exists takes true, false or nothing")
     return value
+
+
+def _expand(item: object, catalog: Catalog, path: Path) -> frozenset[object]:
+    if isinstance(item, str) and item.startswith(GROUP_PREFIX):
+        try:
+            return frozenset(catalog.group(item[len(GROUP_PREFIX) :]).countries)
+        except KeyError as error:
+            raise CompileError((*path, "value"), str(error.args[0])) from None
+    return frozenset([item])
 
 
 def _operator(op: CompareOp, value: object, path: Path) -> Callable[[Value], bool]:
@@ -156,6 +181,9 @@ def _operator(op: CompareOp, value: object, path: Path) -> Callable[[Value], boo
         return lambda actual: actual is not None and actual not in members
     if op is CompareOp.INTERSECTS:
         return lambda actual: _as_set(actual).isdisjoint(members) is False
+    if op is CompareOp.SUBSET_OF:
+        # Nothing is "within" a set when it has no value: an unknown location is not in the EU.
+        return lambda actual: bool(_as_set(actual)) and _as_set(actual) <= members
     if op is CompareOp.GLOB:
         pattern = str(value)
         return lambda actual: actual is not None and fnmatch.fnmatchcase(str(actual), pattern)
@@ -194,4 +222,4 @@ def _show(actual: Value) -> str:
     return "" if actual is None else str(actual)
 
 
-__all__ = ["CompileError", "Evidence", "Getter", "Predicate", "compile_condition"]
+__all__ = ["CompileError", "Evidence", "Getter", "Params", "Predicate", "compile_condition"]

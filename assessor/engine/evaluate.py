@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 from assessor.catalog import Catalog
-from assessor.engine.fields import Context, getter
+from assessor.engine.fields import PLACEHOLDER, Context, getter
 from assessor.engine.loader import LoadedRule
 from assessor.identity import finding_fingerprint
 from assessor.models import Asset, Finding, Rule, Selector
-
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.-]*)\}")
 
 
 def evaluate(
@@ -45,13 +42,21 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 def _finding(item: LoadedRule, asset: Asset, evidence: dict[str, str], context: Context) -> Finding:
     rule = item.rule
+    severity = rule.severity
+    for name, read in item.evidence:
+        found = read(context)
+        evidence[name] = ", ".join(found) if isinstance(found, tuple) else str(found)
+    for step in item.escalations:
+        if step.severity.rank > severity.rank and step.predicate(context) is not None:
+            severity = step.severity
+            evidence["severity raised"] = f"{rule.severity.value} → {severity.value}: {step.reason}"
     return Finding(
         fingerprint=finding_fingerprint(rule.id, asset),
         rule_id=rule.id,
         rule_name=rule.name,
         pack=item.pack,
         asset_id=asset.id,
-        severity=rule.severity,
+        severity=severity,
         title=rule.title,
         message=render_message(rule, context),
         evidence=evidence,
@@ -71,4 +76,4 @@ def render_message(rule: Rule, context: Context) -> str:
             return ", ".join(found) or "none"
         return "unknown" if found in (None, "") else str(found)
 
-    return _PLACEHOLDER.sub(value, rule.message)
+    return PLACEHOLDER.sub(value, rule.message)

@@ -7,11 +7,12 @@ never reach anything but these values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from assessor.catalog import Catalog
-from assessor.models import Asset, Flow, Location
+from assessor.models import Asset, Flow, Location, ProviderProfile, VendorProfile
 
 Value = str | int | float | bool | tuple[str, ...] | None
 
@@ -57,7 +58,47 @@ def _location_fields(prefix: str, where: Callable[[Context], Location]) -> dict[
         f"{prefix}.operator_jurisdiction": lambda c: where(c).operator_jurisdiction,
         f"{prefix}.scope": lambda c: where(c).scope.value,
         f"{prefix}.name": lambda c: where(c).name,
+        f"{prefix}.provider_region": lambda c: _provider_region(where(c)),
     }
+
+
+def _provider_region(location: Location) -> str | None:
+    if location.provider is None or location.region is None:
+        return None
+    return f"{location.provider.value}:{location.region}"
+
+
+RECORD_COUNT_TAGS = ("records", "record-count", "record_count", "us-persons", "data-subjects")
+
+
+def record_count(asset: Asset) -> int | None:
+    """How many people's records the asset holds, from a tag such as ``records=250000``."""
+    lowered = {key.lower(): value for key, value in asset.tags.items()}
+    for key in RECORD_COUNT_TAGS:
+        raw = lowered.get(key, "").replace(",", "").replace("_", "").strip()
+        if raw.isdigit():
+            return int(raw)
+    return None
+
+
+def _attr(profile: ProviderProfile | VendorProfile | None, name: str) -> Value:
+    if profile is None:
+        return None
+    value = getattr(profile, name)
+    return value if isinstance(value, str | tuple) else str(value)
+
+
+def _profile_fields(
+    prefix: str, profile: Callable[[Context], ProviderProfile | VendorProfile | None]
+) -> dict[str, Getter]:
+    names = ("name", "parent", "hq_country", "jurisdictions", "named_in")
+    return {f"{prefix}.{name}": _profile_getter(profile, name) for name in names}
+
+
+def _profile_getter(
+    profile: Callable[[Context], ProviderProfile | VendorProfile | None], name: str
+) -> Getter:
+    return lambda c: _attr(profile(c), name)
 
 
 ASSET_FIELDS: dict[str, Getter] = {
@@ -77,11 +118,12 @@ ASSET_FIELDS: dict[str, Getter] = {
         c.asset.encryption.key_region if c.asset.encryption else None
     ),
     "flow_count": lambda c: len(c.asset.flows),
-    "provider_profile.name": lambda c: c.catalog.provider(c.asset.provider).name,
-    "provider_profile.parent": lambda c: c.catalog.provider(c.asset.provider).parent,
-    "provider_profile.hq_country": lambda c: c.catalog.provider(c.asset.provider).hq_country,
-    "provider_profile.jurisdictions": lambda c: c.catalog.provider(c.asset.provider).jurisdictions,
-    "provider_profile.named_in": lambda c: c.catalog.provider(c.asset.provider).named_in,
+    "vendor": lambda c: c.asset.vendor,
+    "record_count": lambda c: record_count(c.asset),
+    **_profile_fields("provider_profile", lambda c: c.catalog.provider(c.asset.provider)),
+    **_profile_fields("vendor_profile", lambda c: c.catalog.vendor(c.asset.vendor)),
+    "vendor_profile.known": lambda c: c.catalog.vendor(c.asset.vendor) is not None,
+    "vendor_profile.categories": lambda c: _attr(c.catalog.vendor(c.asset.vendor), "categories"),
     **_location_fields("location", _location),
     **_location_fields("key_location", _key_location),
 }
@@ -93,6 +135,8 @@ FLOW_FIELDS: dict[str, Getter] = {
 }
 
 TAG_PREFIX = "tags."
+# ``{field.path}`` placeholders in a rule's finding message.
+PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.-]*)\}")
 
 
 def getter(name: str, in_flow: bool) -> Getter | None:

@@ -3,31 +3,49 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from assessor.catalog import Catalog
 from assessor.engine.conditions import CompileError, Predicate, compile_condition
+from assessor.engine.fields import PLACEHOLDER, Getter, getter
 from assessor.errors import InputError
-from assessor.models import Rule, RulePack
+from assessor.models import Rule, RulePack, Severity
 from assessor.resources import data_dir
 
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
+class CompiledEscalation:
+    predicate: Predicate
+    severity: Severity
+    reason: str
+
+
+@dataclass(frozen=True)
 class LoadedRule:
-    """A validated rule, its pack, where it came from, and its compiled condition."""
+    """A validated rule, its pack, where it came from, and its compiled conditions."""
 
     rule: Rule
     pack: str
     path: str
     line: int
     predicate: Predicate
+    escalations: tuple[CompiledEscalation, ...] = ()
+    evidence: tuple[tuple[str, Getter], ...] = ()
+    params: dict[str, object] = field(default_factory=dict)
+
+
+LineMap = dict[tuple[str | int, ...], int]
+_Model = TypeVar("_Model", bound=BaseModel)
+
+# Rule id → parameter name → value, from a policy file or --set.
+Overrides = dict[str, dict[str, object]]
 
 
 def builtin_rules_dir() -> Path:
@@ -50,14 +68,23 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def load_rules(
-    paths: Iterable[Path], catalog: Catalog, packs: Iterable[str] = ()
+    paths: Iterable[Path],
+    catalog: Catalog,
+    packs: Iterable[str] = (),
+    overrides: Overrides | None = None,
+    extra: Iterable[LoadedRule] = (),
 ) -> list[LoadedRule]:
-    """Load every pack under ``paths``; keep only ``packs`` when any are named."""
+    """Load every pack under ``paths`` (plus ``extra`` rules already built, such as a
+    residency policy's); keep only ``packs`` when any are named."""
     wanted = set(packs)
+    overrides = overrides or {}
     loaded: list[LoadedRule] = []
     seen: dict[str, str] = {}
-    for path in rule_files(paths):
-        pack_rules = load_pack(path, catalog)
+    batches = [load_pack(path, catalog, overrides) for path in rule_files(paths)]
+    extra = list(extra)
+    if extra:
+        batches.append(extra)
+    for pack_rules in batches:
         if wanted and (not pack_rules or pack_rules[0].pack not in wanted):
             continue
         for item in pack_rules:
@@ -74,11 +101,86 @@ def load_rules(
     missing = wanted - {item.pack for item in loaded}
     if missing:
         raise InputError(", ".join(sorted(missing)), None, "pack", "no such rule pack")
+    _check_overrides(overrides, loaded)
     return loaded
 
 
-def load_pack(path: Path, catalog: Catalog) -> list[LoadedRule]:
+def _check_overrides(overrides: Overrides, loaded: list[LoadedRule]) -> None:
+    by_identity = {
+        identity: item
+        for item in loaded
+        for identity in (item.rule.id, item.rule.name, *item.rule.aliases)
+    }
+    for rule_id, values in overrides.items():
+        item = by_identity.get(rule_id)
+        if item is None:
+            raise InputError("parameters", None, rule_id, "no such rule to set parameters of")
+        for name in values:
+            if name not in item.rule.parameters:
+                declared = ", ".join(sorted(item.rule.parameters)) or "none"
+                raise InputError(
+                    "parameters",
+                    None,
+                    f"{rule_id}.{name}",
+                    f"the rule has no such parameter (declared: {declared})",
+                )
+
+
+def load_pack(path: Path, catalog: Catalog, overrides: Overrides | None = None) -> list[LoadedRule]:
     """Parse, validate and compile one pack file."""
+    pack, lines = load_validated_yaml(path, RulePack)
+    name = str(path)
+    return [
+        compile_rule(rule, pack.pack, catalog, name, lines, ("rules", index), overrides or {})
+        for index, rule in enumerate(pack.rules)
+    ]
+
+
+def compile_rule(
+    rule: Rule,
+    pack: str,
+    catalog: Catalog,
+    name: str,
+    lines: dict[tuple[str | int, ...], int],
+    base: tuple[str | int, ...],
+    overrides: Overrides,
+) -> LoadedRule:
+    """Compile a validated rule's conditions; errors point at the rule's file and line."""
+    params: dict[str, object] = {key: p.default for key, p in rule.parameters.items()}
+    for identity in (rule.id, rule.name, *rule.aliases):
+        params.update(overrides.get(identity, {}))
+
+    def fail(where: tuple[str | int, ...], message: str) -> InputError:
+        return InputError(name, _line_for(lines, where), _dotted(where), message)
+
+    try:
+        predicate = compile_condition(rule.when, catalog, params=params)
+        escalations = tuple(
+            CompiledEscalation(
+                compile_condition(step.when, catalog, ("escalate", i, "when"), params=params),
+                step.severity,
+                step.reason,
+            )
+            for i, step in enumerate(rule.escalate)
+        )
+    except CompileError as error:
+        raise fail((*base, *error.path), error.message) from None
+    evidence = []
+    for i, field_name in enumerate(rule.evidence):
+        read = getter(field_name, in_flow=False)
+        if read is None:
+            raise fail((*base, "evidence", i), f"unknown field {field_name!r}")
+        evidence.append((field_name, read))
+    for placeholder in PLACEHOLDER.findall(rule.message):
+        if getter(placeholder, in_flow=False) is None:
+            raise fail((*base, "message"), f"unknown field {{{placeholder}}} in the message")
+    return LoadedRule(
+        rule, pack, name, lines.get(base, 1), predicate, escalations, tuple(evidence), params
+    )
+
+
+def load_validated_yaml(path: Path, model: type[_Model]) -> tuple[_Model, LineMap]:
+    """Read a YAML file into ``model``; any problem is an InputError with file, line, field."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -86,7 +188,7 @@ def load_pack(path: Path, catalog: Catalog) -> list[LoadedRule]:
         raise InputError(name, None, None, f"cannot read: {error.strerror}") from None
     data, lines = parse_yaml_with_lines(text, name)
     try:
-        pack = RulePack.model_validate(data)
+        return model.model_validate(data), lines
     except ValidationError as error:
         problems = error.errors()
         # A key that is there but wrong says more than a key reported missing because of it.
@@ -96,16 +198,6 @@ def load_pack(path: Path, catalog: Catalog) -> list[LoadedRule]:
         raise InputError(
             name, _line_for(lines, path_in_file), _dotted(path_in_file), first["msg"] + more
         ) from None
-    loaded = []
-    for index, rule in enumerate(pack.rules):
-        base: tuple[str | int, ...] = ("rules", index)
-        try:
-            predicate = compile_condition(rule.when, catalog)
-        except CompileError as error:
-            where = (*base, *error.path)
-            raise InputError(name, _line_for(lines, where), _dotted(where), error.message) from None
-        loaded.append(LoadedRule(rule, pack.pack, name, lines.get(base, 1), predicate))
-    return loaded
 
 
 def parse_yaml_with_lines(text: str, name: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
