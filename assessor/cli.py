@@ -9,12 +9,14 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import yaml
 from pydantic import ValidationError
 
 from assessor import __version__, pipeline
@@ -23,11 +25,20 @@ from assessor.engine.examples import run_examples
 from assessor.engine.loader import builtin_rules_dir, load_rules
 from assessor.errors import AssessorError, ConfigurationError, ExitCode, InputError
 from assessor.inventory import relocate
-from assessor.models import AuditResult, Inventory, Provider, RulePack, Severity
+from assessor.models import (
+    AuditResult,
+    FindingStatus,
+    Inventory,
+    Provider,
+    RulePack,
+    Severity,
+    Waiver,
+)
 from assessor.output import write_atomic
 from assessor.probes.base import ProbeConfig, available_probes, load_probe
 from assessor.renderers import RENDERERS, parse_formats
 from assessor.results import at_or_above
+from assessor.waivers import load_waivers
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -57,52 +68,107 @@ def main() -> None:
 # --- shared options -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ReportOptions:
+    """Where reports go, in which formats, what fails the run, which risks are accepted."""
+
+    output: Path
+    formats: list[str]
+    fail_on: str
+    waivers: list[Waiver]
+
+
 def _rules_options(command: _F) -> _F:
-    command = click.option(
-        "--rules",
-        "rule_paths",
-        multiple=True,
-        type=click.Path(path_type=Path),
-        help="Extra rule pack file or directory (repeatable); added to the built-in packs.",
-    )(command)
-    command = click.option(
-        "--pack",
-        "packs",
-        multiple=True,
-        help="Run only these packs (repeatable).",
-    )(command)
-    command = click.option(
-        "--no-builtin-rules",
-        is_flag=True,
-        help="Do not load the built-in rule packs.",
-    )(command)
-    return command
+    """Adds the rule-selection options and hands the command one ``selection`` argument."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["selection"] = pipeline.RuleSelection(
+            paths=kwargs.pop("rule_paths"),
+            packs=kwargs.pop("packs"),
+            builtin=not kwargs.pop("no_builtin_rules"),
+            policy=kwargs.pop("policy"),
+            overrides=_overrides(kwargs.pop("settings")),
+        )
+        return command(*args, **kwargs)
+
+    options = [
+        click.option(
+            "--rules",
+            "rule_paths",
+            multiple=True,
+            type=click.Path(path_type=Path),
+            help="Extra rule pack file or directory (repeatable).",
+        ),
+        click.option("--pack", "packs", multiple=True, help="Run only these packs (repeatable)."),
+        click.option("--no-builtin-rules", is_flag=True, help="Skip the built-in rule packs."),
+        click.option(
+            "--policy",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="The organization's residency policy (YAML): the residency pack.",
+        ),
+        click.option(
+            "--set",
+            "settings",
+            multiple=True,
+            metavar="RULE.PARAM=VALUE",
+            help="Override a rule parameter (repeatable), e.g. DSP-007.threshold=50000.",
+        ),
+    ]
+    decorated: Any = _reports_errors(wrapper)
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated  # type: ignore[no-any-return]
 
 
 def _report_options(command: _F) -> _F:
-    command = click.option(
-        "--output",
-        "-o",
-        type=click.Path(path_type=Path),
-        default=Path("assessor-report"),
-        show_default=True,
-        help="Directory the reports are written to.",
-    )(command)
-    command = click.option(
-        "--format",
-        "formats",
-        default="html,json",
-        show_default=True,
-        help=f"Comma-separated report formats: {', '.join(RENDERERS)}.",
-    )(command)
-    command = click.option(
-        "--fail-on",
-        type=SEVERITY_CHOICE,
-        default="none",
-        show_default=True,
-        help="Exit 1 when a finding is at or above this severity.",
-    )(command)
-    return command
+    """Adds the report options and hands the command one ``report`` argument."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        waivers_file = kwargs.pop("waivers_file")
+        kwargs["report"] = ReportOptions(
+            output=kwargs.pop("output"),
+            formats=_formats(kwargs.pop("formats")),
+            fail_on=kwargs.pop("fail_on"),
+            waivers=load_waivers(waivers_file) if waivers_file else [],
+        )
+        return command(*args, **kwargs)
+
+    options = [
+        click.option(
+            "--output",
+            "-o",
+            type=click.Path(path_type=Path),
+            default=Path("assessor-report"),
+            show_default=True,
+            help="Directory the reports are written to.",
+        ),
+        click.option(
+            "--format",
+            "formats",
+            default="html,json",
+            show_default=True,
+            help=f"Comma-separated report formats: {', '.join(RENDERERS)}.",
+        ),
+        click.option(
+            "--fail-on",
+            type=SEVERITY_CHOICE,
+            default="none",
+            show_default=True,
+            help="Exit 1 when an open finding is at or above this severity.",
+        ),
+        click.option(
+            "--waivers",
+            "waivers_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="YAML file of accepted risks (rule, asset, owner, reason, expires).",
+        ),
+    ]
+    decorated: Any = _reports_errors(wrapper)
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated  # type: ignore[no-any-return]
 
 
 def _probe_options(command: _F) -> _F:
@@ -111,7 +177,7 @@ def _probe_options(command: _F) -> _F:
         "probe_names",
         multiple=True,
         required=True,
-        help="Probe to run (repeatable), e.g. aws, gcs. Probe options: --<probe>-<option>.",
+        help="Probe to run (repeatable): aws, gcs, declared. Probe options: --<probe>-<option>.",
     )(command)
     return command
 
@@ -131,22 +197,15 @@ _PROBE_ARGS = {"ignore_unknown_options": True, "allow_extra_args": True}
 def audit(
     ctx: click.Context,
     probe_names: tuple[str, ...],
-    rule_paths: tuple[Path, ...],
-    packs: tuple[str, ...],
-    no_builtin_rules: bool,
-    output: Path,
-    formats: str,
-    fail_on: str,
+    selection: pipeline.RuleSelection,
+    report: ReportOptions,
 ) -> None:
     """Inventory the estate with probes, evaluate the rules, write the reports."""
-    chosen = _formats(formats)
-    catalog = load_catalog()
-    rules = pipeline.RuleSelection(rule_paths, packs, not no_builtin_rules).load(catalog)
+    rule_set = selection.load(load_catalog())
     probes = pipeline.build_probes(probe_names, _probe_configs(probe_names, ctx.args))
-    inventory = pipeline.take_inventory(probes, catalog, _progress())
+    inventory = pipeline.take_inventory(probes, rule_set.catalog, _progress())
     inventory = inventory.model_copy(update={"generated_at": _now()})
-    result = pipeline.assess(inventory, rules, catalog)
-    _finish(result, output, chosen, fail_on)
+    _finish(pipeline.assess(inventory, rule_set, report.waivers), report)
 
 
 @main.command(context_settings=_PROBE_ARGS)
@@ -177,39 +236,30 @@ def inventory(ctx: click.Context, probe_names: tuple[str, ...], output: Path) ->
 @_report_options
 @_reports_errors
 def evaluate(
-    inventory_file: Path,
-    rule_paths: tuple[Path, ...],
-    packs: tuple[str, ...],
-    no_builtin_rules: bool,
-    output: Path,
-    formats: str,
-    fail_on: str,
+    inventory_file: Path, selection: pipeline.RuleSelection, report: ReportOptions
 ) -> None:
     """Evaluate the rules on a saved inventory file; no cloud is touched."""
-    chosen = _formats(formats)
-    catalog = load_catalog()
-    taken = relocate(_read_model(inventory_file, Inventory), catalog)
-    rules = pipeline.RuleSelection(rule_paths, packs, not no_builtin_rules).load(catalog)
-    _finish(pipeline.assess(taken, rules, catalog), output, chosen, fail_on)
+    rule_set = selection.load(load_catalog())
+    taken = relocate(_read_model(inventory_file, Inventory), rule_set.catalog)
+    _finish(pipeline.assess(taken, rule_set, report.waivers, _now().date()), report)
 
 
 @main.command()
+@_rules_options
 @_report_options
 @_reports_errors
-def demo(output: Path, formats: str, fail_on: str) -> None:
+def demo(selection: pipeline.RuleSelection, report: ReportOptions) -> None:
     """Audit a built-in demo estate on local emulators (moto, GCS) and write the reports.
 
     Needs no cloud account: the real probes run against emulators started on loopback.
     """
     from assessor.demo import run_demo
 
-    chosen = _formats(formats)
-    catalog = load_catalog()
-    rules = pipeline.RuleSelection().load(catalog)
+    rule_set = selection.load(load_catalog())
     click.echo("Starting local emulators and seeding the demo estate…", err=True)
-    inventory_taken = run_demo(catalog, _progress())
-    inventory_taken = inventory_taken.model_copy(update={"generated_at": _now()})
-    _finish(pipeline.assess(inventory_taken, rules, catalog), output, chosen, fail_on)
+    taken = run_demo(rule_set.catalog, _progress())
+    taken = taken.model_copy(update={"generated_at": _now()})
+    _finish(pipeline.assess(taken, rule_set, report.waivers), report)
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -223,12 +273,9 @@ def rules() -> None:
 @rules.command("list")
 @_rules_options
 @_reports_errors
-def rules_list(
-    rule_paths: tuple[Path, ...], packs: tuple[str, ...], no_builtin_rules: bool
-) -> None:
+def rules_list(selection: pipeline.RuleSelection) -> None:
     """List every rule with its pack and severity."""
-    loaded = pipeline.RuleSelection(rule_paths, packs, not no_builtin_rules).load(load_catalog())
-    for item in loaded:
+    for item in selection.load(load_catalog()).rules:
         rule = item.rule
         click.echo(f"{rule.id:<9} {rule.severity.value:<8} {item.pack:<22} {rule.title}")
 
@@ -237,12 +284,9 @@ def rules_list(
 @click.argument("rule_id")
 @_rules_options
 @_reports_errors
-def rules_show(
-    rule_id: str, rule_paths: tuple[Path, ...], packs: tuple[str, ...], no_builtin_rules: bool
-) -> None:
+def rules_show(rule_id: str, selection: pipeline.RuleSelection) -> None:
     """Show one rule (by id, name or alias) as JSON."""
-    loaded = pipeline.RuleSelection(rule_paths, packs, not no_builtin_rules).load(load_catalog())
-    for item in loaded:
+    for item in selection.load(load_catalog()).rules:
         if rule_id in (item.rule.id, item.rule.name, *item.rule.aliases):
             data = {
                 "pack": item.pack,
@@ -418,10 +462,27 @@ def _read_model(path: Path, model: type[Inventory]) -> Inventory:
         raise InputError(str(path), None, where, first["msg"]) from None
 
 
-def _finish(result: AuditResult, output: Path, formats: Sequence[str], fail_on: str) -> None:
+def _overrides(settings: Sequence[str]) -> dict[str, dict[str, object]]:
+    """``DSP-007.threshold=50000`` → ``{"DSP-007": {"threshold": 50000}}`` (YAML values)."""
+    overrides: dict[str, dict[str, object]] = {}
+    for setting in settings:
+        target, equals, raw = setting.partition("=")
+        rule_id, dot, name = target.rpartition(".")
+        if not equals or not dot or not rule_id or not name:
+            raise ConfigurationError(f"--set {setting!r}: write RULE.PARAM=VALUE")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        overrides.setdefault(rule_id, {})[name] = value
+    return overrides
+
+
+def _finish(result: AuditResult, report: ReportOptions) -> None:
     if sys.stderr.isatty():
         click.echo("", err=True)
-    written = pipeline.write_reports(result, output, formats)
+    output, fail_on = report.output, report.fail_on
+    written = pipeline.write_reports(result, output, report.formats)
     summary = result.summary
     counts = ", ".join(
         f"{summary.by_severity.get(sev, 0)} {sev.value}" for sev in reversed(Severity)
@@ -431,6 +492,13 @@ def _finish(result: AuditResult, output: Path, formats: Sequence[str], fail_on: 
         f"{summary.gap_count} coverage gaps",
         err=True,
     )
+    waived = sum(1 for finding in result.findings if finding.status is FindingStatus.WAIVED)
+    if waived or result.expired_waivers:
+        click.echo(
+            f"{waived} findings waived; {len(result.expired_waivers)} waivers expired", err=True
+        )
+    if result.scores:
+        click.echo(f"risk score {result.scores.overall:g} / 100", err=True)
     for path in written:
         click.echo(f"wrote {path}", err=True)
     if fail_on != "none" and at_or_above(result.findings, Severity(fail_on.lower())):

@@ -85,23 +85,31 @@ def run_probes(
 def locate(asset: Asset, catalog: Catalog) -> Asset:
     """Attach the catalog location to an asset and to each of its flows.
 
-    Declared items have no region list: they bring their own (country-level) locations.
+    A provider region is looked up in the catalog; a declared item with only a country gets
+    a country-level location; anything else is an unknown location.
     """
-    if asset.provider is Provider.DECLARED:
-        return (
-            asset
-            if asset.location
-            else asset.model_copy(update={"location": Location.unknown(None, asset.region)})
-        )
     flows = tuple(
         flow.model_copy(
-            update={"target_location": catalog.locate(asset.provider, flow.target_region)}
+            update={
+                "target_location": _place(
+                    catalog, asset.provider, flow.target_region, flow.target_country
+                )
+            }
         )
         for flow in asset.flows
     )
-    return asset.model_copy(
-        update={"location": catalog.locate(asset.provider, asset.region), "flows": flows}
-    )
+    location = _place(catalog, asset.provider, asset.region, asset.country)
+    return asset.model_copy(update={"location": location, "flows": flows})
+
+
+def _place(
+    catalog: Catalog, provider: Provider, region: str | None, country: str | None
+) -> Location:
+    if region and provider is not Provider.DECLARED:
+        return catalog.locate(provider, region)
+    if country:
+        return catalog.country_location(country)
+    return catalog.locate(provider, region)
 
 
 def gap_sort_key(gap: CoverageGap) -> tuple[str, ...]:

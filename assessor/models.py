@@ -189,6 +189,9 @@ class Flow(Model):
 
     kind: FlowKind
     target_region: str | None = None
+    target_country: CountryCode | None = Field(
+        default=None, description="Where the copy goes when only the country is declared"
+    )
     target_id: str | None = None
     target_location: Location | None = None
 
@@ -203,6 +206,9 @@ class Asset(Model):
     name: str
     account: str
     region: str | None = None
+    country: CountryCode | None = Field(
+        default=None, description="Declared country, for items with no provider region"
+    )
     location: Location | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     classification: str | None = Field(
@@ -388,8 +394,8 @@ class Selector(Model):
 class RuleExamples(Model):
     """Example assets (partial Asset fields) the rule must fire on, and must not."""
 
-    violating: tuple[dict[str, Any], ...] = Field(min_length=1)
-    compliant: tuple[dict[str, Any], ...] = Field(min_length=1)
+    violating: tuple[dict[str, Any], ...] = ()
+    compliant: tuple[dict[str, Any], ...] = ()
 
 
 class Rule(Model):
@@ -412,7 +418,7 @@ class Rule(Model):
     evidence: tuple[str, ...] = Field(
         default=(), description="Fields always shown in the finding, e.g. mitigating key custody"
     )
-    examples: RuleExamples
+    examples: RuleExamples = RuleExamples()
 
 
 class RulePack(Model):
@@ -526,6 +532,53 @@ class AuditResult(Model):
     scores: Scores | None = None
     expired_waivers: tuple[Waiver, ...] = ()
     unused_waivers: tuple[Waiver, ...] = ()
+
+
+class DeclaredKind(StrEnum):
+    """What a declared item is."""
+
+    SAAS = "saas"
+    CLOUD = "cloud"
+    CARRIER = "carrier"
+    EQUIPMENT = "equipment"
+    APP = "app"
+    SDK = "sdk"
+    APP_STORE = "app-store"
+    DEVICE = "device"
+    FLOW = "flow"
+
+
+class DeclaredFlow(Model):
+    """Where copies of a declared item's data go: a country, or a provider region."""
+
+    kind: FlowKind = FlowKind.REPLICATION
+    country: CountryCode | None = None
+    region: str | None = Field(default=None, description="A region of the item's provider")
+    target: str | None = None
+
+
+class DeclaredItem(Model):
+    """Something no cloud API lists: a SaaS vendor, a carrier, equipment, an app or SDK."""
+
+    name: str = Field(min_length=1)
+    kind: DeclaredKind
+    vendor: str | None = None
+    country: CountryCode | None = None
+    provider: Provider | None = None
+    region: str | None = None
+    classification: str | None = None
+    records: int | None = Field(default=None, ge=0)
+    owner: str | None = None
+    description: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    flows: tuple[DeclaredFlow, ...] = ()
+
+
+class DeclaredInventory(Model):
+    """A declared inventory file."""
+
+    organization: str = "declared"
+    items: tuple[DeclaredItem, ...] = ()
 
 
 class PolicyEntry(Model):

@@ -6,31 +6,56 @@ The CLI calls these functions; nothing else imports more than one stage.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from assessor.catalog import Catalog
 from assessor.engine.evaluate import evaluate
-from assessor.engine.loader import LoadedRule, builtin_rules_dir, load_rules
+from assessor.engine.loader import LoadedRule, Overrides, builtin_rules_dir, load_rules
 from assessor.inventory import ProgressCallback, run_probes
-from assessor.models import AuditResult, Inventory
+from assessor.models import AuditResult, Inventory, Waiver
 from assessor.output import write_atomic
 from assessor.probes.base import Probe, ProbeConfig, load_probe
 from assessor.renderers import RENDERERS
+from assessor.residency import load_policy
 from assessor.results import build_result
+from assessor.scoring import score
+from assessor.waivers import apply_waivers
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules to run and the catalog they were compiled against (a policy adds groups)."""
+
+    catalog: Catalog
+    rules: list[LoadedRule]
 
 
 @dataclass(frozen=True)
 class RuleSelection:
-    """Which rule packs to load: extra paths, and optionally only some packs by name."""
+    """Which rules to load: built-in and extra packs (optionally only some, by name), the
+    organization's residency policy, and parameter overrides."""
 
     paths: tuple[Path, ...] = ()
     packs: tuple[str, ...] = ()
     builtin: bool = True
+    policy: Path | None = None
+    overrides: Overrides = field(default_factory=dict)
 
-    def load(self, catalog: Catalog) -> list[LoadedRule]:
+    def load(self, catalog: Catalog) -> RuleSet:
         roots = ((builtin_rules_dir(),) if self.builtin else ()) + self.paths
-        return load_rules(roots, catalog, self.packs)
+        overrides: Overrides = {}
+        extra: list[LoadedRule] = []
+        if self.policy is not None:
+            policy = load_policy(self.policy, catalog)
+            catalog, extra, overrides = policy.catalog, policy.rules, policy.overrides
+        for rule_id, values in self.overrides.items():
+            overrides[rule_id] = {**overrides.get(rule_id, {}), **values}
+        packs = self.packs
+        if packs and extra:
+            packs = (*packs, "residency")
+        return RuleSet(catalog, load_rules(roots, catalog, packs, overrides, extra))
 
 
 def build_probes(names: Sequence[str], configs: dict[str, ProbeConfig]) -> list[Probe]:
@@ -43,9 +68,26 @@ def take_inventory(
     return run_probes(probes, catalog, progress)
 
 
-def assess(inventory: Inventory, rules: Sequence[LoadedRule], catalog: Catalog) -> AuditResult:
-    findings = evaluate(inventory.assets, rules, catalog)
-    return build_result(inventory, rules, findings)
+def assess(
+    inventory: Inventory,
+    rule_set: RuleSet,
+    waivers: Sequence[Waiver] = (),
+    today: date | None = None,
+) -> AuditResult:
+    """Evaluate the rules, apply waivers, score, and assemble the result."""
+    findings = evaluate(inventory.assets, rule_set.rules, rule_set.catalog)
+    assets = {asset.id: asset for asset in inventory.assets}
+    outcome = apply_waivers(
+        findings, assets, rule_set.rules, waivers, today or inventory.generated_at.date()
+    )
+    result = build_result(inventory, rule_set.rules, outcome.findings)
+    return result.model_copy(
+        update={
+            "scores": score(inventory.assets, outcome.findings),
+            "expired_waivers": tuple(outcome.expired),
+            "unused_waivers": tuple(outcome.unused),
+        }
+    )
 
 
 def write_reports(result: AuditResult, output: Path, formats: Sequence[str]) -> list[Path]:

@@ -7,7 +7,15 @@ from collections.abc import Sequence
 
 from assessor import __version__
 from assessor.engine.loader import LoadedRule
-from assessor.models import AuditResult, Finding, Inventory, RuleSummary, Severity, Summary
+from assessor.models import (
+    AuditResult,
+    Finding,
+    FindingStatus,
+    Inventory,
+    RuleSummary,
+    Severity,
+    Summary,
+)
 
 UNKNOWN_COUNTRY = "unknown"
 
@@ -67,4 +75,9 @@ def summarize(inventory: Inventory, findings: Sequence[Finding]) -> Summary:
 
 
 def at_or_above(findings: Sequence[Finding], threshold: Severity) -> list[Finding]:
-    return [finding for finding in findings if finding.severity.at_least(threshold)]
+    """Open findings at or above the threshold: what ``--fail-on`` counts (waived ones don't)."""
+    return [
+        finding
+        for finding in findings
+        if finding.status is FindingStatus.OPEN and finding.severity.at_least(threshold)
+    ]

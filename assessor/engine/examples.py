@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from assessor.catalog import Catalog
+from assessor.engine.evaluate import selected
 from assessor.engine.fields import Context
 from assessor.engine.loader import LoadedRule
 from assessor.inventory import locate
@@ -55,7 +56,10 @@ def run_examples(rules: Iterable[LoadedRule], catalog: Catalog) -> Iterator[Exam
                     f"example is not a valid asset: {error.errors()[0]['msg']}",
                 )
                 continue
-            fired = item.predicate(Context(asset, catalog)) is not None
+            fired = (
+                selected(item.rule.select, asset)
+                and item.predicate(Context(asset, catalog)) is not None
+            )
             verdict = "fired" if fired else "did not fire"
             yield ExampleOutcome(
                 item.rule.id,

@@ -88,6 +88,12 @@ def _attr(profile: ProviderProfile | VendorProfile | None, name: str) -> Value:
     return value if isinstance(value, str | tuple) else str(value)
 
 
+def _holder(context: Context) -> ProviderProfile | VendorProfile | None:
+    return context.catalog.vendor(context.asset.vendor) or context.catalog.provider(
+        context.asset.provider
+    )
+
+
 def _profile_fields(
     prefix: str, profile: Callable[[Context], ProviderProfile | VendorProfile | None]
 ) -> dict[str, Getter]:
@@ -123,6 +129,8 @@ ASSET_FIELDS: dict[str, Getter] = {
     **_profile_fields("provider_profile", lambda c: c.catalog.provider(c.asset.provider)),
     **_profile_fields("vendor_profile", lambda c: c.catalog.vendor(c.asset.vendor)),
     "vendor_profile.known": lambda c: c.catalog.vendor(c.asset.vendor) is not None,
+    # Whoever holds the data: the declared vendor if there is one, else the cloud provider.
+    **_profile_fields("holder", _holder),
     "vendor_profile.categories": lambda c: _attr(c.catalog.vendor(c.asset.vendor), "categories"),
     **_location_fields("location", _location),
     **_location_fields("key_location", _key_location),

@@ -11,7 +11,7 @@ from assessor.engine.examples import example_asset
 from assessor.engine.loader import builtin_rules_dir, load_rules
 from assessor.inventory import locate
 from assessor.models import AuditResult, CoverageGap, GapReason, Inventory, ProbeRun
-from assessor.pipeline import assess
+from assessor.pipeline import RuleSet, assess
 
 HOSTILE = '<script>window.__pwned = 1</script>"><img src=x onerror="window.__pwned=2">'
 
@@ -64,7 +64,7 @@ def build_result(catalog: Catalog, hostile: bool = False) -> AuditResult:
             ),
         ),
     )
-    return assess(inventory, load_rules([builtin_rules_dir()], catalog), catalog)
+    return assess(inventory, RuleSet(catalog, load_rules([builtin_rules_dir()], catalog)))
 
 
 @pytest.fixture

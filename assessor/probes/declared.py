@@ -1,0 +1,133 @@
+"""Declared inventory probe: what no cloud API lists, from a YAML or CSV file.
+
+SaaS vendors and where they hold data, carriers, network equipment, mobile apps and SDKs,
+and data flows. It gives the Clean Carrier, Clean Path, Clean Store and Clean Apps rules
+something real to act on. A malformed file is an input error naming file, line and field.
+
+CSV columns: name, kind, vendor, country, provider, region, classification, records, owner,
+description, flows_to (semicolon-separated country codes).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import ValidationError
+
+from assessor.engine.loader import load_validated_yaml
+from assessor.errors import ConfigurationError, InputError
+from assessor.models import Asset, DeclaredInventory, DeclaredItem, Flow, Provider
+from assessor.probes.base import Probe, ProbeItem, ProbeOption
+
+CSV_COLUMNS = (
+    "name",
+    "kind",
+    "vendor",
+    "country",
+    "provider",
+    "region",
+    "classification",
+    "records",
+    "owner",
+    "description",
+    "flows_to",
+)
+
+
+class DeclaredProbe(Probe):
+    """Items declared in files: the parts of an estate only people know about."""
+
+    name = "declared"
+    description = "Declared inventory: SaaS vendors, carriers, equipment, apps and data flows"
+    version = "1"
+    options = (
+        ProbeOption("file", "YAML or CSV file of declared items (repeatable)", multiple=True),
+    )
+    read_operations: ClassVar[frozenset[str]] = frozenset({"file:Read"})
+
+    def scope(self) -> str:
+        return "files " + ", ".join(self.config.get_all("file"))
+
+    def scan(self) -> Iterator[ProbeItem]:
+        files = self.config.get_all("file")
+        if not files:
+            raise ConfigurationError("the declared probe needs --declared-file PATH")
+        for name in files:
+            path = Path(name)
+            organization, items = read_declared(path)
+            for item in items:
+                yield declared_asset(item, organization, path.stem)
+
+
+def read_declared(path: Path) -> tuple[str, list[DeclaredItem]]:
+    if path.suffix.lower() == ".csv":
+        return path.stem, list(_read_csv(path))
+    inventory, _ = load_validated_yaml(path, DeclaredInventory)
+    return inventory.organization, list(inventory.items)
+
+
+def _read_csv(path: Path) -> Iterator[DeclaredItem]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(str(path), None, None, f"cannot read: {error.strerror}") from None
+    reader = csv.DictReader(io.StringIO(text))
+    unknown = set(reader.fieldnames or ()) - set(CSV_COLUMNS)
+    if unknown:
+        raise InputError(str(path), 1, ", ".join(sorted(unknown)), "unknown column")
+    for line, row in enumerate(reader, start=2):
+        fields: dict[str, Any] = {k: v.strip() for k, v in row.items() if k and v and v.strip()}
+        flows = fields.pop("flows_to", "")
+        fields["flows"] = [{"country": c.strip().upper()} for c in flows.split(";") if c.strip()]
+        if "country" in fields:
+            fields["country"] = fields["country"].upper()
+        try:
+            yield DeclaredItem.model_validate(fields)
+        except ValidationError as error:
+            first = error.errors()[0]
+            field = ".".join(str(part) for part in first["loc"])
+            raise InputError(str(path), line, field, first["msg"]) from None
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "item"
+
+
+def declared_asset(item: DeclaredItem, organization: str, source: str) -> Asset:
+    tags = dict(item.tags)
+    if item.records is not None:
+        tags["records"] = str(item.records)
+    if item.owner:
+        tags["owner"] = item.owner
+    flows = tuple(
+        Flow(
+            kind=flow.kind,
+            target_region=flow.region,
+            target_country=flow.country,
+            target_id=flow.target,
+        )
+        for flow in item.flows
+    )
+    attributes = {"declared_in": source}
+    if item.description:
+        attributes["description"] = item.description
+    return Asset(
+        id=f"declared:{_slug(organization)}:{item.kind.value}:{_slug(item.name)}",
+        provider=item.provider or Provider.DECLARED,
+        service=item.kind.value,
+        kind=item.kind.value,
+        name=item.name,
+        account=organization,
+        region=item.region,
+        country=item.country,
+        tags=tags,
+        classification=item.classification.lower() if item.classification else None,
+        vendor=item.vendor.lower() if item.vendor else None,
+        flows=flows,
+        attributes=attributes,
+    )
