@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
@@ -253,8 +253,13 @@ def demo(selection: pipeline.RuleSelection, report: ReportOptions) -> None:
 
     Needs no cloud account: the real probes run against emulators started on loopback.
     """
-    from assessor.demo import run_demo
+    from assessor.demo import DEMO_POLICY, DEMO_WAIVERS, run_demo
 
+    # The demo company has its own residency policy and accepted risks unless you bring yours.
+    if selection.policy is None:
+        selection = replace(selection, policy=DEMO_POLICY)
+    if not report.waivers:
+        report = replace(report, waivers=load_waivers(DEMO_WAIVERS))
     rule_set = selection.load(load_catalog())
     click.echo("Starting local emulators and seeding the demo estate…", err=True)
     taken = run_demo(rule_set.catalog, _progress())

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from assessor.catalog import Catalog
+from assessor.errors import AssessorError
 from assessor.models import (
     Asset,
     CoverageGap,
@@ -54,8 +55,8 @@ def run_probes(
                 if progress:
                     progress(probe.name, found, lost)
         except Exception as error:
-            if isinstance(error, ReadOnlyViolation):
-                raise  # a probe trying to write is a bug to stop on, never a gap
+            if isinstance(error, ReadOnlyViolation | AssessorError):
+                raise  # a write attempt is a bug, bad input a usage error: never a gap
             gaps.append(
                 CoverageGap(
                     probe=probe.name,

@@ -9,12 +9,29 @@ from pathlib import Path
 
 from assessor.demo.estate import AWS_BUCKETS, GCS_BUCKETS
 
+# What each risky demo asset must trip, and why; every other asset must trip nothing.
 RISKY = {
-    "nw-analytics-dr-apac": {"COC-001"},  # in Hong Kong
-    "nw-analytics-eu": {"COC-004"},  # replicates into Hong Kong
-    "nw-asia-cache": {"COC-001"},  # GCS asia-east2, Hong Kong
-    "nw-sandbox-new-region": {"COC-005"},  # region the catalog does not know
-    "nw-partner-drop": {"COC-006"},  # replicates to a bucket whose region is unknown
+    # In Hong Kong: a country of concern, the PRC, and the policy's denied list.
+    "nw-analytics-dr-apac": {"COC-001", "CLN-003", "ACR-002", "RES-003"},
+    "nw-asia-cache": {"COC-001", "CLN-003", "ACR-002", "RES-003"},
+    # Replicates from Ireland into Hong Kong.
+    "nw-analytics-eu": {"COC-004", "CLN-009", "ACR-004", "RES-003"},
+    # A region the catalog does not know (its waiver has expired, so it is open again).
+    "nw-sandbox-new-region": {"COC-005"},
+    # Replicates to a bucket whose region cannot be read (waived).
+    "nw-partner-drop": {"COC-006"},
+    # PII in Brazil: the policy allows only the EU and the US.
+    "nw-mobile-telemetry": {"RES-001"},
+    # Declared items.
+    "Branch office routers": {"CLN-005"},
+    "Transit to the Hong Kong office": {"CLN-006"},
+    "Marketing analytics SDK": {"CLN-007", "RES-001", "COC-005", "DSP-009"},
+    "Nightly export to the Shenzhen contract manufacturer": {
+        "COC-004",
+        "CLN-009",
+        "ACR-004",
+        "RES-003",
+    },
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from assessor.catalog import Catalog
 from assessor.demo.emulators import gcs_emulator, moto_server, pointed_at
 from assessor.demo.estate import DEMO_GCP_PROJECT, seed_aws, seed_gcs
@@ -9,7 +11,13 @@ from assessor.inventory import ProgressCallback, run_probes
 from assessor.models import Inventory
 from assessor.probes.aws import AwsProbe
 from assessor.probes.base import ProbeConfig
+from assessor.probes.declared import DeclaredProbe
 from assessor.probes.gcs import GcsProbe
+
+
+DEMO_FILES = Path(__file__).resolve().parent
+DEMO_POLICY = DEMO_FILES / "policy.yaml"
+DEMO_WAIVERS = DEMO_FILES / "waivers.yaml"
 
 
 def run_demo(catalog: Catalog, progress: ProgressCallback | None = None) -> Inventory:
@@ -24,5 +32,6 @@ def run_demo(catalog: Catalog, progress: ProgressCallback | None = None) -> Inve
         probes = [
             AwsProbe(ProbeConfig()),
             GcsProbe(ProbeConfig({"project": (DEMO_GCP_PROJECT,)})),
+            DeclaredProbe(ProbeConfig({"file": (str(DEMO_FILES / "declared.yaml"),)})),
         ]
         return run_probes(probes, catalog, progress)
