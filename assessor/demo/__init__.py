@@ -14,7 +14,6 @@ from assessor.probes.base import ProbeConfig
 from assessor.probes.declared import DeclaredProbe
 from assessor.probes.gcs import GcsProbe
 
-
 DEMO_FILES = Path(__file__).resolve().parent
 DEMO_POLICY = DEMO_FILES / "policy.yaml"
 DEMO_WAIVERS = DEMO_FILES / "waivers.yaml"
