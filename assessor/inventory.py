@@ -20,6 +20,7 @@ from assessor.models import (
     Location,
     ProbeRun,
     Provider,
+    replaced,
 )
 from assessor.probes.base import Probe, ReadOnlyViolation
 
@@ -90,17 +91,16 @@ def locate(asset: Asset, catalog: Catalog) -> Asset:
     a country-level location; anything else is an unknown location.
     """
     flows = tuple(
-        flow.model_copy(
-            update={
-                "target_location": _place(
-                    catalog, asset.provider, flow.target_region, flow.target_country
-                )
-            }
+        replaced(
+            flow,
+            target_location=_place(
+                catalog, asset.provider, flow.target_region, flow.target_country
+            ),
         )
         for flow in asset.flows
     )
     location = _place(catalog, asset.provider, asset.region, asset.country)
-    return asset.model_copy(update={"location": location, "flows": flows})
+    return replaced(asset, location=location, flows=flows)
 
 
 def _place(

@@ -9,9 +9,10 @@ The JSON Schema printed by ``assessor schema`` is generated from these classes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
@@ -26,6 +27,37 @@ class Model(BaseModel):
     """Base of every assessor model: immutable, strict about unknown fields."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+_SHARED_FIELD_SETS: dict[frozenset[str], set[str]] = {}
+
+
+def shared_fields_set(names: Iterable[str]) -> set[str]:
+    """One set object per distinct combination of field names.
+
+    Pydantic keeps a set of explicitly-set field names on every instance; for a million
+    assets and their findings those sets cost over a gigabyte. Frozen models never change
+    the set, so instances with the same names can share one.
+    """
+    key = frozenset(names)
+    found = _SHARED_FIELD_SETS.get(key)
+    if found is None:
+        found = _SHARED_FIELD_SETS[key] = set(key)
+    return found
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def replaced(model: _M, **changes: Any) -> _M:
+    """``model.model_copy(update=changes)`` for already-valid values, sharing the fields set.
+
+    Only for values that are already of the field's type (as when attaching a catalog
+    Location); nothing is validated.
+    """
+    fields = {**model.__dict__, **changes}
+    fields_set = shared_fields_set(model.model_fields_set | changes.keys())
+    return type(model).model_construct(_fields_set=fields_set, **fields)
 
 
 class Severity(StrEnum):

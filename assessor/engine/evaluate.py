@@ -1,32 +1,167 @@
-"""Evaluates compiled rules over an inventory: a pure function from assets to findings."""
+"""Evaluates compiled rules over an inventory: a pure function from assets to findings.
+
+Large estates repeat themselves: thousands of buckets share a provider, a region, a data
+class and a replication target. A rule that reads none of an asset's identity fields (id,
+name, account) gives the same answer for every asset of the same *shape*, so its outcome is
+computed once per shape and reused. Only the finding's message, which names the asset, is
+rendered per asset.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from assessor.catalog import Catalog
-from assessor.engine.fields import PLACEHOLDER, Context, getter
+from assessor.engine.fields import PLACEHOLDER, TAG_PREFIX, Context, getter, record_count
 from assessor.engine.loader import LoadedRule
 from assessor.identity import finding_fingerprint
-from assessor.models import Asset, Finding, Rule, Selector
+from assessor.models import (
+    AllOf,
+    AnyOf,
+    Asset,
+    Compare,
+    Condition,
+    Finding,
+    FindingStatus,
+    FlowsMatch,
+    Not,
+    Rule,
+    Selector,
+    Severity,
+    shared_fields_set,
+)
+
+IDENTITY_FIELDS = frozenset({"id", "name", "account"})
+_FINDING_FIELDS = shared_fields_set(Finding.model_fields)
+
+Shape = tuple[object, ...]
+MessagePart = str | Callable[[Context], str]
+# A rule that fired: the rule, its evidence, its severity, and its message with only the
+# parts that name the asset left to render per asset.
+Outcome = tuple[LoadedRule, dict[str, str], Severity, list[MessagePart]]
 
 
 def evaluate(
     assets: Iterable[Asset], rules: Sequence[LoadedRule], catalog: Catalog
 ) -> list[Finding]:
     """Every finding of every rule on every asset, in a deterministic order."""
-    findings: list[Finding] = []
-    for asset in assets:
-        context = Context(asset, catalog)
+    return sort_findings(Evaluator(rules, catalog).run(assets))
+
+
+@dataclass
+class _Plan:
+    """The rules split by whether their outcome depends only on an asset's shape."""
+
+    by_shape: list[LoadedRule]
+    per_asset: list[LoadedRule]
+    tag_keys: tuple[str, ...]
+    reads_record_count: bool
+
+
+class Evaluator:
+    """Runs rules over assets, caching outcomes per asset shape."""
+
+    def __init__(self, rules: Sequence[LoadedRule], catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.plan = _plan(rules)
+        self.messages = {id(item): _message_parts(item.rule) for item in rules}
+        self.identity_parts = {
+            id(part)
+            for parts in self.messages.values()
+            for part in parts
+            if not isinstance(part, str) and getattr(part, "field", None) in IDENTITY_FIELDS
+        }
+        self._cache: dict[Shape, list[Outcome]] = {}
+
+    def run(self, assets: Iterable[Asset]) -> list[Finding]:
+        findings: list[Finding] = []
+        for asset in assets:
+            context = Context(asset, self.catalog)
+            shape = self._shape(asset)
+            outcomes = self._cache.get(shape)
+            if outcomes is None:
+                outcomes = self._outcomes(self.plan.by_shape, context)
+                self._cache[shape] = outcomes
+            if self.plan.per_asset:
+                outcomes = [*outcomes, *self._outcomes(self.plan.per_asset, context)]
+            for item, evidence, severity, message in outcomes:
+                text = "".join(part if isinstance(part, str) else part(context) for part in message)
+                findings.append(self._finding(item, asset, evidence, severity, text))
+        return findings
+
+    def _shape(self, asset: Asset) -> Shape:
+        """Everything a shape-cached rule can read, and nothing that names the asset.
+
+        Locations are not in the shape: they follow from provider, region and country.
+        """
+        encryption = asset.encryption
+        return (
+            asset.provider,
+            asset.service,
+            asset.kind,
+            asset.region,
+            asset.country,
+            asset.classification,
+            asset.vendor,
+            asset.public_access_blocked,
+            (encryption.custody, encryption.key_region) if encryption else None,
+            tuple(map(asset.tags.get, self.plan.tag_keys)),
+            record_count(asset) if self.plan.reads_record_count else None,
+            tuple((f.kind, f.target_region, f.target_country, f.target_id) for f in asset.flows),
+        )
+
+    def _outcomes(self, rules: Iterable[LoadedRule], context: Context) -> list[Outcome]:
+        outcomes = []
         for item in rules:
-            if not selected(item.rule.select, asset):
+            if not selected(item.rule.select, context.asset):
                 continue
             evidence = item.predicate(context)
             if evidence is None:
                 continue
-            findings.append(_finding(item, asset, evidence, context))
-    return sort_findings(findings)
+            severity = item.rule.severity
+            for name, read in item.evidence:
+                found = read(context)
+                evidence[name] = ", ".join(found) if isinstance(found, tuple) else str(found)
+            for step in item.escalations:
+                if step.severity.rank > severity.rank and step.predicate(context) is not None:
+                    severity = step.severity
+                    evidence["severity raised"] = (
+                        f"{item.rule.severity.value} → {severity.value}: {step.reason}"
+                    )
+            # Render what does not name the asset once; keep the rest for each asset.
+            message = [
+                part if isinstance(part, str) or id(part) in self.identity_parts else part(context)
+                for part in self.messages[id(item)]
+            ]
+            outcomes.append((item, evidence, severity, message))
+        return outcomes
+
+    def _finding(
+        self,
+        item: LoadedRule,
+        asset: Asset,
+        evidence: dict[str, str],
+        severity: Severity,
+        message: str,
+    ) -> Finding:
+        rule = item.rule
+        # Every value here is already validated; skip re-validating millions of findings.
+        return Finding.model_construct(
+            _fields_set=_FINDING_FIELDS,
+            fingerprint=finding_fingerprint(rule.id, asset),
+            rule_id=rule.id,
+            rule_name=rule.name,
+            pack=item.pack,
+            asset_id=asset.id,
+            severity=severity,
+            title=rule.title,
+            message=message,
+            evidence=evidence,
+            sources=rule.sources,
+            status=FindingStatus.OPEN,
+            waiver=None,
+        )
 
 
 def selected(selector: Selector, asset: Asset) -> bool:
@@ -41,40 +176,65 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.asset_id, f.fingerprint))
 
 
-def _finding(item: LoadedRule, asset: Asset, evidence: dict[str, str], context: Context) -> Finding:
-    rule = item.rule
-    severity = rule.severity
-    for name, read in item.evidence:
-        found = read(context)
-        evidence[name] = ", ".join(found) if isinstance(found, tuple) else str(found)
-    for step in item.escalations:
-        if step.severity.rank > severity.rank and step.predicate(context) is not None:
-            severity = step.severity
-            evidence["severity raised"] = f"{rule.severity.value} → {severity.value}: {step.reason}"
-    return Finding(
-        fingerprint=finding_fingerprint(rule.id, asset),
-        rule_id=rule.id,
-        rule_name=rule.name,
-        pack=item.pack,
-        asset_id=asset.id,
-        severity=severity,
-        title=rule.title,
-        message=render_message(rule, context),
-        evidence=evidence,
-        sources=rule.sources,
+def render_message(rule: Rule, context: Context) -> str:
+    """Fill ``{field.path}`` placeholders with field values; unknown names stay as written."""
+    return "".join(
+        part if isinstance(part, str) else part(context) for part in _message_parts(rule)
     )
 
 
-def render_message(rule: Rule, context: Context) -> str:
-    """Fill ``{field.path}`` placeholders with field values; unknown names stay as written."""
-
-    def value(match: re.Match[str]) -> str:
+def _message_parts(rule: Rule) -> list[MessagePart]:
+    parts: list[MessagePart] = []
+    position = 0
+    for match in PLACEHOLDER.finditer(rule.message):
+        parts.append(rule.message[position : match.start()])
         read = getter(match.group(1), in_flow=False)
-        if read is None:
-            return match.group(0)
+        parts.append(_shown(match.group(1), read) if read else match.group(0))
+        position = match.end()
+    parts.append(rule.message[position:])
+    return parts
+
+
+def _shown(field: str, read: Callable[[Context], object]) -> Callable[[Context], str]:
+    def show(context: Context) -> str:
         found = read(context)
         if isinstance(found, tuple):
-            return ", ".join(found) or "none"
+            return ", ".join(str(value) for value in found) or "none"
         return "unknown" if found in (None, "") else str(found)
 
-    return PLACEHOLDER.sub(value, rule.message)
+    show.field = field  # type: ignore[attr-defined]
+    return show
+
+
+def _plan(rules: Sequence[LoadedRule]) -> _Plan:
+    by_shape: list[LoadedRule] = []
+    per_asset: list[LoadedRule] = []
+    tag_keys: set[str] = set()
+    reads_record_count = False
+    for item in rules:
+        fields = rule_fields(item.rule)
+        tag_keys |= {name[len(TAG_PREFIX) :] for name in fields if name.startswith(TAG_PREFIX)}
+        reads_record_count |= "record_count" in fields
+        (per_asset if fields & IDENTITY_FIELDS else by_shape).append(item)
+    return _Plan(by_shape, per_asset, tuple(sorted(tag_keys)), reads_record_count)
+
+
+def rule_fields(rule: Rule) -> set[str]:
+    """Every field a rule's conditions and evidence read."""
+    fields = set(rule.evidence)
+    for condition in (rule.when, *(step.when for step in rule.escalate)):
+        fields |= _condition_fields(condition)
+    return fields
+
+
+def _condition_fields(condition: Condition) -> set[str]:
+    if isinstance(condition, AllOf):
+        return set().union(*(_condition_fields(c) for c in condition.all))
+    if isinstance(condition, AnyOf):
+        return set().union(*(_condition_fields(c) for c in condition.any))
+    if isinstance(condition, Not):
+        return _condition_fields(condition.not_)
+    if isinstance(condition, FlowsMatch):
+        return _condition_fields(condition.flows.where)
+    assert isinstance(condition, Compare)
+    return {condition.field}

@@ -73,11 +73,15 @@ RECORD_COUNT_TAGS = ("records", "record-count", "record_count", "us-persons", "d
 
 def record_count(asset: Asset) -> int | None:
     """How many people's records the asset holds, from a tag such as ``records=250000``."""
+    if not asset.tags:
+        return None
     lowered = {key.lower(): value for key, value in asset.tags.items()}
     for key in RECORD_COUNT_TAGS:
-        raw = lowered.get(key, "").replace(",", "").replace("_", "").strip()
-        if raw.isdigit():
-            return int(raw)
+        raw = lowered.get(key)
+        if raw is not None:
+            digits = raw.replace(",", "").replace("_", "").strip()
+            if digits.isdigit():
+                return int(digits)
     return None
 
 
