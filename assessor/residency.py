@@ -203,7 +203,7 @@ def _entry_rule(
             "or change the policy with the data owner's approval.",
             "message": "{name} ("
             + data
-            + ") is in {location.name} ({location.countries}); "
+            + ", in {location.name}) or a copy of it breaks the policy: "
             + "; ".join(described)
             + ".",
             "sources": [

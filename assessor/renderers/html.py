@@ -1,26 +1,33 @@
-"""report.html: one self-contained file (inline CSS, no requests), Jinja2 with autoescape.
+"""report.html: one self-contained file a CISO can read and an engineer can act on.
 
-Everything from the estate (bucket names, tags, labels) is attacker-controlled; it reaches
-the page only through autoescaped template expressions.
+The page carries its data once, as JSON in a ``<script type="application/json">`` block
+(Jinja's ``tojson`` makes it safe inside HTML), and an inline script renders the findings
+and assets tables from it, so a report with 100,000 findings stays light. The summary, map,
+rules, gaps, waivers and methodology are rendered here. Everything from the estate (names,
+tags, labels) is attacker-controlled: it reaches the page only through autoescaped template
+expressions, the JSON block, or the script's ``textContent``. A Content-Security-Policy
+allows only the page's own inline style and the one script whose hash it names.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import jinja2
 
 from assessor.catalog import load_catalog
-from assessor.models import Asset, AuditResult, Finding, Severity
+from assessor.models import Asset, AuditResult, Finding, FindingStatus, Location, Severity
 from assessor.resources import data_dir
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-    "base-uri 'none'; form-action 'none'"
-)
+MAP_WIDTH, MAP_HEIGHT = 1000.0, 500.0
+SEVERITY_ORDER = list(Severity)
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,28 @@ class PlaceRow:
     findings: int
 
 
+@dataclass(frozen=True)
+class MapMark:
+    """A circle on the map: one location, sized by assets, coloured by worst severity."""
+
+    x: float
+    y: float
+    radius: float
+    label: str
+    assets: int
+    worst: str
+
+
+@dataclass(frozen=True)
+class MapArc:
+    """A curve from where an asset is to where copies of its data go."""
+
+    path: str
+    label: str
+    worst: str
+    count: int
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
@@ -47,29 +76,126 @@ def _environment() -> jinja2.Environment:
     )
 
 
+@functools.cache
+def _asset_text(name: str) -> str:
+    return (data_dir("reports") / "assets" / name).read_text(encoding="utf-8")
+
+
+def content_security_policy(script: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+    return (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'; "
+        "connect-src 'none'"
+    )
+
+
 def render(result: AuditResult) -> bytes:
-    css = (data_dir("reports") / "assets" / "report.css").read_text(encoding="utf-8")
-    assets = {asset.id: asset for asset in result.assets}
+    script = _asset_text("report.js")
     findings_by_asset: dict[str, list[Finding]] = defaultdict(list)
     for finding in result.findings:
         findings_by_asset[finding.asset_id].append(finding)
-    page = (
-        _environment()
-        .get_template("report.html.j2")
-        .render(
-            result=result,
-            css=css,
-            csp=CONTENT_SECURITY_POLICY,
-            severities=list(reversed(Severity)),
-            places=places(result, findings_by_asset),
-            assets=assets,
-            anchors={asset.id: f"asset-{index}" for index, asset in enumerate(result.assets)},
-            findings_by_asset=findings_by_asset,
-            top_findings=result.findings[:10],
-            gaps_by_reason=_count(gap.reason.value for gap in result.gaps),
-        )
+    worst_by_asset = {
+        asset_id: _worst(f.severity for f in found if f.status is FindingStatus.OPEN)
+        for asset_id, found in findings_by_asset.items()
+    }
+    marks, arcs, unplaced = world_map(result.assets, worst_by_asset)
+    page = _environment().get_template("report.html.j2").render(
+        result=result,
+        css=_asset_text("report.css"),
+        script=script,
+        csp=content_security_policy(script),
+        land=_asset_text("world-land-110m.path").strip(),
+        map_width=MAP_WIDTH,
+        map_height=MAP_HEIGHT,
+        marks=marks,
+        arcs=arcs,
+        unplaced=unplaced,
+        severities=list(reversed(Severity)),
+        places=places(result, findings_by_asset),
+        assets={asset.id: asset for asset in result.assets},
+        top_findings=[f for f in result.findings if f.status is FindingStatus.OPEN][:8],
+        open_count=sum(1 for f in result.findings if f.status is FindingStatus.OPEN),
+        waived=[f for f in result.findings if f.status is FindingStatus.WAIVED],
+        gaps_by_reason=dict(sorted(Counter(g.reason.value for g in result.gaps).items())),
+        page_data=page_data(result),
     )
     return page.encode("utf-8")
+
+
+def page_data(result: AuditResult) -> dict[str, Any]:
+    """The compact JSON the page's script renders tables from (indexes instead of repeats)."""
+    rule_index = {rule.id: i for i, rule in enumerate(result.rules)}
+    asset_index = {asset.id: i for i, asset in enumerate(result.assets)}
+    scores = result.scores.assets if result.scores else {}
+    return {
+        "severities": [s.value for s in SEVERITY_ORDER],
+        "rules": [
+            {"id": r.id, "name": r.name, "pack": r.pack, "title": r.title,
+             "severity": r.severity.value}
+            for r in result.rules
+        ],
+        "assets": [_asset_data(asset, scores.get(asset.id)) for asset in result.assets],
+        "findings": [
+            [
+                asset_index.get(f.asset_id, -1),
+                rule_index.get(f.rule_id, -1),
+                SEVERITY_ORDER.index(f.severity),
+                1 if f.status is FindingStatus.WAIVED else 0,
+                f.message,
+                f.evidence,
+                f.waiver.reason if f.waiver else None,
+                f.waiver.owner if f.waiver else None,
+                f.waiver.expires.isoformat() if f.waiver else None,
+            ]
+            for f in result.findings
+        ],
+    }
+
+
+def _asset_data(asset: Asset, score: Any) -> dict[str, Any]:
+    location = asset.location or Location.unknown(asset.provider, asset.region)
+    encryption = asset.encryption
+    return {
+        "id": asset.id,
+        "name": asset.name,
+        "provider": asset.provider.value,
+        "service": asset.service,
+        "kind": asset.kind,
+        "account": asset.account,
+        "region": asset.region,
+        "known": location.known,
+        "country": location.country or ("/".join(location.countries) or "unknown"),
+        "place": _place_label(location),
+        "jurisdictions": list(location.jurisdictions),
+        "operator": location.operator,
+        "classification": asset.classification,
+        "custody": encryption.custody.value if encryption else None,
+        "keyRegion": encryption.key_region if encryption else None,
+        "publicBlocked": asset.public_access_blocked,
+        "vendor": asset.vendor,
+        "tags": asset.tags,
+        "attributes": asset.attributes,
+        "score": score.score if score else 0,
+        "flows": [
+            {
+                "kind": flow.kind.value,
+                "target": flow.target_id or flow.target_region or flow.target_country,
+                "place": _place_label(flow.target_location)
+                if flow.target_location
+                else "unknown location",
+            }
+            for flow in asset.flows
+        ],
+    }
+
+
+def _place_label(location: Location) -> str:
+    if not location.known:
+        return "unknown location"
+    where = location.city or location.name or ""
+    country = location.country or "/".join(location.countries)
+    return f"{where}, {country}" if where and country else where or country
 
 
 def places(result: AuditResult, findings_by_asset: dict[str, list[Finding]]) -> list[PlaceRow]:
@@ -82,8 +208,12 @@ def places(result: AuditResult, findings_by_asset: dict[str, list[Finding]]) -> 
             grouped[country].append(asset)
     rows = []
     for country, members in grouped.items():
-        found = [f for asset in members for f in findings_by_asset.get(asset.id, [])]
-        worst = max((f.severity for f in found), key=lambda s: s.rank, default=None)
+        found = [
+            f
+            for asset in members
+            for f in findings_by_asset.get(asset.id, [])
+            if f.status is FindingStatus.OPEN
+        ]
         known = catalog.country(country)
         rows.append(
             PlaceRow(
@@ -91,13 +221,96 @@ def places(result: AuditResult, findings_by_asset: dict[str, list[Finding]]) -> 
                 country_name=known.name if known else "Unknown location",
                 assets=len(members),
                 providers=", ".join(sorted({a.provider.value for a in members})),
-                regions=", ".join(sorted({a.region or "?" for a in members})),
-                worst=worst,
+                regions=", ".join(sorted({a.region or a.country or "?" for a in members})),
+                worst=_worst(f.severity for f in found),
                 findings=len(found),
             )
         )
     return sorted(rows, key=lambda row: (-(row.worst.rank if row.worst else -1), -row.assets))
 
 
-def _count(values: Iterable[str]) -> dict[str, int]:
-    return dict(sorted(Counter(values).items()))
+def project(latitude: float, longitude: float) -> tuple[float, float]:
+    """Equirectangular, the same projection as the bundled land path."""
+    return (
+        round((longitude + 180) / 360 * MAP_WIDTH, 1),
+        round((90 - latitude) / 180 * MAP_HEIGHT, 1),
+    )
+
+
+def world_map(
+    assets: Iterable[Asset], worst_by_asset: dict[str, Severity | None]
+) -> tuple[list[MapMark], list[MapArc], int]:
+    """Marks per located place and arcs per (source, destination) pair of copies."""
+    counts: Counter[tuple[float, float]] = Counter()
+    labels: dict[tuple[float, float], set[str]] = defaultdict(set)
+    worst: dict[tuple[float, float], Severity | None] = {}
+    arcs: dict[tuple[tuple[float, float], tuple[float, float]], list[Severity | None]] = (
+        defaultdict(list)
+    )
+    arc_labels: dict[tuple[tuple[float, float], tuple[float, float]], str] = {}
+    unplaced = 0
+    for asset in assets:
+        source = _point(asset.location)
+        if source is None:
+            unplaced += 1
+            continue
+        counts[source] += 1
+        labels[source].add(_place_label(asset.location) if asset.location else "")
+        severity = worst_by_asset.get(asset.id)
+        worst[source] = _worst([s for s in (worst.get(source), severity) if s])
+        for flow in asset.flows:
+            target = _point(flow.target_location)
+            if target is None or target == source:
+                continue
+            arcs[(source, target)].append(severity)
+            arc_labels[(source, target)] = (
+                f"{_place_label(asset.location) if asset.location else '?'} → "
+                f"{_place_label(flow.target_location) if flow.target_location else '?'}"
+            )
+    marks = [
+        MapMark(
+            x=x,
+            y=y,
+            radius=round(3 + 3 * math.sqrt(n), 1),
+            label="; ".join(sorted(labels[(x, y)])),
+            assets=n,
+            worst=_severity_name(worst[(x, y)]),
+        )
+        for (x, y), n in sorted(counts.items(), key=lambda item: -item[1])
+    ]
+    return marks, [_arc(pair, found, arc_labels[pair]) for pair, found in arcs.items()], unplaced
+
+
+def _arc(
+    pair: tuple[tuple[float, float], tuple[float, float]],
+    severities: list[Severity | None],
+    label: str,
+) -> MapArc:
+    (x1, y1), (x2, y2) = pair
+    # A quadratic curve bowed to one side, so A→B and B→A do not overlap.
+    mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+    dx, dy = x2 - x1, y2 - y1
+    bend = 0.25
+    cx, cy = mx - dy * bend, my + dx * bend
+    return MapArc(
+        path=f"M{x1},{y1} Q{cx:.1f},{cy:.1f} {x2},{y2}",
+        label=label,
+        worst=_severity_name(_worst(s for s in severities if s)),
+        count=len(severities),
+    )
+
+
+def _point(location: Location | None) -> tuple[float, float] | None:
+    if location is None or not location.known or location.latitude is None:
+        return None
+    if location.longitude is None:
+        return None
+    return project(location.latitude, location.longitude)
+
+
+def _severity_name(severity: Severity | None) -> str:
+    return severity.value if severity else "none"
+
+
+def _worst(severities: Iterable[Severity]) -> Severity | None:
+    return max(severities, key=lambda s: s.rank, default=None)
