@@ -36,11 +36,12 @@ from assessor.models import (
 )
 from assessor.output import write_atomic
 from assessor.probes.base import ProbeConfig, available_probes, load_probe
-from assessor.renderers import RENDERERS, parse_formats
+from assessor.renderers import RENDERERS, parse_formats, sarif
 from assessor.results import at_or_above
 from assessor.waivers import load_waivers
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_Result = TypeVar("_Result", Inventory, AuditResult)
 
 SEVERITY_CHOICE = click.Choice([s.value for s in Severity] + ["none"], case_sensitive=False)
 
@@ -267,6 +268,37 @@ def demo(selection: pipeline.RuleSelection, report: ReportOptions) -> None:
     _finish(pipeline.assess(taken, rule_set, report.waivers), report)
 
 
+@main.command()
+@click.argument("result_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=Path("assessor-report"),
+    show_default=True,
+    help="Directory the reports are written to.",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="html",
+    show_default=True,
+    help=f"Comma-separated report formats: {', '.join(RENDERERS)}.",
+)
+@click.option(
+    "--fail-on",
+    type=SEVERITY_CHOICE,
+    default="none",
+    show_default=True,
+    help="Exit 1 when an open finding is at or above this severity.",
+)
+@_reports_errors
+def report(result_file: Path, output: Path, formats: str, fail_on: str) -> None:
+    """Re-render a saved report.json in other formats; no cloud is touched."""
+    result = _read_model(result_file, AuditResult)
+    _finish(result, ReportOptions(output, _formats(formats), fail_on, []))
+
+
 # --- rules ------------------------------------------------------------------------------------
 
 
@@ -456,7 +488,7 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _read_model(path: Path, model: type[Inventory]) -> Inventory:
+def _read_model(path: Path, model: type[_Result]) -> _Result:
     try:
         return model.model_validate_json(path.read_bytes())
     except OSError as error:
@@ -504,6 +536,9 @@ def _finish(result: AuditResult, report: ReportOptions) -> None:
         )
     if result.scores:
         click.echo(f"risk score {result.scores.overall:g} / 100", err=True)
+    note = sarif.truncation_note(result) if "sarif" in report.formats else None
+    if note:
+        click.echo(f"assessor: warning: {note}", err=True)
     for path in written:
         click.echo(f"wrote {path}", err=True)
     if fail_on != "none" and at_or_above(result.findings, Severity(fail_on.lower())):

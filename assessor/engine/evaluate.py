@@ -122,7 +122,10 @@ class Evaluator:
             severity = item.rule.severity
             for name, read in item.evidence:
                 found = read(context)
-                evidence[name] = ", ".join(found) if isinstance(found, tuple) else str(found)
+                if isinstance(found, tuple):
+                    evidence[name] = ", ".join(found) or "none"
+                else:
+                    evidence[name] = "unknown" if found is None else str(found)
             for step in item.escalations:
                 if step.severity.rank > severity.rank and step.predicate(context) is not None:
                     severity = step.severity

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assessor.models import AuditResult
-from assessor.renderers import html, json
+from assessor.renderers import csv, html, json, junit, markdown, sarif
 
 Renderer = Callable[[AuditResult], bytes]
 
 RENDERERS: dict[str, tuple[str, Renderer]] = {
     "json": ("report.json", json.render),
     "html": ("report.html", html.render),
+    "sarif": ("report.sarif", sarif.render),
+    "junit": ("report.junit.xml", junit.render),
+    "csv": ("report.csv", csv.render),
+    "md": ("report.md", markdown.render),
 }
 
 

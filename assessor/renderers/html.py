@@ -100,25 +100,29 @@ def render(result: AuditResult) -> bytes:
         for asset_id, found in findings_by_asset.items()
     }
     marks, arcs, unplaced = world_map(result.assets, worst_by_asset)
-    page = _environment().get_template("report.html.j2").render(
-        result=result,
-        css=_asset_text("report.css"),
-        script=script,
-        csp=content_security_policy(script),
-        land=_asset_text("world-land-110m.path").strip(),
-        map_width=MAP_WIDTH,
-        map_height=MAP_HEIGHT,
-        marks=marks,
-        arcs=arcs,
-        unplaced=unplaced,
-        severities=list(reversed(Severity)),
-        places=places(result, findings_by_asset),
-        assets={asset.id: asset for asset in result.assets},
-        top_findings=[f for f in result.findings if f.status is FindingStatus.OPEN][:8],
-        open_count=sum(1 for f in result.findings if f.status is FindingStatus.OPEN),
-        waived=[f for f in result.findings if f.status is FindingStatus.WAIVED],
-        gaps_by_reason=dict(sorted(Counter(g.reason.value for g in result.gaps).items())),
-        page_data=page_data(result),
+    page = (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            result=result,
+            css=_asset_text("report.css"),
+            script=script,
+            csp=content_security_policy(script),
+            land=_asset_text("world-land-110m.path").strip(),
+            map_width=MAP_WIDTH,
+            map_height=MAP_HEIGHT,
+            marks=marks,
+            arcs=arcs,
+            unplaced=unplaced,
+            severities=list(reversed(Severity)),
+            places=places(result, findings_by_asset),
+            assets={asset.id: asset for asset in result.assets},
+            top_findings=[f for f in result.findings if f.status is FindingStatus.OPEN][:8],
+            open_count=sum(1 for f in result.findings if f.status is FindingStatus.OPEN),
+            waived=[f for f in result.findings if f.status is FindingStatus.WAIVED],
+            gaps_by_reason=dict(sorted(Counter(g.reason.value for g in result.gaps).items())),
+            page_data=page_data(result),
+        )
     )
     return page.encode("utf-8")
 
@@ -131,8 +135,13 @@ def page_data(result: AuditResult) -> dict[str, Any]:
     return {
         "severities": [s.value for s in SEVERITY_ORDER],
         "rules": [
-            {"id": r.id, "name": r.name, "pack": r.pack, "title": r.title,
-             "severity": r.severity.value}
+            {
+                "id": r.id,
+                "name": r.name,
+                "pack": r.pack,
+                "title": r.title,
+                "severity": r.severity.value,
+            }
             for r in result.rules
         ],
         "assets": [_asset_data(asset, scores.get(asset.id)) for asset in result.assets],

@@ -120,7 +120,7 @@ def test_sensitive_class_escalates_severity(catalog: Catalog) -> None:
     assert acr["arn:aws:s3:::secret"].severity is Severity.CRITICAL
     assert "severity raised" in acr["arn:aws:s3:::secret"].evidence
     # Mitigating evidence is shown whether or not it mitigates.
-    assert acr["arn:aws:s3:::plain"].evidence["encryption.custody"] == "None"
+    assert acr["arn:aws:s3:::plain"].evidence["encryption.custody"] == "unknown"
 
 
 def test_scores_follow_the_documented_arithmetic(catalog: Catalog) -> None:

@@ -1,4 +1,4 @@
-"""report.html opened in headless Chromium: offline, error-free, and hostile text stays text."""
+"""report.html in headless Chromium: offline, error-free, interactive, and safe."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from assessor.models import AuditResult
 from assessor.renderers import html
@@ -23,11 +24,15 @@ def _open(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.goto(path.as_uri())
-    page.wait_for_load_state("load")
+    page.wait_for_selector("body[data-ready=true]")
     return page, requests, problems
 
 
-def test_report_loads_offline_without_errors(
+def _rows(page: Any) -> int:
+    return int(page.locator("#f-rows tr.finding").count())
+
+
+def test_report_loads_offline_and_every_interaction_works(
     browser: Any, result: AuditResult, tmp_path: Path, artifacts: Path
 ) -> None:
     path = tmp_path / "report.html"
@@ -35,14 +40,47 @@ def test_report_loads_offline_without_errors(
     page, requests, problems = _open(browser, path)
     assert requests == [path.as_uri()], "the report fetched something besides itself"
     assert problems == []
-    assert page.locator("[data-testid=finding-count]").inner_text() == str(len(result.findings))
-    assert page.locator("tr.finding").count() == len(result.findings)
-    assert page.locator("#places tbody tr").count() >= 3
-    assert page.locator("tr.gap").count() == 1
-    # Each finding links to its asset's row, which exists on the page.
-    first_link = page.locator("tr.finding a.asset-name").first.get_attribute("href")
-    assert first_link and page.locator(first_link).count() == 1
+
+    # Summary and map.
+    assert page.locator("[data-testid=open-count]").inner_text() == str(len(result.findings))
+    assert page.locator("[data-testid=map-mark]").count() >= 2
+    assert page.locator("[data-testid=flow-arc]").count() == 1  # eu-west-1 → Hong Kong
+    assert "sev-high" in (page.locator("[data-testid=flow-arc]").get_attribute("class") or "")
+
+    # Filters, search, grouping and sorting change what is shown.
+    total = _rows(page)
+    assert total == len(result.findings)
+    page.select_option("#f-severity", "medium")
+    medium = sum(1 for f in result.findings if f.severity.value == "medium")
+    assert _rows(page) == medium
+    page.select_option("#f-severity", "")
+    page.fill("#f-search", "bucket-eu")
+    matching = sum(1 for f in result.findings if "bucket-eu" in f.message)
+    expect(page.locator("#f-rows tr.finding")).to_have_count(matching)
+    assert all("bucket-eu" in t for t in page.locator("#f-rows tr.finding").all_inner_texts())
+    page.fill("#f-search", "")
+    expect(page.locator("#f-rows tr.finding")).to_have_count(total)
+    page.select_option("#f-rule", "COC-001")
+    assert _rows(page) == sum(1 for f in result.findings if f.rule_id == "COC-001")
+    page.select_option("#f-rule", "")
+    page.select_option("#f-group", "asset")
+    assert page.locator("#f-rows tr.group").count() == len({f.asset_id for f in result.findings})
+    page.select_option("#f-group", "")
+    page.locator("th[data-sort=asset]").click()
+    names = [b.inner_text() for b in page.locator("#f-rows button.asset-name").all()]
+    assert names == sorted(names)
+
+    # The asset detail opens with the asset's findings and evidence.
+    page.locator("#f-rows button.asset-name", has_text="bucket-hk").first.click()
+    detail = page.locator("[data-testid=asset-detail]")
+    assert detail.is_visible()
+    assert "bucket-hk" in page.locator("#detail-title").inner_text()
+    assert "COC-001" in detail.inner_text() and "Hong Kong" in detail.inner_text()
+    page.screenshot(path=str(artifacts / "report-detail.png"))
+    page.keyboard.press("Escape")
+    assert not detail.is_visible()
     page.screenshot(path=str(artifacts / "report.png"), full_page=True)
+    assert problems == [] and requests == [path.as_uri()]
     page.close()
 
 
@@ -55,8 +93,12 @@ def test_hostile_names_render_as_text_and_run_nothing(
     path.write_bytes(page_bytes)
     page, requests, problems = _open(browser, path)
     assert page.evaluate("window.__pwned === undefined")
-    assert page.locator("img").count() == 0 and page.locator("script").count() == 0
-    assert HOSTILE in page.locator("#assets").inner_text()
+    assert page.locator("img").count() == 0
+    assert page.locator("script").count() == 2  # the data block and the report's own script
+    assert HOSTILE in page.locator("#f-rows").inner_text()
+    page.locator("#f-rows button.asset-name").first.click()
+    assert HOSTILE in page.locator("#detail-body").inner_text()
+    assert page.evaluate("window.__pwned === undefined")
     assert requests == [path.as_uri()]
     assert problems == []
     page.close()
@@ -64,5 +106,7 @@ def test_hostile_names_render_as_text_and_run_nothing(
 
 def test_content_security_policy_forbids_network_access(result: AuditResult) -> None:
     page = unescape(html.render(result).decode())
-    assert "Content-Security-Policy" in page and "default-src 'none'" in page
-    assert "http://" not in page.split("<body>")[0]
+    assert "default-src 'none'" in page and "connect-src 'none'" in page
+    assert "script-src 'sha256-" in page and "unsafe-inline'; script" not in page
+    head = page.split("<body>")[0]
+    assert "http://" not in head and "https://" not in head

@@ -1,0 +1,73 @@
+"""report.csv: one row per finding, for spreadsheets.
+
+Cells that a spreadsheet would run as a formula (starting with = + - @ or a tab) are
+prefixed with a quote: resource names and tags are attacker-controlled.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from assessor.models import AuditResult
+
+COLUMNS = (
+    "severity",
+    "status",
+    "rule_id",
+    "rule_name",
+    "pack",
+    "title",
+    "asset_id",
+    "asset_name",
+    "provider",
+    "account",
+    "region",
+    "country",
+    "message",
+    "evidence",
+    "waiver_owner",
+    "waiver_reason",
+    "waiver_expires",
+    "fingerprint",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def render(result: AuditResult) -> bytes:
+    assets = {asset.id: asset for asset in result.assets}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for finding in result.findings:
+        asset = assets.get(finding.asset_id)
+        location = asset.location if asset else None
+        waiver = finding.waiver
+        row = (
+            finding.severity.value,
+            finding.status.value,
+            finding.rule_id,
+            finding.rule_name,
+            finding.pack,
+            finding.title,
+            finding.asset_id,
+            asset.name if asset else "",
+            asset.provider.value if asset else "",
+            asset.account if asset else "",
+            asset.region if asset else "",
+            "/".join(location.countries) if location and location.known else "unknown",
+            finding.message,
+            json.dumps(finding.evidence, ensure_ascii=False, sort_keys=True),
+            waiver.owner if waiver else "",
+            waiver.reason if waiver else "",
+            waiver.expires.isoformat() if waiver else "",
+            finding.fingerprint,
+        )
+        writer.writerow([_cell(value) for value in row])
+    return buffer.getvalue().encode("utf-8")

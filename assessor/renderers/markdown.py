@@ -1,0 +1,57 @@
+"""report.md: a summary short enough for a pull-request comment or a CI job summary.
+
+The most severe open findings first, then a count of the rest; names are escaped so a
+hostile bucket name cannot inject links or break the table.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assessor.models import AuditResult, FindingStatus, Severity
+
+TOP = 20
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
+
+
+def escape(text: str) -> str:
+    return _SPECIAL.sub(r"\\\1", text.replace("\n", " ").replace("\r", " "))
+
+
+def render(result: AuditResult, top: int = TOP) -> bytes:
+    summary = result.summary
+    open_findings = [f for f in result.findings if f.status is FindingStatus.OPEN]
+    waived = len(result.findings) - len(open_findings)
+    assets = {asset.id: asset for asset in result.assets}
+    lines = ["## assessor: data residency risk", ""]
+    score = f"**Risk score {result.scores.overall:g}/100** · " if result.scores else ""
+    lines.append(
+        f"{score}{summary.asset_count} assets · {len(open_findings)} open findings"
+        f" · {waived} waived · {summary.gap_count} coverage gaps"
+    )
+    lines += ["", "| severity | open |", "|---|---|"]
+    for severity in reversed(Severity):
+        count = sum(1 for f in open_findings if f.severity is severity)
+        lines.append(f"| {severity.value} | {count} |")
+    if open_findings:
+        lines += ["", "| severity | rule | asset | finding |", "|---|---|---|---|"]
+        for finding in open_findings[:top]:
+            asset = assets.get(finding.asset_id)
+            name = asset.name if asset else finding.asset_id
+            lines.append(
+                f"| {finding.severity.value} | {finding.rule_id} | {escape(name)} "
+                f"| {escape(finding.message)} |"
+            )
+        if len(open_findings) > top:
+            lines.append(
+                f"\n…and {len(open_findings) - top} more open findings in the full report."
+            )
+    if result.gaps:
+        lines += [
+            "",
+            f"> **Coverage is incomplete:** {len(result.gaps)} part(s) of the estate could not "
+            "be read; findings cannot be ruled out there.",
+        ]
+    if result.expired_waivers:
+        lines.append(f"\n> {len(result.expired_waivers)} waiver(s) expired and no longer apply.")
+    return ("\n".join(lines) + "\n").encode("utf-8")
