@@ -128,10 +128,30 @@ def render(result: AuditResult) -> bytes:
 
 
 def page_data(result: AuditResult) -> dict[str, Any]:
-    """The compact JSON the page's script renders tables from (indexes instead of repeats)."""
+    """The compact JSON the page's script renders tables from.
+
+    Large estates repeat themselves, so repeated values live once in tables and rows point
+    at them: ``strings`` (providers, services, accounts, regions, classes), ``places``
+    (everything about a location) and ``evidence``. Assets are positional rows; the script
+    expands them (see ``ASSET_COLUMNS`` in report.js).
+    """
+    tables = _Tables()
     rule_index = {rule.id: i for i, rule in enumerate(result.rules)}
     asset_index = {asset.id: i for i, asset in enumerate(result.assets)}
     scores = result.scores.assets if result.scores else {}
+    assets = [_asset_row(asset, scores.get(asset.id), tables) for asset in result.assets]
+    findings = [
+        [
+            asset_index.get(f.asset_id, -1),
+            rule_index.get(f.rule_id, -1),
+            SEVERITY_ORDER.index(f.severity),
+            1 if f.status is FindingStatus.WAIVED else 0,
+            f.message,
+            tables.evidence_index(f.evidence),
+            *([f.waiver.reason, f.waiver.owner, f.waiver.expires.isoformat()] if f.waiver else []),
+        ]
+        for f in result.findings
+    ]
     return {
         "severities": [s.value for s in SEVERITY_ORDER],
         "rules": [
@@ -144,59 +164,94 @@ def page_data(result: AuditResult) -> dict[str, Any]:
             }
             for r in result.rules
         ],
-        "assets": [_asset_data(asset, scores.get(asset.id)) for asset in result.assets],
-        "findings": [
-            [
-                asset_index.get(f.asset_id, -1),
-                rule_index.get(f.rule_id, -1),
-                SEVERITY_ORDER.index(f.severity),
-                1 if f.status is FindingStatus.WAIVED else 0,
-                f.message,
-                f.evidence,
-                f.waiver.reason if f.waiver else None,
-                f.waiver.owner if f.waiver else None,
-                f.waiver.expires.isoformat() if f.waiver else None,
-            ]
-            for f in result.findings
-        ],
+        "strings": tables.strings,
+        "places": tables.places,
+        "evidence": tables.evidence,
+        "assets": assets,
+        "findings": findings,
     }
 
 
-def _asset_data(asset: Asset, score: Any) -> dict[str, Any]:
-    location = asset.location or Location.unknown(asset.provider, asset.region)
+class _Tables:
+    """Interned values shared by many rows of the page data."""
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self.places: list[list[Any]] = []
+        self.evidence: list[dict[str, str]] = []
+        self._strings: dict[str, int] = {}
+        self._places: dict[tuple[Any, ...], int] = {}
+        self._evidence: dict[int, int] = {}
+        self._evidence_keys: dict[tuple[tuple[str, str], ...], int] = {}
+
+    def string(self, value: str | None) -> int:
+        if value is None:
+            return -1
+        found = self._strings.get(value)
+        if found is None:
+            found = self._strings[value] = len(self.strings)
+            self.strings.append(value)
+        return found
+
+    def place(self, location: Location | None) -> int:
+        location = location or Location.unknown(None, None)
+        row = (
+            location.known,
+            location.country or ("/".join(location.countries) or "unknown"),
+            _place_label(location),
+            ", ".join(location.jurisdictions),
+            location.operator,
+        )
+        found = self._places.get(row)
+        if found is None:
+            found = self._places[row] = len(self.places)
+            self.places.append(list(row))
+        return found
+
+    def evidence_index(self, evidence: dict[str, str]) -> int:
+        # Findings of one asset shape share one evidence dict: look it up by identity first.
+        found = self._evidence.get(id(evidence))
+        if found is None:
+            key = tuple(evidence.items())
+            found = self._evidence_keys.get(key)
+            if found is None:
+                found = self._evidence_keys[key] = len(self.evidence)
+                self.evidence.append(evidence)
+            self._evidence[id(evidence)] = found
+        return found
+
+
+def _asset_row(asset: Asset, score: Any, tables: _Tables) -> list[Any]:
+    """One asset as a positional row; the order is ASSET_COLUMNS in report.js."""
     encryption = asset.encryption
-    return {
-        "id": asset.id,
-        "name": asset.name,
-        "provider": asset.provider.value,
-        "service": asset.service,
-        "kind": asset.kind,
-        "account": asset.account,
-        "region": asset.region,
-        "known": location.known,
-        "country": location.country or ("/".join(location.countries) or "unknown"),
-        "place": _place_label(location),
-        "jurisdictions": list(location.jurisdictions),
-        "operator": location.operator,
-        "classification": asset.classification,
-        "custody": encryption.custody.value if encryption else None,
-        "keyRegion": encryption.key_region if encryption else None,
-        "publicBlocked": asset.public_access_blocked,
-        "vendor": asset.vendor,
-        "tags": asset.tags,
-        "attributes": asset.attributes,
-        "score": score.score if score else 0,
-        "flows": [
-            {
-                "kind": flow.kind.value,
-                "target": flow.target_id or flow.target_region or flow.target_country,
-                "place": _place_label(flow.target_location)
-                if flow.target_location
-                else "unknown location",
-            }
-            for flow in asset.flows
-        ],
-    }
+    flows = [
+        [
+            tables.string(flow.kind.value),
+            flow.target_id or flow.target_region or flow.target_country or "",
+            tables.place(flow.target_location),
+        ]
+        for flow in asset.flows
+    ]
+    blocked = asset.public_access_blocked
+    return [
+        asset.id,
+        asset.name,
+        tables.string(asset.provider.value),
+        tables.string(asset.service),
+        tables.string(asset.kind),
+        tables.string(asset.account),
+        tables.string(asset.region),
+        tables.place(asset.location),
+        tables.string(asset.classification),
+        tables.string(encryption.custody.value if encryption else None),
+        tables.string(encryption.key_region if encryption else None),
+        -1 if blocked is None else int(blocked),
+        tables.string(asset.vendor),
+        asset.tags or 0,
+        asset.attributes or 0,
+        score.score if score else 0,
+        flows or 0,
+    ]
 
 
 def _place_label(location: Location) -> str:

@@ -6,9 +6,33 @@
   var SEV = data.severities;
   var PAGE = 100;
   var PRINT_LIMIT = 5000;
-  var assets = data.assets;
   var rules = data.rules;
-  var findings = data.findings; // [asset, rule, severity, waived, message, evidence, reason, owner, expires]
+  var strings = data.strings, places = data.places, evidenceTable = data.evidence;
+  function str(i) { return i >= 0 ? strings[i] : null; }
+  // Assets arrive as positional rows with repeated values interned (see page_data in html.py):
+  // [id, name, provider, service, kind, account, region, place, class, custody, keyRegion,
+  //  publicBlocked, vendor, tags, attributes, score, flows]
+  function placeOf(i) {
+    var p = places[i];
+    return { known: p[0], country: p[1], place: p[2], jurisdictions: p[3], operator: p[4] };
+  }
+  var assets = data.assets.map(function (row) {
+    var where = placeOf(row[7]);
+    return {
+      id: row[0], name: row[1], provider: str(row[2]), service: str(row[3]), kind: str(row[4]),
+      account: str(row[5]), region: str(row[6]), known: where.known, country: where.country,
+      place: where.place, jurisdictions: where.jurisdictions, operator: where.operator,
+      classification: str(row[8]), custody: str(row[9]), keyRegion: str(row[10]),
+      publicBlocked: row[11] < 0 ? null : row[11] === 1, vendor: str(row[12]),
+      tags: row[13] || {}, attributes: row[14] || {}, score: row[15],
+      flows: (row[16] || []).map(function (flow) {
+        return { kind: str(flow[0]), target: flow[1], place: placeOf(flow[2]).place };
+      })
+    };
+  });
+  // Findings: [asset, rule, severity, waived, message, evidence, reason, owner, expires]
+  var findings = data.findings;
+  findings.forEach(function (f) { f[5] = evidenceTable[f[5]]; });
   var A = 0, R = 1, S = 2, W = 3, M = 4, E = 5;
 
   function $(id) { return document.getElementById(id); }
@@ -264,7 +288,7 @@
     row(table, "Account", a.account);
     row(table, "Region", a.region);
     row(table, "Location", a.place);
-    row(table, "Jurisdictions", a.jurisdictions.join(", "));
+    row(table, "Jurisdictions", a.jurisdictions);
     row(table, "Local operator", a.operator);
     row(table, "Vendor", a.vendor);
     row(table, "Data class", a.classification);
