@@ -20,12 +20,12 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evaluate import synthetic_estate  # noqa: E402
+from evaluate import synthetic_estate
 
-from assessor.catalog import load_catalog  # noqa: E402
-from assessor.models import Inventory  # noqa: E402
-from assessor.pipeline import RuleSelection, assess  # noqa: E402
-from assessor.renderers import html  # noqa: E402
+from assessor.catalog import load_catalog
+from assessor.models import Inventory
+from assessor.pipeline import RuleSelection, assess
+from assessor.renderers import html
 
 ARGS = [
     "--no-sandbox",
