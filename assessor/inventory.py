@@ -74,6 +74,7 @@ def run_probes(
                 asset_count=found,
                 gap_count=lost,
                 seconds=round(time.monotonic() - clock, 3),
+                notes=probe.notes(),
             )
         )
     return Inventory(

@@ -228,6 +228,16 @@ class Flow(Model):
     target_location: Location | None = None
 
 
+class CodeLocation(Model):
+    """Where an asset is declared in infrastructure code."""
+
+    path: str = Field(description="File path relative to the scanned root")
+    start_line: int
+    end_line: int
+    module: str = Field(default="", description="Module path, e.g. module.store")
+    address: str = Field(description="Resource address, e.g. aws_s3_bucket.data")
+
+
 class Asset(Model):
     """One thing that holds data or runs a workload, with where it is."""
 
@@ -254,6 +264,12 @@ class Asset(Model):
     flows: tuple[Flow, ...] = ()
     attributes: dict[str, str] = Field(
         default_factory=dict, description="Provider-specific facts shown in the report"
+    )
+    source: CodeLocation | None = Field(
+        default=None, description="Where infrastructure code declares the asset"
+    )
+    waivers: tuple[Waiver, ...] = Field(
+        default=(), description="Waivers declared next to the asset (inline comments)"
     )
 
 
@@ -287,6 +303,7 @@ class ProbeRun(Model):
     asset_count: int
     gap_count: int
     seconds: float
+    notes: tuple[str, ...] = Field(default=(), description="What the probe saw but did not model")
 
 
 class Inventory(Model):
@@ -463,10 +480,12 @@ class RulePack(Model):
 
 
 class FindingStatus(StrEnum):
-    """Whether a finding counts: waived findings stay visible but do not fail a run."""
+    """Whether a finding counts: waived and baselined findings stay visible but do not fail
+    a run."""
 
     OPEN = "open"
     WAIVED = "waived"
+    BASELINED = "baselined"
 
 
 class Waiver(Model):
@@ -646,5 +665,5 @@ class ResidencyPolicy(Model):
     )
 
 
-for _model in (AllOf, AnyOf, Not, FlowQuery, FlowsMatch, Escalation, Rule, RulePack):
+for _model in (AllOf, AnyOf, Not, FlowQuery, FlowsMatch, Escalation, Rule, RulePack, Asset):
     _model.model_rebuild()

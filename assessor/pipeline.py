@@ -77,6 +77,8 @@ def assess(
     """Evaluate the rules, apply waivers, score, and assemble the result."""
     findings = evaluate(inventory.assets, rule_set.rules, rule_set.catalog)
     assets = {asset.id: asset for asset in inventory.assets}
+    # Waivers written next to resources in code count like a waivers file's.
+    waivers = [*waivers, *(waiver for asset in inventory.assets for waiver in asset.waivers)]
     outcome = apply_waivers(
         findings, assets, rule_set.rules, waivers, today or inventory.generated_at.date()
     )

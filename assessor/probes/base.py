@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import ClassVar
 
-import click
-
 from assessor.errors import ProbeNotFound
 from assessor.models import Asset, CoverageGap
 
@@ -72,6 +70,10 @@ class Probe(abc.ABC):
         """What this run looks at, for the report's methodology section."""
         return ""
 
+    def notes(self) -> tuple[str, ...]:
+        """After a scan: what the probe saw but did not model, for the methodology section."""
+        return ()
+
 
 def available_probes() -> dict[str, str]:
     """Probe names and the entry-point targets behind them, without importing any probe."""
@@ -88,16 +90,3 @@ def load_probe(name: str) -> type[Probe]:
             return loaded
     known = ", ".join(sorted(available_probes())) or "none"
     raise ProbeNotFound(f"no probe named {name!r} (available: {known})")
-
-
-def probe_click_options(probe: type[Probe]) -> list[click.Option]:
-    """The probe's options as click options, so the CLI needs no per-probe code."""
-    return [
-        click.Option(
-            [f"--{probe.name}-{option.name}"],
-            multiple=option.multiple,
-            default=option.default,
-            help=option.help,
-        )
-        for option in probe.options
-    ]

@@ -1,0 +1,410 @@
+"""Terraform probe: data-bearing resources declared in ``.tf`` files, with file and lines.
+
+A resource's region comes from, in order: its own region/location argument, the provider
+block its ``provider = NAME.ALIAS`` names, the default provider block, and for AWS the
+standard ``AWS_REGION``/``AWS_DEFAULT_REGION`` only with ``--terraform-assume-region``.
+Variables (defaults, ``terraform.tfvars``, ``*.auto.tfvars``, ``--terraform-var-file``),
+locals, simple interpolations and local modules are resolved statically; a region that
+cannot be known becomes an unknown location with a note naming the deciding expression.
+Every asset records its file (relative to the scanned root), start and end line, module
+path and address; its identity is the root module path plus the module path and address,
+never a line, so it survives reformatting.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import hcl2
+from hcl2 import SerializationOptions
+
+from assessor.errors import ConfigurationError, InputError
+from assessor.models import (
+    Asset,
+    CodeLocation,
+    CoverageGap,
+    Flow,
+    FlowKind,
+    GapReason,
+    Waiver,
+)
+from assessor.probes.base import Probe, ProbeItem, ProbeOption
+from assessor.probes.terraform.hcl import Block, HclError, read_blocks
+from assessor.probes.terraform.resolve import Scope, Unresolved, references
+from assessor.probes.terraform.resources import (
+    PROVIDERS,
+    RESOURCE_TYPES,
+    ResourceType,
+    provider_of,
+    region_from,
+)
+
+_TFVARS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
+_CLASSIFICATION_TAGS = ("data-class", "data-classification", "classification")
+
+
+@dataclass
+class _Resource:
+    """A modelled resource before flows are attached."""
+
+    address: str
+    module: str
+    spec: ResourceType
+    block: Block
+    region: str | None
+    note: str | None
+    scope: Scope
+
+
+@dataclass
+class _Module:
+    directory: Path
+    module_path: str
+    scope: Scope
+    providers: dict[tuple[str, str | None], tuple[Any, Scope]] = field(default_factory=dict)
+
+
+class TerraformProbe(Probe):
+    """Resources that hold data or run workloads, from Terraform configuration."""
+
+    name = "terraform"
+    description = "Terraform: data-bearing resources in .tf files, with file and line"
+    version = "1"
+    options = (
+        ProbeOption("path", "Directory of Terraform to scan (repeatable)", multiple=True),
+        ProbeOption("var-file", "Extra .tfvars file for every root module (repeatable)",
+                    multiple=True),
+        ProbeOption("assume-region", "yes: use AWS_REGION/AWS_DEFAULT_REGION as the last resort"),
+        ProbeOption("strict", "yes: a file that does not parse is an input error (exit 2)"),
+    )
+    read_operations: ClassVar[frozenset[str]] = frozenset({"file:Read"})
+
+    def __init__(self, config: Any = None) -> None:
+        super().__init__(config)
+        self._unmodelled: Counter[str] = Counter()
+
+    def scope(self) -> str:
+        return "paths " + ", ".join(self.config.get_all("path"))
+
+    def notes(self) -> tuple[str, ...]:
+        if not self._unmodelled:
+            return ()
+        kinds = ", ".join(f"{name} ({n})" for name, n in sorted(self._unmodelled.items()))
+        return (f"{len(self._unmodelled)} resource types not modelled: {kinds}",)
+
+    def scan(self) -> Iterator[ProbeItem]:
+        paths = [Path(p) for p in self.config.get_all("path")]
+        if not paths:
+            raise ConfigurationError("the terraform probe needs --terraform-path DIR")
+        for base in paths:
+            if not base.is_dir():
+                raise InputError(str(base), None, None, "not a directory of Terraform")
+            yield from self._scan_base(base)
+
+    def _scan_base(self, base: Path) -> Iterator[ProbeItem]:
+        parsed: dict[Path, list[Block]] = {}
+        for path in sorted(base.rglob("*.tf")):
+            if ".terraform" in path.parts:
+                continue
+            try:
+                parsed.setdefault(path.parent, []).extend(read_blocks(path))
+            except HclError as error:
+                relative = path.relative_to(base)
+                if self._flag("strict"):
+                    raise InputError(str(relative), error.line, None, error.message) from None
+                where = f"{relative}:{error.line}" if error.line else str(relative)
+                yield CoverageGap(
+                    probe=self.name, reason=GapReason.ERROR, service="terraform",
+                    resource=str(relative), message=f"{where} does not parse: {error.message}",
+                )
+                parsed.setdefault(path.parent, [])
+        called = {
+            (directory / str(block.body.get("source", ""))).resolve()
+            for directory, blocks in parsed.items()
+            for block in blocks
+            if block.kind == "module" and str(block.body.get("source", "")).startswith(".")
+        }
+        for directory in sorted(parsed):
+            if directory.resolve() in called:
+                continue
+            root = directory.relative_to(base).as_posix() or "."
+            scope = Scope(variables=self._root_variables(directory, parsed[directory]))
+            resources: list[_Resource] = []
+            module = _Module(directory, "", scope)
+            self._walk(module, parsed, resources, base, depth=0)
+            yield from self._assets(resources, root, base)
+
+    def _flag(self, name: str) -> bool:
+        return (self.config.get(name) or "").lower() in ("yes", "true", "1")
+
+    def _root_variables(self, directory: Path, blocks: list[Block]) -> dict[str, Any]:
+        variables = _defaults(blocks)
+        files = [directory / "terraform.tfvars", *sorted(directory.glob("*.auto.tfvars"))]
+        files += [Path(p) for p in self.config.get_all("var-file")]
+        for path in files:
+            if path.is_file():
+                try:
+                    loaded = hcl2.load(path.open(encoding="utf-8"), serialization_options=_TFVARS)
+                except Exception as error:  # noqa: BLE001 - any parse failure is bad input
+                    raise InputError(str(path), None, None, f"not a tfvars file: {error}") from None
+                variables.update(loaded)
+        return variables
+
+    def _walk(
+        self,
+        module: _Module,
+        parsed: dict[Path, list[Block]],
+        resources: list[_Resource],
+        base: Path,
+        depth: int,
+    ) -> None:
+        blocks = parsed.get(module.directory, [])
+        for block in blocks:
+            if block.kind == "locals":
+                module.scope.locals.update(block.body)
+        for block in blocks:
+            if block.kind == "provider" and block.labels:
+                key = (block.labels[0], block.body.get("alias"))
+                module.providers[key] = (block.body.get("region"), module.scope)
+        for block in blocks:
+            if block.kind == "resource" and len(block.labels) == 2:
+                self._resource(module, block, resources)
+            elif block.kind == "module" and block.labels and depth < 10:
+                self._module(module, block, parsed, resources, base, depth)
+
+    def _module(
+        self,
+        parent: _Module,
+        block: Block,
+        parsed: dict[Path, list[Block]],
+        resources: list[_Resource],
+        base: Path,
+        depth: int,
+    ) -> None:
+        source = str(block.body.get("source", ""))
+        if not source.startswith("."):
+            return  # a registry or git module: not in this repository, nothing to read
+        directory = (parent.directory / source).resolve()
+        child_dir = next((d for d in parsed if d.resolve() == directory), None)
+        if child_dir is None:
+            return
+        inputs = _defaults(parsed[child_dir])
+        for key, value in block.body.items():
+            if key in ("source", "version", "providers", "count", "for_each", "depends_on"):
+                continue
+            try:
+                inputs[key] = parent.scope.value(value)
+            except Unresolved:
+                inputs.pop(key, None)  # stays without a value: resources using it say so
+        path = f"{parent.module_path}module.{block.labels[0]}."
+        child = _Module(child_dir, path, Scope(variables=inputs))
+        # Providers pass down by default; a providers map can hand an alias to the module.
+        child.providers = {k: v for k, v in parent.providers.items() if k[1] is None}
+        mapping = block.body.get("providers")
+        for entry in mapping if isinstance(mapping, list) else [mapping] if mapping else []:
+            for name, target in (entry or {}).items():
+                provider, _, alias = str(target).strip("${}").partition(".")
+                found = parent.providers.get((provider, alias or None))
+                if found:
+                    local, _, local_alias = name.partition(".")
+                    child.providers[(local, local_alias or None)] = found
+        self._walk(child, parsed, resources, base, depth + 1)
+
+    def _resource(self, module: _Module, block: Block, resources: list[_Resource]) -> None:
+        resource_type, name = block.labels
+        spec = RESOURCE_TYPES.get(resource_type)
+        if spec is None:
+            if provider_of(resource_type) in PROVIDERS:
+                self._unmodelled[resource_type] += 1
+            return
+        region, note = self._region(module, block, spec)
+        resources.append(
+            _Resource(f"{resource_type}.{name}", module.module_path, spec, block, region, note,
+                      module.scope)
+        )
+
+    def _region(
+        self, module: _Module, block: Block, spec: ResourceType
+    ) -> tuple[str | None, str | None]:
+        scope = module.scope
+        for argument in spec.region_args:
+            if argument in block.body:
+                return _resolved(block.body[argument], scope, spec.provider, argument)
+        provider_name = spec.provider
+        alias: str | None = None
+        chosen = block.body.get("provider")
+        if isinstance(chosen, str):
+            provider_name, _, alias_part = chosen.strip("${}").partition(".")
+            alias = alias_part or None
+        found = module.providers.get((provider_name, alias))
+        label = f"provider {provider_name}" + (f".{alias}" if alias else "")
+        if found is not None and found[0] is not None:
+            expression, provider_scope = found
+            return _resolved(expression, provider_scope, spec.provider, f"{label} region")
+        if spec.provider == "aws" and self._flag("assume-region"):
+            environment = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+            if environment:
+                return environment, f"region assumed from the environment ({environment})"
+        if found is None:
+            return None, f"region unknown: no {label} block configures a region"
+        return None, f"region unknown: the {label} block sets no region"
+
+    def _assets(self, resources: list[_Resource], root: str, base: Path) -> Iterator[Asset]:
+        by_address = {f"{r.module}{r.address}": r for r in resources}
+        flows: dict[str, list[Flow]] = {key: [] for key in by_address}
+        for resource in resources:
+            for source, flow in _flows(resource, by_address):
+                flows.setdefault(source, []).append(flow)
+        for key, resource in by_address.items():
+            if resource.address.startswith("aws_s3_bucket_replication_configuration"):
+                continue
+            yield _asset(resource, root, base, tuple(flows.get(key, [])))
+
+
+def _defaults(blocks: list[Block]) -> dict[str, Any]:
+    return {
+        block.labels[0]: block.body["default"]
+        for block in blocks
+        if block.kind == "variable" and block.labels and "default" in block.body
+    }
+
+
+def _resolved(
+    expression: Any, scope: Scope, provider: str, what: str
+) -> tuple[str | None, str | None]:
+    try:
+        value = scope.value(expression)
+    except Unresolved as error:
+        return None, f"region unknown: {what} is {expression} ({error.why})"
+    if not isinstance(value, str) or not value:
+        return None, f"region unknown: {what} is not a string"
+    return region_from(value, provider), None
+
+
+def _flows(resource: _Resource, by_address: dict[str, _Resource]) -> Iterator[tuple[str, Flow]]:
+    """Copies declared in configuration, as (source asset key, flow)."""
+    body, module = resource.block.body, resource.module
+    own_key = f"{module}{resource.address}"
+
+    def target(expression: Any) -> _Resource | None:
+        for address in references(expression):
+            found = by_address.get(f"{module}{address}")
+            if found is not None:
+                return found
+        return None
+
+    def flow(kind: FlowKind, to: _Resource | None = None, region: str | None = None) -> Flow:
+        return Flow(
+            kind=kind,
+            target_id=f"{to.module}{to.address}" if to else None,
+            target_region=to.region if to else region,
+        )
+
+    kind_name = resource.address.split(".")[0]
+    if kind_name == "aws_s3_bucket_replication_configuration":
+        source = target(body.get("bucket"))
+        for destination in _find(body, "destination"):
+            dest = target(destination.get("bucket")) if isinstance(destination, dict) else None
+            if source is not None:
+                yield f"{source.module}{source.address}", flow(FlowKind.REPLICATION, dest)
+    elif kind_name == "aws_dynamodb_table":
+        for replica in _find(body, "replica"):
+            if isinstance(replica, dict):
+                region = resource.scope.text(replica.get("region_name"))
+                yield own_key, flow(FlowKind.REPLICATION, region=region)
+    elif kind_name == "aws_db_instance" and "replicate_source_db" in body:
+        primary = target(body["replicate_source_db"])
+        if primary is not None:
+            yield f"{primary.module}{primary.address}", flow(FlowKind.READ_REPLICA, resource)
+    elif kind_name == "aws_kms_replica_key":
+        primary = target(body.get("primary_key_arn"))
+        if primary is not None:
+            yield f"{primary.module}{primary.address}", flow(FlowKind.KEY_REPLICA, resource)
+    elif kind_name == "aws_ebs_snapshot_copy":
+        original = target(body.get("source_snapshot_id"))
+        if original is not None:
+            yield f"{original.module}{original.address}", flow(FlowKind.SNAPSHOT_COPY, resource)
+    elif kind_name == "google_storage_bucket":
+        for placement in _find(body, "custom_placement_config"):
+            for location in (placement or {}).get("data_locations", []) or []:
+                region = resource.scope.text(location)
+                yield own_key, flow(FlowKind.DATA_PLACEMENT, region=region.lower() if region else None)
+
+
+def _find(value: Any, key: str) -> Iterator[Any]:
+    """Every value under ``key`` at any depth (nested blocks serialize as lists of dicts)."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            if name == key:
+                yield from inner if isinstance(inner, list) else [inner]
+            else:
+                yield from _find(inner, key)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _find(inner, key)
+
+
+def _tags(resource: _Resource) -> dict[str, str]:
+    raw = resource.block.body.get("tags") or resource.block.body.get("labels") or {}
+    if isinstance(raw, list):
+        raw = raw[0] if raw and isinstance(raw[0], dict) else {}
+    tags = {}
+    for key, value in raw.items() if isinstance(raw, dict) else ():
+        text = resource.scope.text(value)
+        if text is not None:
+            tags[str(key)] = text
+    return tags
+
+
+def _asset(resource: _Resource, root: str, base: Path, flows: tuple[Flow, ...]) -> Asset:
+    spec, block = resource.spec, resource.block
+    tags = _tags(resource)
+    name = None
+    for argument in spec.name_args:
+        value = tags.get(argument[5:]) if argument.startswith("tags.") else block.body.get(argument)
+        name = resource.scope.text(value) if value is not None else None
+        if name:
+            break
+    identity = f"{resource.module}{resource.address}"
+    relative = block.path.relative_to(base).as_posix()
+    attributes = {"address": identity, "root_module": root}
+    if resource.note:
+        attributes["location_note"] = resource.note
+    lowered = {k.lower(): v for k, v in tags.items()}
+    classification = next((lowered[k].lower() for k in _CLASSIFICATION_TAGS if lowered.get(k)), None)
+    return Asset(
+        id=identity,
+        provider=PROVIDERS[spec.provider],
+        service=spec.service,
+        kind=spec.kind,
+        name=name or identity,
+        account=f"terraform:{root}",
+        region=resource.region,
+        tags=tags,
+        classification=classification,
+        flows=flows,
+        attributes=attributes,
+        source=CodeLocation(
+            path=relative,
+            start_line=block.start_line,
+            end_line=block.end_line,
+            module=resource.module.rstrip("."),
+            address=resource.address,
+        ),
+        waivers=tuple(
+            Waiver(
+                rule=waiver.rule,
+                asset=identity,
+                owner=f"inline in {relative}",
+                reason=waiver.reason,
+                expires=waiver.expires,
+                source=f"{relative}:{waiver.line}",
+            )
+            for waiver in block.waivers
+        ),
+    )
