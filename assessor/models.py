@@ -505,6 +505,37 @@ class WaiverFile(Model):
     waivers: tuple[Waiver, ...] = ()
 
 
+class BaselineEntry(Model):
+    """A finding accepted as already known; matched by fingerprint, never by line."""
+
+    fingerprint: str
+    rule_id: str
+    asset_id: str
+    account: str
+    reason: str | None = None
+    expires: date | None = None
+
+
+class Baseline(Model):
+    """``.assessor-baseline.json``: sorted, reviewable, versioned."""
+
+    schema_version: str = "1"
+    entries: tuple[BaselineEntry, ...] = ()
+
+
+class BaselineOutcome(Model):
+    """What a baseline did to a run."""
+
+    path: str
+    matched: int
+    stale: tuple[BaselineEntry, ...] = Field(
+        default=(), description="Entries that matched no finding (fixed, or renamed)"
+    )
+    expired: tuple[BaselineEntry, ...] = Field(
+        default=(), description="Entries past their expiry: their findings count again"
+    )
+
+
 class Finding(Model):
     """One rule firing on one asset, with the evidence that made it fire."""
 
@@ -583,6 +614,7 @@ class AuditResult(Model):
     scores: Scores | None = None
     expired_waivers: tuple[Waiver, ...] = ()
     unused_waivers: tuple[Waiver, ...] = ()
+    baseline: BaselineOutcome | None = None
 
 
 class DeclaredKind(StrEnum):

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from assessor.baseline import apply_baseline
 from assessor.catalog import Catalog
 from assessor.engine.evaluate import evaluate
 from assessor.engine.loader import LoadedRule, Overrides, builtin_rules_dir, load_rules
 from assessor.inventory import ProgressCallback, run_probes
-from assessor.models import AuditResult, Inventory, Waiver
+from assessor.models import AuditResult, Baseline, Inventory, Waiver
 from assessor.output import write_atomic
 from assessor.probes.base import Probe, ProbeConfig, load_probe
 from assessor.renderers import RENDERERS
@@ -73,21 +74,25 @@ def assess(
     rule_set: RuleSet,
     waivers: Sequence[Waiver] = (),
     today: date | None = None,
+    baseline: tuple[Path, Baseline] | None = None,
 ) -> AuditResult:
-    """Evaluate the rules, apply waivers, score, and assemble the result."""
+    """Evaluate the rules, apply waivers and a baseline, score, and assemble the result."""
     findings = evaluate(inventory.assets, rule_set.rules, rule_set.catalog)
     assets = {asset.id: asset for asset in inventory.assets}
     # Waivers written next to resources in code count like a waivers file's.
     waivers = [*waivers, *(waiver for asset in inventory.assets for waiver in asset.waivers)]
-    outcome = apply_waivers(
-        findings, assets, rule_set.rules, waivers, today or inventory.generated_at.date()
-    )
-    result = build_result(inventory, rule_set.rules, outcome.findings)
+    day = today or inventory.generated_at.date()
+    outcome = apply_waivers(findings, assets, rule_set.rules, waivers, day)
+    final, baselined = outcome.findings, None
+    if baseline is not None:
+        final, baselined = apply_baseline(final, baseline[1], str(baseline[0]), day)
+    result = build_result(inventory, rule_set.rules, final)
     return result.model_copy(
         update={
-            "scores": score(inventory.assets, outcome.findings),
+            "scores": score(inventory.assets, final),
             "expired_waivers": tuple(outcome.expired),
             "unused_waivers": tuple(outcome.unused),
+            "baseline": baselined,
         }
     )
 

@@ -28,6 +28,8 @@ from assessor.resources import data_dir
 
 MAP_WIDTH, MAP_HEIGHT = 1000.0, 500.0
 SEVERITY_ORDER = list(Severity)
+# The page script's status codes (see STATUS in report.js).
+STATUS_CODES = {FindingStatus.OPEN: 0, FindingStatus.WAIVED: 1, FindingStatus.BASELINED: 2}
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ def render(result: AuditResult) -> bytes:
             places=places(result, findings_by_asset),
             assets={asset.id: asset for asset in result.assets},
             top_findings=[f for f in result.findings if f.status is FindingStatus.OPEN][:8],
+            baselined=sum(1 for f in result.findings if f.status is FindingStatus.BASELINED),
             open_count=sum(1 for f in result.findings if f.status is FindingStatus.OPEN),
             waived=[f for f in result.findings if f.status is FindingStatus.WAIVED],
             gaps_by_reason=dict(sorted(Counter(g.reason.value for g in result.gaps).items())),
@@ -145,7 +148,7 @@ def page_data(result: AuditResult) -> dict[str, Any]:
             asset_index.get(f.asset_id, -1),
             rule_index.get(f.rule_id, -1),
             SEVERITY_ORDER.index(f.severity),
-            1 if f.status is FindingStatus.WAIVED else 0,
+            STATUS_CODES[f.status],
             f.message,
             tables.evidence_index(f.evidence),
             *([f.waiver.reason, f.waiver.owner, f.waiver.expires.isoformat()] if f.waiver else []),

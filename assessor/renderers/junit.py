@@ -38,9 +38,10 @@ def render(result: AuditResult) -> bytes:
                     name=f"{asset.name if asset else finding.asset_id} ({finding.asset_id})",
                 )
                 counts["tests"] += 1
-                if finding.status is FindingStatus.WAIVED and finding.waiver:
+                if finding.status is not FindingStatus.OPEN:
+                    why = finding.waiver.reason if finding.waiver else "in the baseline"
                     ElementTree.SubElement(
-                        case, "skipped", message=f"waived: {finding.waiver.reason}"
+                        case, "skipped", message=f"{finding.status.value}: {why}"
                     )
                     counts["skipped"] += 1
                     continue

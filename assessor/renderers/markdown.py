@@ -21,13 +21,14 @@ def escape(text: str) -> str:
 def render(result: AuditResult, top: int = TOP) -> bytes:
     summary = result.summary
     open_findings = [f for f in result.findings if f.status is FindingStatus.OPEN]
-    waived = len(result.findings) - len(open_findings)
+    waived = sum(1 for f in result.findings if f.status is FindingStatus.WAIVED)
+    baselined = sum(1 for f in result.findings if f.status is FindingStatus.BASELINED)
     assets = {asset.id: asset for asset in result.assets}
     lines = ["## assessor: data residency risk", ""]
     score = f"**Risk score {result.scores.overall:g}/100** · " if result.scores else ""
     lines.append(
         f"{score}{summary.asset_count} assets · {len(open_findings)} open findings"
-        f" · {waived} waived · {summary.gap_count} coverage gaps"
+        f" · {waived} waived · {baselined} baselined · {summary.gap_count} coverage gaps"
     )
     lines += ["", "| severity | open |", "|---|---|"]
     for severity in reversed(Severity):

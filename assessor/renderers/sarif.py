@@ -62,7 +62,7 @@ def sarif_log(result: AuditResult, category: str | None = None) -> dict[str, Any
             }
         },
         "automationDetails": {"id": f"{category or 'assessor/' + '+'.join(result.packs)}/"},
-        "results": [_result(f, rule_index, assets) for f in kept],
+        "results": [_result(f, rule_index, assets, result.baseline is not None) for f in kept],
         "properties": {
             "assets": len(result.assets),
             "coverageGaps": len(result.gaps),
@@ -119,23 +119,27 @@ def _rule(rule: RuleSummary) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, rule_index: dict[str, int], assets: dict[str, Any]) -> dict[str, Any]:
+def _result(
+    finding: Finding, rule_index: dict[str, int], assets: dict[str, Any], baselined: bool
+) -> dict[str, Any]:
     asset = assets.get(finding.asset_id)
+    logical = {
+        "name": asset.name if asset else finding.asset_id,
+        "fullyQualifiedName": finding.asset_id,
+        "kind": "resource",
+    }
+    location: dict[str, Any] = {"logicalLocations": [logical]}
+    if asset is not None and asset.source is not None:
+        # Code: point at the block to change; live cloud assets keep the logical location.
+        location["physicalLocation"] = {
+            "artifactLocation": {"uri": asset.source.path, "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": asset.source.start_line, "endLine": asset.source.end_line},
+        }
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "level": LEVELS[finding.severity],
         "message": {"text": finding.message},
-        "locations": [
-            {
-                "logicalLocations": [
-                    {
-                        "name": asset.name if asset else finding.asset_id,
-                        "fullyQualifiedName": finding.asset_id,
-                        "kind": "resource",
-                    }
-                ]
-            }
-        ],
+        "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": {
             "security-severity": SECURITY_SEVERITY[finding.severity],
@@ -145,6 +149,9 @@ def _result(finding: Finding, rule_index: dict[str, int], assets: dict[str, Any]
     }
     if finding.rule_id in rule_index:
         result["ruleIndex"] = rule_index[finding.rule_id]
+    if baselined:
+        known = finding.status is FindingStatus.BASELINED
+        result["baselineState"] = "unchanged" if known else "new"
     if finding.status is FindingStatus.WAIVED and finding.waiver:
         result["suppressions"] = [
             {

@@ -34,6 +34,7 @@
   var findings = data.findings;
   findings.forEach(function (f) { f[5] = evidenceTable[f[5]]; });
   var A = 0, R = 1, S = 2, W = 3, M = 4, E = 5;
+  var STATUS = ["open", "waived", "baselined"];
 
   function $(id) { return document.getElementById(id); }
   function el(tag, text, cls) {
@@ -110,8 +111,7 @@
       if (rule && r.id !== rule) { continue; }
       if (country && a.country !== country) { continue; }
       if (account && a.account !== account) { continue; }
-      if (status === "open" && f[W]) { continue; }
-      if (status === "waived" && !f[W]) { continue; }
+      if (status && STATUS[f[W]] !== status) { continue; }
       if (query && haystack(i).indexOf(query) < 0) { continue; }
       view.push(i);
     }
@@ -154,10 +154,10 @@
 
   function findingRow(i) {
     var f = findings[i], a = assetOf(f), r = ruleOf(f);
-    var tr = el("tr", null, "finding" + (f[W] ? " waived" : ""));
+    var tr = el("tr", null, "finding" + (f[W] ? " " + STATUS[f[W]] : ""));
     tr.setAttribute("data-severity", SEV[f[S]]);
     var sev = el("td"); sev.appendChild(badge(SEV[f[S]]));
-    if (f[W]) { sev.appendChild(el("span", "waived", "badge waived")); }
+    if (f[W]) { sev.appendChild(el("span", STATUS[f[W]], "badge waived")); }
     tr.appendChild(sev);
     var ruleCell = el("td");
     var link = el("a", r.id); link.href = "#rule-" + r.id;
@@ -170,7 +170,8 @@
     tr.appendChild(assetCell);
     tr.appendChild(el("td", a.country));
     var message = el("td", f[M]);
-    if (f[W]) { message.appendChild(el("div", "Waived by " + f[7] + " until " + f[8] + ": " + f[6], "muted")); }
+    if (f[W] === 1) { message.appendChild(el("div", "Waived by " + f[7] + " until " + f[8] + ": " + f[6], "muted")); }
+    if (f[W] === 2) { message.appendChild(el("div", "In the baseline: known before this change", "muted")); }
     tr.appendChild(message);
     var evidence = el("td"); evidence.appendChild(evidenceList(f[E])); tr.appendChild(evidence);
     return tr;
@@ -309,7 +310,7 @@
     byAsset[index].forEach(function (i) {
       var f = findings[i], r = ruleOf(f), item = el("div", null, "detail-finding");
       item.appendChild(badge(SEV[f[S]]));
-      if (f[W]) { item.appendChild(el("span", "waived", "badge waived")); }
+      if (f[W]) { item.appendChild(el("span", STATUS[f[W]], "badge waived")); }
       item.appendChild(el("strong", " " + r.id + " " + r.title));
       item.appendChild(el("p", f[M]));
       item.appendChild(evidenceList(f[E]));

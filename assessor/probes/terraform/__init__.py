@@ -6,9 +6,9 @@ standard ``AWS_REGION``/``AWS_DEFAULT_REGION`` only with ``--terraform-assume-re
 Variables (defaults, ``terraform.tfvars``, ``*.auto.tfvars``, ``--terraform-var-file``),
 locals, simple interpolations and local modules are resolved statically; a region that
 cannot be known becomes an unknown location with a note naming the deciding expression.
-Every asset records its file (relative to the scanned root), start and end line, module
-path and address; its identity is the root module path plus the module path and address,
-never a line, so it survives reformatting.
+Every asset records its file (relative to the working directory, the repository root in
+CI), start and end line, module path and address; its identity is the root module path plus
+the module path and address, never a line, so it survives reformatting.
 """
 
 from __future__ import annotations
@@ -77,8 +77,9 @@ class TerraformProbe(Probe):
     version = "1"
     options = (
         ProbeOption("path", "Directory of Terraform to scan (repeatable)", multiple=True),
-        ProbeOption("var-file", "Extra .tfvars file for every root module (repeatable)",
-                    multiple=True),
+        ProbeOption(
+            "var-file", "Extra .tfvars file for every root module (repeatable)", multiple=True
+        ),
         ProbeOption("assume-region", "yes: use AWS_REGION/AWS_DEFAULT_REGION as the last resort"),
         ProbeOption("strict", "yes: a file that does not parse is an input error (exit 2)"),
     )
@@ -114,13 +115,16 @@ class TerraformProbe(Probe):
             try:
                 parsed.setdefault(path.parent, []).extend(read_blocks(path))
             except HclError as error:
-                relative = path.relative_to(base)
+                relative = _repository_path(path, base)
                 if self._flag("strict"):
-                    raise InputError(str(relative), error.line, None, error.message) from None
-                where = f"{relative}:{error.line}" if error.line else str(relative)
+                    raise InputError(relative, error.line, None, error.message) from None
+                where = f"{relative}:{error.line}" if error.line else relative
                 yield CoverageGap(
-                    probe=self.name, reason=GapReason.ERROR, service="terraform",
-                    resource=str(relative), message=f"{where} does not parse: {error.message}",
+                    probe=self.name,
+                    reason=GapReason.ERROR,
+                    service="terraform",
+                    resource=relative,
+                    message=f"{where} does not parse: {error.message}",
                 )
                 parsed.setdefault(path.parent, [])
         called = {
@@ -132,7 +136,7 @@ class TerraformProbe(Probe):
         for directory in sorted(parsed):
             if directory.resolve() in called:
                 continue
-            root = directory.relative_to(base).as_posix() or "."
+            root = _repository_path(directory, base)
             scope = Scope(variables=self._root_variables(directory, parsed[directory]))
             resources: list[_Resource] = []
             module = _Module(directory, "", scope)
@@ -150,7 +154,7 @@ class TerraformProbe(Probe):
             if path.is_file():
                 try:
                     loaded = hcl2.load(path.open(encoding="utf-8"), serialization_options=_TFVARS)
-                except Exception as error:  # noqa: BLE001 - any parse failure is bad input
+                except Exception as error:
                     raise InputError(str(path), None, None, f"not a tfvars file: {error}") from None
                 variables.update(loaded)
         return variables
@@ -224,8 +228,15 @@ class TerraformProbe(Probe):
             return
         region, note = self._region(module, block, spec)
         resources.append(
-            _Resource(f"{resource_type}.{name}", module.module_path, spec, block, region, note,
-                      module.scope)
+            _Resource(
+                f"{resource_type}.{name}",
+                module.module_path,
+                spec,
+                block,
+                region,
+                note,
+                module.scope,
+            )
         )
 
     def _region(
@@ -264,6 +275,17 @@ class TerraformProbe(Probe):
             if resource.address.startswith("aws_s3_bucket_replication_configuration"):
                 continue
             yield _asset(resource, root, base, tuple(flows.get(key, [])))
+
+
+def _repository_path(path: Path, base: Path) -> str:
+    """Paths as CI sees them: relative to the working directory (the repository root) when
+    the scanned directory is inside it, else relative to the scanned directory."""
+    for anchor in (Path.cwd(), base):
+        try:
+            return path.resolve().relative_to(anchor.resolve()).as_posix() or "."
+        except ValueError:
+            continue
+    return path.as_posix()
 
 
 def _defaults(blocks: list[Block]) -> dict[str, Any]:
@@ -333,7 +355,10 @@ def _flows(resource: _Resource, by_address: dict[str, _Resource]) -> Iterator[tu
         for placement in _find(body, "custom_placement_config"):
             for location in (placement or {}).get("data_locations", []) or []:
                 region = resource.scope.text(location)
-                yield own_key, flow(FlowKind.DATA_PLACEMENT, region=region.lower() if region else None)
+                yield (
+                    own_key,
+                    flow(FlowKind.DATA_PLACEMENT, region=region.lower() if region else None),
+                )
 
 
 def _find(value: Any, key: str) -> Iterator[Any]:
@@ -371,12 +396,14 @@ def _asset(resource: _Resource, root: str, base: Path, flows: tuple[Flow, ...]) 
         if name:
             break
     identity = f"{resource.module}{resource.address}"
-    relative = block.path.relative_to(base).as_posix()
+    relative = _repository_path(block.path, base)
     attributes = {"address": identity, "root_module": root}
     if resource.note:
         attributes["location_note"] = resource.note
     lowered = {k.lower(): v for k, v in tags.items()}
-    classification = next((lowered[k].lower() for k in _CLASSIFICATION_TAGS if lowered.get(k)), None)
+    classification = next(
+        (lowered[k].lower() for k in _CLASSIFICATION_TAGS if lowered.get(k)), None
+    )
     return Asset(
         id=identity,
         provider=PROVIDERS[spec.provider],

@@ -68,7 +68,7 @@ def read_blocks(path: Path) -> list[Block]:
         raise HclError(path, None, str(error).splitlines()[0]) from None
     body = tree.children[0]
     spans = [
-        (child.children[0].children[0].value, child.meta.line, child.meta.end_line)
+        (str(child.children[0].children[0]), child.meta.line, child.meta.end_line)
         for child in body.children
         if getattr(child, "data", None) == "block"
     ]
@@ -89,7 +89,7 @@ def read_blocks(path: Path) -> list[Block]:
 
 
 def _unwrap(entry: Any, count: int) -> tuple[tuple[str, ...], dict[str, Any]]:
-    """``{"aws_s3_bucket": {"data": {...}}}`` with two labels → (("aws_s3_bucket", "data"), {...})."""
+    """``{"aws_s3_bucket": {"data": {...}}}``, two labels → ``("aws_s3_bucket", "data"), {...}``."""
     labels: list[str] = []
     current = entry
     for _ in range(count):

@@ -73,7 +73,7 @@ class Scope:
 
 
 def references(expression: Any) -> list[str]:
-    """Resource addresses an expression refers to: ``${aws_s3_bucket.dr.arn}`` → aws_s3_bucket.dr."""
+    """Resource addresses in an expression: ``${aws_s3_bucket.dr.arn}`` → aws_s3_bucket.dr."""
     if not isinstance(expression, str):
         return []
     found = []

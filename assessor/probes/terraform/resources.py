@@ -35,7 +35,9 @@ class ResourceType:
     name_args: tuple[str, ...] = ("name",)
 
 
-def _types(provider: str, rows: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]]) -> dict[str, ResourceType]:
+def _types(
+    provider: str, rows: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]]
+) -> dict[str, ResourceType]:
     return {
         name: ResourceType(provider, service, kind, region_args, name_args)
         for name, (service, kind, region_args, name_args) in rows.items()
@@ -46,68 +48,86 @@ _R = ("region",)
 _GCP = ("location", "region", "zone")
 _AZ = ("location",)
 RESOURCE_TYPES: dict[str, ResourceType] = {
-    **_types("aws", {
-        "aws_s3_bucket": ("s3", "bucket", _R, ("bucket", "bucket_prefix")),
-        # Not an asset of its own: read for the replication flow it declares.
-        "aws_s3_bucket_replication_configuration": ("s3", "replication", _R, ("bucket",)),
-        "aws_instance": ("ec2", "instance", ("region", "availability_zone"), ("tags.Name",)),
-        "aws_ebs_volume": ("ec2", "volume", ("region", "availability_zone"), ("tags.Name",)),
-        "aws_ebs_snapshot": ("ec2", "snapshot", _R, ("tags.Name",)),
-        "aws_ebs_snapshot_copy": ("ec2", "snapshot", _R, ("tags.Name",)),
-        "aws_ami": ("ec2", "image", _R, ("name",)),
-        "aws_db_instance": ("rds", "db-instance", _R, ("identifier", "db_name")),
-        "aws_rds_cluster": ("rds", "db-cluster", _R, ("cluster_identifier",)),
-        "aws_db_snapshot": ("rds", "db-snapshot", _R, ("db_snapshot_identifier",)),
-        "aws_dynamodb_table": ("dynamodb", "table", _R, ("name",)),
-        "aws_kms_key": ("kms", "key", _R, ("description",)),
-        "aws_kms_replica_key": ("kms", "key", _R, ("description",)),
-        "aws_lambda_function": ("lambda", "function", _R, ("function_name",)),
-        "aws_ecr_repository": ("ecr", "repository", _R, ("name",)),
-        "aws_efs_file_system": ("efs", "file-system", _R, ("creation_token",)),
-        "aws_backup_vault": ("backup", "vault", _R, ("name",)),
-        "aws_redshift_cluster": ("redshift", "cluster", _R, ("cluster_identifier",)),
-        "aws_elasticache_cluster": ("elasticache", "cluster", _R, ("cluster_id",)),
-        "aws_opensearch_domain": ("opensearch", "domain", _R, ("domain_name",)),
-        "aws_secretsmanager_secret": ("secretsmanager", "secret", _R, ("name",)),
-        "aws_eks_cluster": ("eks", "cluster", _R, ("name",)),
-    }),
-    **_types("google", {
-        "google_storage_bucket": ("storage", "bucket", _GCP, ("name",)),
-        "google_compute_instance": ("compute", "instance", ("zone",), ("name",)),
-        "google_compute_disk": ("compute", "disk", ("zone",), ("name",)),
-        "google_sql_database_instance": ("sql", "instance", ("region",), ("name",)),
-        "google_bigquery_dataset": ("bigquery", "dataset", ("location",), ("dataset_id",)),
-        "google_kms_key_ring": ("kms", "key-ring", ("location",), ("name",)),
-        "google_container_cluster": ("container", "cluster", ("location",), ("name",)),
-        "google_spanner_instance": ("spanner", "instance", ("config",), ("name",)),
-    }),
-    **_types("azurerm", {
-        "azurerm_storage_account": ("storage", "account", _AZ, ("name",)),
-        "azurerm_linux_virtual_machine": ("compute", "vm", _AZ, ("name",)),
-        "azurerm_windows_virtual_machine": ("compute", "vm", _AZ, ("name",)),
-        "azurerm_mssql_server": ("sql", "server", _AZ, ("name",)),
-        "azurerm_postgresql_flexible_server": ("postgresql", "server", _AZ, ("name",)),
-        "azurerm_cosmosdb_account": ("cosmosdb", "account", _AZ, ("name",)),
-        "azurerm_key_vault": ("keyvault", "vault", _AZ, ("name",)),
-        "azurerm_kubernetes_cluster": ("aks", "cluster", _AZ, ("name",)),
-    }),
-    **_types("alicloud", {
-        "alicloud_oss_bucket": ("oss", "bucket", _R, ("bucket",)),
-        "alicloud_instance": ("ecs", "instance", _R, ("instance_name",)),
-        "alicloud_db_instance": ("rds", "db-instance", _R, ("instance_name",)),
-        "alicloud_kms_key": ("kms", "key", _R, ("description",)),
-        "alicloud_cs_managed_kubernetes": ("ack", "cluster", _R, ("name",)),
-    }),
-    **_types("tencentcloud", {
-        "tencentcloud_cos_bucket": ("cos", "bucket", _R, ("bucket",)),
-        "tencentcloud_instance": ("cvm", "instance", _R, ("instance_name",)),
-        "tencentcloud_mysql_instance": ("cdb", "db-instance", _R, ("instance_name",)),
-    }),
-    **_types("huaweicloud", {
-        "huaweicloud_obs_bucket": ("obs", "bucket", _R, ("bucket",)),
-        "huaweicloud_compute_instance": ("ecs", "instance", _R, ("name",)),
-        "huaweicloud_rds_instance": ("rds", "db-instance", _R, ("name",)),
-    }),
+    **_types(
+        "aws",
+        {
+            "aws_s3_bucket": ("s3", "bucket", _R, ("bucket", "bucket_prefix")),
+            # Not an asset of its own: read for the replication flow it declares.
+            "aws_s3_bucket_replication_configuration": ("s3", "replication", _R, ("bucket",)),
+            "aws_instance": ("ec2", "instance", ("region", "availability_zone"), ("tags.Name",)),
+            "aws_ebs_volume": ("ec2", "volume", ("region", "availability_zone"), ("tags.Name",)),
+            "aws_ebs_snapshot": ("ec2", "snapshot", _R, ("tags.Name",)),
+            "aws_ebs_snapshot_copy": ("ec2", "snapshot", _R, ("tags.Name",)),
+            "aws_ami": ("ec2", "image", _R, ("name",)),
+            "aws_db_instance": ("rds", "db-instance", _R, ("identifier", "db_name")),
+            "aws_rds_cluster": ("rds", "db-cluster", _R, ("cluster_identifier",)),
+            "aws_db_snapshot": ("rds", "db-snapshot", _R, ("db_snapshot_identifier",)),
+            "aws_dynamodb_table": ("dynamodb", "table", _R, ("name",)),
+            "aws_kms_key": ("kms", "key", _R, ("description",)),
+            "aws_kms_replica_key": ("kms", "key", _R, ("description",)),
+            "aws_lambda_function": ("lambda", "function", _R, ("function_name",)),
+            "aws_ecr_repository": ("ecr", "repository", _R, ("name",)),
+            "aws_efs_file_system": ("efs", "file-system", _R, ("creation_token",)),
+            "aws_backup_vault": ("backup", "vault", _R, ("name",)),
+            "aws_redshift_cluster": ("redshift", "cluster", _R, ("cluster_identifier",)),
+            "aws_elasticache_cluster": ("elasticache", "cluster", _R, ("cluster_id",)),
+            "aws_opensearch_domain": ("opensearch", "domain", _R, ("domain_name",)),
+            "aws_secretsmanager_secret": ("secretsmanager", "secret", _R, ("name",)),
+            "aws_eks_cluster": ("eks", "cluster", _R, ("name",)),
+        },
+    ),
+    **_types(
+        "google",
+        {
+            "google_storage_bucket": ("storage", "bucket", _GCP, ("name",)),
+            "google_compute_instance": ("compute", "instance", ("zone",), ("name",)),
+            "google_compute_disk": ("compute", "disk", ("zone",), ("name",)),
+            "google_sql_database_instance": ("sql", "instance", ("region",), ("name",)),
+            "google_bigquery_dataset": ("bigquery", "dataset", ("location",), ("dataset_id",)),
+            "google_kms_key_ring": ("kms", "key-ring", ("location",), ("name",)),
+            "google_container_cluster": ("container", "cluster", ("location",), ("name",)),
+            "google_spanner_instance": ("spanner", "instance", ("config",), ("name",)),
+        },
+    ),
+    **_types(
+        "azurerm",
+        {
+            "azurerm_storage_account": ("storage", "account", _AZ, ("name",)),
+            "azurerm_linux_virtual_machine": ("compute", "vm", _AZ, ("name",)),
+            "azurerm_windows_virtual_machine": ("compute", "vm", _AZ, ("name",)),
+            "azurerm_mssql_server": ("sql", "server", _AZ, ("name",)),
+            "azurerm_postgresql_flexible_server": ("postgresql", "server", _AZ, ("name",)),
+            "azurerm_cosmosdb_account": ("cosmosdb", "account", _AZ, ("name",)),
+            "azurerm_key_vault": ("keyvault", "vault", _AZ, ("name",)),
+            "azurerm_kubernetes_cluster": ("aks", "cluster", _AZ, ("name",)),
+        },
+    ),
+    **_types(
+        "alicloud",
+        {
+            "alicloud_oss_bucket": ("oss", "bucket", _R, ("bucket",)),
+            "alicloud_instance": ("ecs", "instance", _R, ("instance_name",)),
+            "alicloud_db_instance": ("rds", "db-instance", _R, ("instance_name",)),
+            "alicloud_kms_key": ("kms", "key", _R, ("description",)),
+            "alicloud_cs_managed_kubernetes": ("ack", "cluster", _R, ("name",)),
+        },
+    ),
+    **_types(
+        "tencentcloud",
+        {
+            "tencentcloud_cos_bucket": ("cos", "bucket", _R, ("bucket",)),
+            "tencentcloud_instance": ("cvm", "instance", _R, ("instance_name",)),
+            "tencentcloud_mysql_instance": ("cdb", "db-instance", _R, ("instance_name",)),
+        },
+    ),
+    **_types(
+        "huaweicloud",
+        {
+            "huaweicloud_obs_bucket": ("obs", "bucket", _R, ("bucket",)),
+            "huaweicloud_compute_instance": ("ecs", "instance", _R, ("name",)),
+            "huaweicloud_rds_instance": ("rds", "db-instance", _R, ("name",)),
+        },
+    ),
 }
 
 _AWS_ZONE = re.compile(r"^([a-z]{2}(-[a-z]+)+-\d+)[a-z]$")

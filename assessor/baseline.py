@@ -1,0 +1,91 @@
+"""Baselines: findings already known when a CI job was adopted, matched by fingerprint.
+
+A baselined finding is reported as such and does not count towards ``--fail-on``; a new
+finding does. The fingerprint (see :mod:`assessor.identity`) is the rule, the asset's
+identity and an evidence key, never a line, so moving code or reformatting changes nothing,
+and a same-named resource in another root module is a different asset. Entries may carry a
+reason and an expiry; an expired entry stops applying, and entries that match nothing are
+listed as stale.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from assessor.errors import InputError
+from assessor.models import (
+    AuditResult,
+    Baseline,
+    BaselineEntry,
+    BaselineOutcome,
+    Finding,
+    FindingStatus,
+)
+
+
+def load_baseline(path: Path) -> Baseline:
+    try:
+        return Baseline.model_validate_json(path.read_bytes())
+    except OSError as error:
+        raise InputError(str(path), None, None, f"cannot read: {error.strerror}") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InputError(str(path), None, where, first["msg"]) from None
+
+
+def apply_baseline(
+    findings: Sequence[Finding], baseline: Baseline, path: str, today: date
+) -> tuple[list[Finding], BaselineOutcome]:
+    active = {e.fingerprint: e for e in baseline.entries if e.expires is None or e.expires >= today}
+    expired = {e.fingerprint: e for e in baseline.entries if e.fingerprint not in active}
+    seen: set[str] = set()
+    result = []
+    for finding in findings:
+        seen.add(finding.fingerprint)
+        if finding.status is FindingStatus.OPEN and finding.fingerprint in active:
+            finding = finding.model_copy(update={"status": FindingStatus.BASELINED})
+        result.append(finding)
+    outcome = BaselineOutcome(
+        path=path,
+        matched=sum(1 for f in result if f.status is FindingStatus.BASELINED),
+        stale=tuple(e for e in baseline.entries if e.fingerprint not in seen),
+        expired=tuple(e for fp, e in sorted(expired.items()) if fp in seen),
+    )
+    return result, outcome
+
+
+def baseline_from(result: AuditResult, previous: Baseline | None = None) -> Baseline:
+    """Every open or baselined finding; with ``previous``, its entries that still match keep
+    their reason and expiry."""
+    assets = {asset.id: asset for asset in result.assets}
+    kept = {e.fingerprint: e for e in previous.entries} if previous else {}
+    entries = []
+    for finding in result.findings:
+        if finding.status is FindingStatus.WAIVED:
+            continue
+        asset = assets.get(finding.asset_id)
+        entries.append(
+            kept.get(finding.fingerprint)
+            or BaselineEntry(
+                fingerprint=finding.fingerprint,
+                rule_id=finding.rule_id,
+                asset_id=finding.asset_id,
+                account=asset.account if asset else "",
+            )
+        )
+    unique = {entry.fingerprint: entry for entry in entries}
+    ordered = sorted(
+        unique.values(), key=lambda e: (e.rule_id, e.account, e.asset_id, e.fingerprint)
+    )
+    return Baseline(entries=tuple(ordered))
+
+
+def render_baseline(baseline: Baseline) -> bytes:
+    data = baseline.model_dump(mode="json")
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8")
