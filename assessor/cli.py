@@ -20,6 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from assessor import __version__, pipeline
+from assessor.baseline import baseline_from, load_baseline, render_baseline
 from assessor.catalog import load_catalog
 from assessor.engine.examples import run_examples
 from assessor.engine.loader import builtin_rules_dir, load_rules
@@ -27,6 +28,7 @@ from assessor.errors import AssessorError, ConfigurationError, ExitCode, InputEr
 from assessor.inventory import relocate
 from assessor.models import (
     AuditResult,
+    Baseline,
     FindingStatus,
     Inventory,
     Provider,
@@ -36,7 +38,7 @@ from assessor.models import (
 )
 from assessor.output import write_atomic
 from assessor.probes.base import ProbeConfig, available_probes, load_probe
-from assessor.renderers import RENDERERS, parse_formats, sarif
+from assessor.renderers import RENDERERS, markdown, parse_formats, sarif
 from assessor.results import at_or_above
 from assessor.waivers import load_waivers
 
@@ -77,6 +79,7 @@ class ReportOptions:
     formats: list[str]
     fail_on: str
     waivers: list[Waiver]
+    baseline: tuple[Path, Baseline] | None = None
 
 
 def _rules_options(command: _F) -> _F:
@@ -122,54 +125,70 @@ def _rules_options(command: _F) -> _F:
     return decorated  # type: ignore[no-any-return]
 
 
-def _report_options(command: _F) -> _F:
-    """Adds the report options and hands the command one ``report`` argument."""
+def _report_options_with(
+    output: str = "assessor-report", formats: str = "html,json", fail_on: str = "none"
+) -> Callable[[_F], _F]:
+    """Adds the report options (with these defaults) and hands the command one ``report``."""
 
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        waivers_file = kwargs.pop("waivers_file")
-        kwargs["report"] = ReportOptions(
-            output=kwargs.pop("output"),
-            formats=_formats(kwargs.pop("formats")),
-            fail_on=kwargs.pop("fail_on"),
-            waivers=load_waivers(waivers_file) if waivers_file else [],
-        )
-        return command(*args, **kwargs)
+    def decorate(command: _F) -> _F:
+        @wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            waivers_file = kwargs.pop("waivers_file")
+            baseline_file = kwargs.pop("baseline_file")
+            kwargs["report"] = ReportOptions(
+                output=kwargs.pop("output"),
+                formats=_formats(kwargs.pop("formats")),
+                fail_on=kwargs.pop("fail_on"),
+                waivers=load_waivers(waivers_file) if waivers_file else [],
+                baseline=(baseline_file, load_baseline(baseline_file)) if baseline_file else None,
+            )
+            return command(*args, **kwargs)
 
-    options = [
-        click.option(
-            "--output",
-            "-o",
-            type=click.Path(path_type=Path),
-            default=Path("assessor-report"),
-            show_default=True,
-            help="Directory the reports are written to.",
-        ),
-        click.option(
-            "--format",
-            "formats",
-            default="html,json",
-            show_default=True,
-            help=f"Comma-separated report formats: {', '.join(RENDERERS)}.",
-        ),
-        click.option(
-            "--fail-on",
-            type=SEVERITY_CHOICE,
-            default="none",
-            show_default=True,
-            help="Exit 1 when an open finding is at or above this severity.",
-        ),
-        click.option(
-            "--waivers",
-            "waivers_file",
-            type=click.Path(path_type=Path, dir_okay=False),
-            help="YAML file of accepted risks (rule, asset, owner, reason, expires).",
-        ),
-    ]
-    decorated: Any = _reports_errors(wrapper)
-    for option in reversed(options):
-        decorated = option(decorated)
-    return decorated  # type: ignore[no-any-return]
+        options = [
+            click.option(
+                "--output",
+                "-o",
+                type=click.Path(path_type=Path),
+                default=Path(output),
+                show_default=True,
+                help="Directory the reports are written to.",
+            ),
+            click.option(
+                "--format",
+                "formats",
+                default=formats,
+                show_default=True,
+                help=f"Comma-separated report formats: {', '.join(RENDERERS)}.",
+            ),
+            click.option(
+                "--fail-on",
+                type=SEVERITY_CHOICE,
+                default=fail_on,
+                show_default=True,
+                help="Exit 1 when an open finding is at or above this severity.",
+            ),
+            click.option(
+                "--waivers",
+                "waivers_file",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="YAML file of accepted risks (rule, asset, owner, reason, expires).",
+            ),
+            click.option(
+                "--baseline",
+                "baseline_file",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="Baseline file: findings in it are reported but do not fail.",
+            ),
+        ]
+        decorated: Any = _reports_errors(wrapper)
+        for option in reversed(options):
+            decorated = option(decorated)
+        return decorated  # type: ignore[no-any-return]
+
+    return decorate
+
+
+_report_options = _report_options_with()
 
 
 def _probe_options(command: _F) -> _F:
@@ -206,7 +225,98 @@ def audit(
     probes = pipeline.build_probes(probe_names, _probe_configs(probe_names, ctx.args))
     inventory = pipeline.take_inventory(probes, rule_set.catalog, _progress())
     inventory = inventory.model_copy(update={"generated_at": _now()})
-    _finish(pipeline.assess(inventory, rule_set, report.waivers), report)
+    _finish(pipeline.assess(inventory, rule_set, report.waivers, None, report.baseline), report)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--plan",
+    "plans",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A plan in Terraform's JSON format (terraform show -json), repeatable.",
+)
+@click.option(
+    "--var-file",
+    "var_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra .tfvars file for every root module (repeatable).",
+)
+@click.option("--strict", is_flag=True, help="A file that does not parse is an error (exit 2).")
+@click.option(
+    "--assume-region",
+    is_flag=True,
+    help="Use AWS_REGION/AWS_DEFAULT_REGION where no provider sets a region.",
+)
+@_rules_options
+@_report_options_with("assessor-ci", "sarif,junit,md,json", "high")
+@_reports_errors
+def ci(
+    paths: tuple[Path, ...],
+    plans: tuple[Path, ...],
+    var_files: tuple[Path, ...],
+    strict: bool,
+    assume_region: bool,
+    selection: pipeline.RuleSelection,
+    report: ReportOptions,
+) -> None:
+    """The CI job: check the Terraform in PATHS (and plans) and fail on risky changes.
+
+    Exit 0 when no open finding reaches --fail-on (default high), 1 when one does, 2 on a
+    tool or input error. Findings in --baseline and waived ones do not count; expired
+    baseline entries and waivers count again. The Markdown summary is appended to
+    $GITHUB_STEP_SUMMARY when that is set.
+    """
+    if not paths and not plans:
+        raise ConfigurationError("give at least one directory of Terraform or --plan")
+    values: dict[str, tuple[str, ...]] = {
+        "path": tuple(map(str, paths)),
+        "plan": tuple(map(str, plans)),
+        "var-file": tuple(map(str, var_files)),
+        "strict": ("yes" if strict else "no",),
+        "assume-region": ("yes" if assume_region else "no",),
+    }
+    rule_set = selection.load(load_catalog())
+    probes = pipeline.build_probes(["terraform"], {"terraform": ProbeConfig(values)})
+    inventory = pipeline.take_inventory(probes, rule_set.catalog)
+    inventory = inventory.model_copy(update={"generated_at": _now()})
+    result = pipeline.assess(inventory, rule_set, report.waivers, None, report.baseline)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        with open(summary_file, "ab") as stream:
+            stream.write(markdown.step_summary(result))
+    _finish(result, report)
+
+
+@main.group()
+def baseline() -> None:
+    """Create and update baselines of known findings."""
+
+
+@baseline.command("create")
+@click.argument("result_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path(".assessor-baseline.json"),
+    show_default=True,
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Keep the existing file's entries that still match (with their reasons).",
+)
+@_reports_errors
+def baseline_create(result_file: Path, output: Path, update: bool) -> None:
+    """Write a baseline of RESULT.json's open findings."""
+    result = _read_model(result_file, AuditResult)
+    previous = load_baseline(output) if update and output.exists() else None
+    made = baseline_from(result, previous)
+    write_atomic(output, render_baseline(made))
+    click.echo(f"{len(made.entries)} findings in the baseline → {output}", err=True)
 
 
 @main.command(context_settings=_PROBE_ARGS)
@@ -242,7 +352,8 @@ def evaluate(
     """Evaluate the rules on a saved inventory file; no cloud is touched."""
     rule_set = selection.load(load_catalog())
     taken = relocate(_read_model(inventory_file, Inventory), rule_set.catalog)
-    _finish(pipeline.assess(taken, rule_set, report.waivers, _now().date()), report)
+    result = pipeline.assess(taken, rule_set, report.waivers, _now().date(), report.baseline)
+    _finish(result, report)
 
 
 @main.command()
@@ -533,6 +644,13 @@ def _finish(result: AuditResult, report: ReportOptions) -> None:
     if waived or result.expired_waivers:
         click.echo(
             f"{waived} findings waived; {len(result.expired_waivers)} waivers expired", err=True
+        )
+    if result.baseline:
+        outcome = result.baseline
+        click.echo(
+            f"baseline: {outcome.matched} known findings, {len(outcome.stale)} stale entries, "
+            f"{len(outcome.expired)} expired entries (their findings count again)",
+            err=True,
         )
     if result.scores:
         click.echo(f"risk score {result.scores.overall:g} / 100", err=True)

@@ -56,3 +56,16 @@ def render(result: AuditResult, top: int = TOP) -> bytes:
     if result.expired_waivers:
         lines.append(f"\n> {len(result.expired_waivers)} waiver(s) expired and no longer apply.")
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+STEP_SUMMARY_LIMIT = 1_000_000  # GitHub allows 1 MiB per step summary
+
+
+def step_summary(result: AuditResult) -> bytes:
+    """The summary for ``$GITHUB_STEP_SUMMARY``: as many top findings as fit in 1 MiB."""
+    top = 50
+    text = render(result, top)
+    while len(text) > STEP_SUMMARY_LIMIT and top > 1:
+        top //= 2
+        text = render(result, top)
+    return text[:STEP_SUMMARY_LIMIT]

@@ -12,6 +12,7 @@ the run's properties), 20 tags per rule, names of at most 255 and descriptions o
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from assessor import __version__
@@ -61,7 +62,7 @@ def sarif_log(result: AuditResult, category: str | None = None) -> dict[str, Any
                 "rules": [_rule(rule) for rule in rules],
             }
         },
-        "automationDetails": {"id": f"{category or 'assessor/' + '+'.join(result.packs)}/"},
+        "automationDetails": {"id": f"{category or _category(result)}/"},
         "results": [_result(f, rule_index, assets, result.baseline is not None) for f in kept],
         "properties": {
             "assets": len(result.assets),
@@ -75,6 +76,13 @@ def sarif_log(result: AuditResult, category: str | None = None) -> dict[str, Any
             f"{MAX_RESULTS} results per run; the JSON report has them all"
         )
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _category(result: AuditResult) -> str:
+    """One category per kind of job (probes and what they scanned), so several assessor jobs
+    in one repository do not close each other's alerts."""
+    scopes = "+".join(f"{run.name}:{run.scope}" for run in result.probes) or "assessor"
+    return "assessor/" + re.sub(r"[^A-Za-z0-9_.:+-]+", "-", scopes).strip("-")
 
 
 def truncation_note(result: AuditResult) -> str | None:

@@ -35,6 +35,7 @@ from assessor.models import (
 )
 from assessor.probes.base import Probe, ProbeItem, ProbeOption
 from assessor.probes.terraform.hcl import Block, HclError, read_blocks
+from assessor.probes.terraform.plan import plan_assets
 from assessor.probes.terraform.resolve import Scope, Unresolved, references
 from assessor.probes.terraform.resources import (
     PROVIDERS,
@@ -77,6 +78,7 @@ class TerraformProbe(Probe):
     version = "1"
     options = (
         ProbeOption("path", "Directory of Terraform to scan (repeatable)", multiple=True),
+        ProbeOption("plan", "Plan in Terraform's JSON format (repeatable)", multiple=True),
         ProbeOption(
             "var-file", "Extra .tfvars file for every root module (repeatable)", multiple=True
         ),
@@ -100,8 +102,15 @@ class TerraformProbe(Probe):
 
     def scan(self) -> Iterator[ProbeItem]:
         paths = [Path(p) for p in self.config.get_all("path")]
-        if not paths:
-            raise ConfigurationError("the terraform probe needs --terraform-path DIR")
+        plans = [Path(p) for p in self.config.get_all("plan")]
+        if not paths and not plans:
+            raise ConfigurationError(
+                "the terraform probe needs --terraform-path or --terraform-plan"
+            )
+        for plan in plans:
+            unmodelled: dict[str, int] = {}
+            yield from plan_assets(plan, unmodelled)
+            self._unmodelled.update(unmodelled)
         for base in paths:
             if not base.is_dir():
                 raise InputError(str(base), None, None, "not a directory of Terraform")
