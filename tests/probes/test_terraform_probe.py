@@ -27,7 +27,7 @@ def test_every_data_bearing_resource_with_region_country_file_and_lines(
     monkeypatch.chdir(FIXTURES)
     inventory = _scan(catalog, path=("estate",))
     assets = {a.id: a for a in inventory.assets}
-    expected = {
+    expected = {  # estate: the root module, relative to the working directory
         # address: (region, country, file, start line, end line)
         "aws_s3_bucket.data": ("eu-west-1", "IE", "estate/main.tf", 29, 34),
         "aws_s3_bucket.dr": ("ap-east-1", "HK", "estate/main.tf", 36, 39),
@@ -35,31 +35,45 @@ def test_every_data_bearing_resource_with_region_country_file_and_lines(
         "aws_dynamodb_table.sessions": ("eu-west-1", "IE", "estate/main.tf", 61, 66),
         "google_storage_bucket.reports": ("eur4", None, "estate/main.tf", 73, 76),
         "alicloud_oss_bucket.mirror": ("cn-hangzhou", "CN", "estate/main.tf", 78, 80),
-        "module.store.aws_s3_bucket.store": ("ap-east-1", "HK", "estate/modules/store/main.tf", 9, 12),
+        "module.store.aws_s3_bucket.store": (
+            "ap-east-1",
+            "HK",
+            "estate/modules/store/main.tf",
+            9,
+            12,
+        ),
     }
     for address, (region, country, path, start, end) in expected.items():
-        asset = assets[address]
+        asset = assets[f"estate:{address}"]
         assert asset.region == region, address
         assert asset.location is not None and asset.location.country == country, address
         assert asset.source is not None
-        assert (asset.source.path, asset.source.start_line, asset.source.end_line) == (path, start, end)
+        assert (asset.source.path, asset.source.start_line, asset.source.end_line) == (
+            path,
+            start,
+            end,
+        )
         assert asset.account == "terraform:estate"
-    assert assets["aws_s3_bucket.data"].name == "acme-prod-data"  # local + tfvars interpolation
-    assert assets["aws_s3_bucket.data"].classification == "pii"
-    assert assets["module.store.aws_s3_bucket.store"].source.module == "module.store"  # type: ignore[union-attr]
-    replication = assets["aws_s3_bucket.data"].flows
+    assert (
+        assets["estate:aws_s3_bucket.data"].name == "acme-prod-data"
+    )  # local + tfvars interpolation
+    assert assets["estate:aws_s3_bucket.data"].classification == "pii"
+    assert assets["estate:module.store.aws_s3_bucket.store"].source.module == "module.store"  # type: ignore[union-attr]
+    replication = assets["estate:aws_s3_bucket.data"].flows
     assert [(f.kind, f.target_id, f.target_region) for f in replication] == [
         (FlowKind.REPLICATION, "aws_s3_bucket.dr", "ap-east-1")
     ]
-    assert assets["aws_dynamodb_table.sessions"].flows[0].target_region == "ap-southeast-1"
-    mystery = assets["aws_s3_bucket.mystery"]
+    assert assets["estate:aws_dynamodb_table.sessions"].flows[0].target_region == "ap-southeast-1"
+    mystery = assets["estate:aws_s3_bucket.mystery"]
     assert mystery.location is not None and mystery.location.known is False
     assert "var.unset_region" in mystery.attributes["location_note"]
     assert "aws_iam_role" in inventory.probes[0].notes[0]
-    assert "aws_s3_bucket_replication_configuration.data" not in assets
+    assert "estate:aws_s3_bucket_replication_configuration.data" not in assets
 
 
-def test_assume_region_only_when_told(catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_assume_region_only_when_told(
+    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n')
     monkeypatch.setenv("AWS_REGION", "eu-north-1")
     plain = _scan(catalog, path=(str(tmp_path),)).assets[0]
@@ -72,10 +86,12 @@ def test_unparsable_file_is_a_gap_and_the_rest_is_scanned(
     catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "good.tf").write_text('provider "aws" {\n  region = "eu-west-1"\n}\nresource "aws_s3_bucket" "ok" {\n  bucket = "ok"\n}\n')
+    (tmp_path / "good.tf").write_text(
+        'provider "aws" {\n  region = "eu-west-1"\n}\nresource "aws_s3_bucket" "ok" {\n  bucket = "ok"\n}\n'
+    )
     (tmp_path / "bad.tf").write_text('resource "aws_s3_bucket" "broken" {\n  bucket = \n}\n')
     inventory = _scan(catalog, path=(".",))
-    assert [a.id for a in inventory.assets] == ["aws_s3_bucket.ok"]
+    assert [a.id for a in inventory.assets] == [".:aws_s3_bucket.ok"]
     [gap] = inventory.gaps
     assert gap.reason is GapReason.ERROR and gap.message.startswith("bad.tf:2")
     with pytest.raises(InputError) as caught:
@@ -86,12 +102,16 @@ def test_unparsable_file_is_a_gap_and_the_rest_is_scanned(
 def test_plan_regions_from_values_provider_config_and_variables(catalog: Catalog) -> None:
     inventory = _scan(catalog, plan=(str(FIXTURES / "plan.json"),))
     assets = {a.id: a for a in inventory.assets}
-    assert assets["aws_s3_bucket.logs"].region == "eu-west-1"  # the resource's own region
-    assert assets["aws_s3_bucket.copy"].region == "ap-east-1"  # aws.replica → var.replica_region
-    assert assets["module.db.aws_dynamodb_table.orders"].region == "us-east-1"  # provider constant
-    assert assets["aws_s3_bucket.logs"].flows[0].target_region == "ap-east-1"
-    assert assets["module.db.aws_dynamodb_table.orders"].flows[0].target_region == "cn-north-1"
-    assert assets["aws_s3_bucket.logs"].attributes["address"] == "aws_s3_bucket.logs"
+    assert assets["plan:aws_s3_bucket.logs"].region == "eu-west-1"  # the resource's own region
+    assert (
+        assets["plan:aws_s3_bucket.copy"].region == "ap-east-1"
+    )  # aws.replica → var.replica_region
+    assert (
+        assets["plan:module.db.aws_dynamodb_table.orders"].region == "us-east-1"
+    )  # provider constant
+    assert assets["plan:aws_s3_bucket.logs"].flows[0].target_region == "ap-east-1"
+    assert assets["plan:module.db.aws_dynamodb_table.orders"].flows[0].target_region == "cn-north-1"
+    assert assets["plan:aws_s3_bucket.logs"].attributes["address"] == "aws_s3_bucket.logs"
 
 
 def test_a_file_that_is_not_a_plan_is_an_input_error(catalog: Catalog, tmp_path: Path) -> None:

@@ -404,9 +404,11 @@ def _asset(resource: _Resource, root: str, base: Path, flows: tuple[Flow, ...]) 
         name = resource.scope.text(value) if value is not None else None
         if name:
             break
-    identity = f"{resource.module}{resource.address}"
+    address = f"{resource.module}{resource.address}"
+    # Unique across root modules: the same address in another root is another asset.
+    identity = f"{root}:{address}"
     relative = _repository_path(block.path, base)
-    attributes = {"address": identity, "root_module": root}
+    attributes = {"address": address, "root_module": root}
     if resource.note:
         attributes["location_note"] = resource.note
     lowered = {k.lower(): v for k, v in tags.items()}
@@ -418,7 +420,7 @@ def _asset(resource: _Resource, root: str, base: Path, flows: tuple[Flow, ...]) 
         provider=PROVIDERS[spec.provider],
         service=spec.service,
         kind=spec.kind,
-        name=name or identity,
+        name=name or address,
         account=f"terraform:{root}",
         region=resource.region,
         tags=tags,

@@ -73,7 +73,7 @@ def plan_assets(path: Path, unmodelled: dict[str, int]) -> Iterator[Asset]:
         if note:
             attributes["location_note"] = note
         yield Asset(
-            id=resource["address"],
+            id=f"plan:{resource['address']}",
             provider=PROVIDERS[spec.provider],
             service=spec.service,
             kind=spec.kind,
