@@ -52,6 +52,8 @@ def test_ci_fails_on_high_and_points_every_finding_at_file_and_line(repo: Path) 
         "address": "aws_s3_bucket.data",
     }
     assert ("COC-005", "infra:aws_s3_bucket.mystery") in fired
+    unknown = next(f for f in report["findings"] if f["rule_id"] == "COC-005")
+    assert "var.unset_region" in unknown["evidence"]["attributes.location_note"]
     log = json.loads(Path("assessor-ci/report.sarif").read_text())
     jsonschema.validate(log, json.loads(SARIF_SCHEMA.read_text()))
     run = log["runs"][0]

@@ -53,6 +53,7 @@ class Catalog:
         countries: dict[str, Country],
         sources: dict[str, SourceRef],
         vendors: dict[str, VendorProfile],
+        pairs: dict[tuple[Provider, str], str] | None = None,
     ) -> None:
         self._regions = regions
         self._providers = providers
@@ -60,6 +61,7 @@ class Catalog:
         self._countries = countries
         self._sources = sources
         self._vendors = vendors
+        self._pairs = pairs or {}
 
     def country_location(self, code: str) -> Location:
         """A country-level location (declared items say only the country)."""
@@ -111,8 +113,18 @@ class Catalog:
         """A catalog whose groups are these, added to or replacing the built-in ones."""
         merged = {**self._groups, **groups}
         return Catalog(
-            self._regions, self._providers, merged, self._countries, self._sources, self._vendors
+            self._regions,
+            self._providers,
+            merged,
+            self._countries,
+            self._sources,
+            self._vendors,
+            self._pairs,
         )
+
+    def paired_region(self, provider: Provider, region: str | None) -> str | None:
+        """The region a provider geo-replicates into (Azure GRS), if the catalog knows it."""
+        return self._pairs.get((provider, normalize_region(region))) if region else None
 
     def vendor(self, vendor_id: str | None) -> VendorProfile | None:
         return self._vendors.get(vendor_id.strip().lower()) if vendor_id else None
@@ -164,7 +176,15 @@ def load_catalog() -> Catalog:
     for key, value in _load_yaml("vendors.yaml").items():
         _check_sources(value.get("sources", ()), sources, f"vendors.yaml:{key}")
         vendors[key] = _validated(VendorProfile, {"id": key, **value}, key)
-    return Catalog(regions, providers, groups, countries, sources, vendors)
+    pairs = {}
+    for line, row in _read_csv("pairs.csv"):
+        _check_sources([row["source"]], sources, f"pairs.csv:{line}")
+        provider = Provider(row["provider"])
+        for code in (row["region"], row["paired"]):
+            if (provider, code) not in regions:
+                raise CatalogError(f"pairs.csv:{line}: {code!r} is not a {provider.value} region")
+        pairs[(provider, row["region"])] = row["paired"]
+    return Catalog(regions, providers, groups, countries, sources, vendors, pairs)
 
 
 def _region_row(

@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from assessor.catalog import Catalog
-from assessor.engine.fields import PLACEHOLDER, TAG_PREFIX, Context, getter, record_count
+from assessor.engine.fields import (
+    ATTRIBUTE_PREFIX,
+    PLACEHOLDER,
+    TAG_PREFIX,
+    Context,
+    getter,
+    record_count,
+)
 from assessor.engine.loader import LoadedRule
 from assessor.identity import finding_fingerprint
 from assessor.models import (
@@ -218,7 +225,10 @@ def _plan(rules: Sequence[LoadedRule]) -> _Plan:
         fields = rule_fields(item.rule)
         tag_keys |= {name[len(TAG_PREFIX) :] for name in fields if name.startswith(TAG_PREFIX)}
         reads_record_count |= "record_count" in fields
-        (per_asset if fields & IDENTITY_FIELDS else by_shape).append(item)
+        per_identity = fields & IDENTITY_FIELDS or any(
+            f.startswith(ATTRIBUTE_PREFIX) for f in fields
+        )
+        (per_asset if per_identity else by_shape).append(item)
     return _Plan(by_shape, per_asset, tuple(sorted(tag_keys)), reads_record_count)
 
 

@@ -147,6 +147,8 @@ FLOW_FIELDS: dict[str, Getter] = {
 }
 
 TAG_PREFIX = "tags."
+# Probe-specific facts (a Terraform location note, an instance type); they vary per asset.
+ATTRIBUTE_PREFIX = "attributes."
 # ``{field.path}`` placeholders in a rule's finding message.
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.-]*)\}")
 
@@ -156,6 +158,9 @@ def getter(name: str, in_flow: bool) -> Getter | None:
     if name.startswith(TAG_PREFIX) and len(name) > len(TAG_PREFIX):
         key = name[len(TAG_PREFIX) :]
         return lambda c: c.asset.tags.get(key)
+    if name.startswith(ATTRIBUTE_PREFIX) and len(name) > len(ATTRIBUTE_PREFIX):
+        attribute = name[len(ATTRIBUTE_PREFIX) :]
+        return lambda c: c.asset.attributes.get(attribute)
     if in_flow and name in FLOW_FIELDS:
         return FLOW_FIELDS[name]
     return ASSET_FIELDS.get(name)
@@ -163,4 +168,4 @@ def getter(name: str, in_flow: bool) -> Getter | None:
 
 def known_fields(in_flow: bool) -> list[str]:
     names = list(ASSET_FIELDS) + ([*FLOW_FIELDS] if in_flow else [])
-    return [*sorted(names), "tags.<key>"]
+    return [*sorted(names), "tags.<key>", "attributes.<key>"]

@@ -68,6 +68,9 @@ def test_every_data_bearing_resource_with_region_country_file_and_lines(
     assert mystery.location is not None and mystery.location.known is False
     assert "var.unset_region" in mystery.attributes["location_note"]
     assert "aws_iam_role" in inventory.probes[0].notes[0]
+    # Geo-redundant Azure storage copies into the region's pair, which the catalog knows.
+    [geo] = assets["estate:azurerm_storage_account.eu"].flows
+    assert (geo.target_region, geo.target_location.country) == ("northeurope", "IE")  # type: ignore[union-attr]
     assert "estate:aws_s3_bucket_replication_configuration.data" not in assets
 
 

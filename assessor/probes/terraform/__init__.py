@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import hcl2
 from hcl2 import SerializationOptions
 
+from assessor.catalog import load_catalog
 from assessor.errors import ConfigurationError, InputError
 from assessor.models import (
     Asset,
@@ -47,6 +48,7 @@ from assessor.probes.terraform.resources import (
 
 _TFVARS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
 _CLASSIFICATION_TAGS = ("data-class", "data-classification", "classification")
+GEO_REPLICATED = frozenset({"GRS", "RAGRS", "GZRS", "RAGZRS"})
 
 
 @dataclass
@@ -360,6 +362,12 @@ def _flows(resource: _Resource, by_address: dict[str, _Resource]) -> Iterator[tu
         original = target(body.get("source_snapshot_id"))
         if original is not None:
             yield f"{original.module}{original.address}", flow(FlowKind.SNAPSHOT_COPY, resource)
+    elif kind_name == "azurerm_storage_account":
+        replication = str(resource.scope.text(body.get("account_replication_type")) or "").upper()
+        if replication in GEO_REPLICATED:
+            # Geo-redundant storage copies the data into the region's pair (the catalog knows it).
+            pair = load_catalog().paired_region(PROVIDERS["azurerm"], resource.region)
+            yield own_key, flow(FlowKind.REPLICATION, region=pair)
     elif kind_name == "google_storage_bucket":
         for placement in _find(body, "custom_placement_config"):
             for location in (placement or {}).get("data_locations", []) or []:
