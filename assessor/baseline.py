@@ -15,9 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from assessor.errors import InputError
+from assessor.inputs import read_json_model
 from assessor.models import (
     AuditResult,
     Baseline,
@@ -29,14 +27,7 @@ from assessor.models import (
 
 
 def load_baseline(path: Path) -> Baseline:
-    try:
-        return Baseline.model_validate_json(path.read_bytes())
-    except OSError as error:
-        raise InputError(str(path), None, None, f"cannot read: {error.strerror}") from None
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise InputError(str(path), None, where, first["msg"]) from None
+    return read_json_model(path, Baseline)
 
 
 def apply_baseline(

@@ -17,14 +17,14 @@ from typing import Any, TypeVar
 
 import click
 import yaml
-from pydantic import ValidationError
 
 from assessor import __version__, pipeline
 from assessor.baseline import baseline_from, load_baseline, render_baseline
 from assessor.catalog import load_catalog
 from assessor.engine.examples import run_examples
 from assessor.engine.loader import builtin_rules_dir, load_rules
-from assessor.errors import AssessorError, ConfigurationError, ExitCode, InputError
+from assessor.errors import AssessorError, ConfigurationError, ExitCode
+from assessor.inputs import read_json_model
 from assessor.inventory import relocate
 from assessor.models import (
     AuditResult,
@@ -312,7 +312,7 @@ def baseline() -> None:
 @_reports_errors
 def baseline_create(result_file: Path, output: Path, update: bool) -> None:
     """Write a baseline of RESULT.json's open findings."""
-    result = _read_model(result_file, AuditResult)
+    result = read_json_model(result_file, AuditResult)
     previous = load_baseline(output) if update and output.exists() else None
     made = baseline_from(result, previous)
     write_atomic(output, render_baseline(made))
@@ -351,7 +351,7 @@ def evaluate(
 ) -> None:
     """Evaluate the rules on a saved inventory file; no cloud is touched."""
     rule_set = selection.load(load_catalog())
-    taken = relocate(_read_model(inventory_file, Inventory), rule_set.catalog)
+    taken = relocate(read_json_model(inventory_file, Inventory), rule_set.catalog)
     result = pipeline.assess(taken, rule_set, report.waivers, _now().date(), report.baseline)
     _finish(result, report)
 
@@ -406,7 +406,7 @@ def demo(selection: pipeline.RuleSelection, report: ReportOptions) -> None:
 @_reports_errors
 def report(result_file: Path, output: Path, formats: str, fail_on: str) -> None:
     """Re-render a saved report.json in other formats; no cloud is touched."""
-    result = _read_model(result_file, AuditResult)
+    result = read_json_model(result_file, AuditResult)
     _finish(result, ReportOptions(output, _formats(formats), fail_on, []))
 
 
@@ -597,17 +597,6 @@ def _now() -> datetime:
     if epoch and epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), UTC)
     return datetime.now(UTC).replace(microsecond=0)
-
-
-def _read_model(path: Path, model: type[_Result]) -> _Result:
-    try:
-        return model.model_validate_json(path.read_bytes())
-    except OSError as error:
-        raise InputError(str(path), None, None, f"cannot read: {error.strerror}") from None
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise InputError(str(path), None, where, first["msg"]) from None
 
 
 def _overrides(settings: Sequence[str]) -> dict[str, dict[str, object]]:
