@@ -43,7 +43,6 @@ from assessor.results import at_or_above
 from assessor.waivers import load_waivers
 
 _F = TypeVar("_F", bound=Callable[..., Any])
-_Result = TypeVar("_Result", Inventory, AuditResult)
 
 SEVERITY_CHOICE = click.Choice([s.value for s in Severity] + ["none"], case_sensitive=False)
 
