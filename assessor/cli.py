@@ -21,11 +21,14 @@ import yaml
 from assessor import __version__, pipeline
 from assessor.baseline import baseline_from, load_baseline, render_baseline
 from assessor.catalog import load_catalog
+from assessor.delivery import notify, publish
 from assessor.engine.examples import run_examples
 from assessor.engine.loader import builtin_rules_dir, load_rules
 from assessor.errors import AssessorError, ConfigurationError, ExitCode
+from assessor.history.diff import compare_runs, run_scope, since_last_run
+from assessor.history.store import HistoryStore
 from assessor.inputs import read_json_model
-from assessor.inventory import relocate
+from assessor.inventory import PROBE_CRASH, relocate
 from assessor.models import (
     AuditResult,
     Baseline,
@@ -190,6 +193,74 @@ def _report_options_with(
 _report_options = _report_options_with()
 
 
+@dataclass(frozen=True)
+class ScheduleOptions:
+    """For scheduled runs: where history is kept, where reports go, whom to tell."""
+
+    history: str | None = None
+    publish: tuple[str, ...] = ()
+    notify: tuple[str, ...] = ()
+    notify_on: Severity = Severity.HIGH
+
+    def failed(self, reason: str) -> None:
+        """Tell the webhooks that the run failed; a webhook failure is only reported."""
+        for url in self.notify:
+            try:
+                notify.send(url, notify.failure(reason))
+            except AssessorError as error:
+                click.echo(f"assessor: error: {error}", err=True)
+
+
+def _history_option(command: _F) -> _F:
+    return click.option(
+        "--history",
+        envvar="ASSESSOR_HISTORY",
+        help="Run history: a SQLite file path or a postgresql:// URL (env ASSESSOR_HISTORY).",
+    )(command)
+
+
+def _schedule_options(command: _F) -> _F:
+    """Adds history, publishing and notification options as one ``schedule`` argument."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["schedule"] = ScheduleOptions(
+            history=kwargs.pop("history"),
+            publish=kwargs.pop("publish"),
+            notify=kwargs.pop("notify_urls"),
+            notify_on=Severity(kwargs.pop("notify_on").lower()),
+        )
+        return command(*args, **kwargs)
+
+    options = [
+        _history_option,
+        click.option(
+            "--publish",
+            multiple=True,
+            metavar="URL",
+            help="Copy the reports to s3://bucket/prefix or gs://bucket/prefix.",
+        ),
+        click.option(
+            "--notify",
+            "notify_urls",
+            multiple=True,
+            metavar="URL",
+            help="Post a digest of the run to this webhook (Slack/Teams compatible).",
+        ),
+        click.option(
+            "--notify-on",
+            type=click.Choice([s.value for s in Severity]),
+            default="high",
+            show_default=True,
+            help="List new findings at or above this severity in the digest.",
+        ),
+    ]
+    decorated: Any = wrapper
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated  # type: ignore[no-any-return]
+
+
 def _probe_options(command: _F) -> _F:
     command = click.option(
         "--probe",
@@ -211,6 +282,7 @@ _PROBE_ARGS = {"ignore_unknown_options": True, "allow_extra_args": True}
 @_probe_options
 @_rules_options
 @_report_options
+@_schedule_options
 @click.pass_context
 @_reports_errors
 def audit(
@@ -218,13 +290,22 @@ def audit(
     probe_names: tuple[str, ...],
     selection: pipeline.RuleSelection,
     report: ReportOptions,
+    schedule: ScheduleOptions,
 ) -> None:
     """Inventory the estate with probes, evaluate the rules, write the reports."""
-    rule_set = selection.load(load_catalog())
-    probes = pipeline.build_probes(probe_names, _probe_configs(probe_names, ctx.args))
-    inventory = pipeline.take_inventory(probes, rule_set.catalog, _progress())
+    try:
+        rule_set = selection.load(load_catalog())
+        probes = pipeline.build_probes(probe_names, _probe_configs(probe_names, ctx.args))
+        inventory = pipeline.take_inventory(probes, rule_set.catalog, _progress())
+    except AssessorError as error:
+        schedule.failed(str(error))
+        raise
+    crashed = [gap.message for gap in inventory.gaps if gap.message.startswith(PROBE_CRASH)]
+    if crashed:
+        schedule.failed("; ".join(crashed))
     inventory = inventory.model_copy(update={"generated_at": _now()})
-    _finish(pipeline.assess(inventory, rule_set, report.waivers, None, report.baseline), report)
+    result = pipeline.assess(inventory, rule_set, report.waivers, None, report.baseline)
+    _finish(result, report, schedule)
 
 
 @main.command()
@@ -251,6 +332,7 @@ def audit(
 )
 @_rules_options
 @_report_options_with("assessor-ci", "sarif,junit,md,json", "high")
+@_history_option
 @_reports_errors
 def ci(
     paths: tuple[Path, ...],
@@ -260,6 +342,7 @@ def ci(
     assume_region: bool,
     selection: pipeline.RuleSelection,
     report: ReportOptions,
+    history: str | None,
 ) -> None:
     """The CI job: check the Terraform in PATHS (and plans) and fail on risky changes.
 
@@ -286,7 +369,135 @@ def ci(
     if summary_file:
         with open(summary_file, "ab") as stream:
             stream.write(markdown.step_summary(result))
-    _finish(result, report)
+    _finish(result, report, ScheduleOptions(history=history))
+
+
+@main.group()
+def history() -> None:
+    """Look at recorded runs: list, show, diff, prune."""
+
+
+def _store(location: str | None) -> HistoryStore:
+    if not location:
+        raise ConfigurationError("--history LOCATION (or ASSESSOR_HISTORY) is needed")
+    return HistoryStore.open(location)
+
+
+_FORMAT = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+
+
+@history.command("list")
+@_history_option
+@_FORMAT
+@_reports_errors
+def history_list(history: str | None, output_format: str) -> None:
+    """Every recorded run, newest first."""
+    runs = _store(history).runs()
+    if output_format == "json":
+        click.echo(json.dumps([_run_json(run) for run in runs], indent=2))
+        return
+    for run in runs:
+        counts = run.open_by_severity
+        click.echo(
+            f"{run.id:>5}  {run.started_at:%Y-%m-%d %H:%M}  {run.asset_count:>6} assets  "
+            f"{counts.get('critical', 0)} critical {counts.get('high', 0)} high open  "
+            f"{run.scope}"
+        )
+
+
+@history.command("show")
+@click.argument("run_id", type=int)
+@_history_option
+@_FORMAT
+@_reports_errors
+def history_show(run_id: int, history: str | None, output_format: str) -> None:
+    """One run and the findings open in it."""
+    store = _store(history)
+    run = store.run(run_id)
+    if run is None:
+        raise ConfigurationError(f"no run {run_id}")
+    findings = sorted(store.findings_at(run).values(), key=lambda f: (-f.severity.rank, f.rule_id))
+    if output_format == "json":
+        data = {
+            **_run_json(run),
+            "findings": [
+                {
+                    "fingerprint": f.fingerprint,
+                    "rule_id": f.rule_id,
+                    "asset_id": f.asset_id,
+                    "severity": f.severity.value,
+                    "status": f.status.value,
+                    "first_seen": f.first_seen_at.isoformat(),
+                }
+                for f in findings
+            ],
+        }
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"run {run.id} at {run.started_at:%Y-%m-%d %H:%M} ({run.scope})")
+    for f in findings:
+        click.echo(f"  {f.severity.value:<8} {f.rule_id:<8} {f.status.value:<9} {f.asset_id}")
+
+
+@history.command("diff")
+@click.argument("first", type=int)
+@click.argument("second", type=int)
+@_history_option
+@_FORMAT
+@_reports_errors
+def history_diff(first: int, second: int, history: str | None, output_format: str) -> None:
+    """What changed from run FIRST to run SECOND."""
+    store = _store(history)
+    runs = [store.run(first), store.run(second)]
+    if runs[0] is None or runs[1] is None:
+        raise ConfigurationError(f"no run {first if runs[0] is None else second}")
+    diff = compare_runs(store, runs[0], runs[1])
+    if output_format == "json":
+        click.echo(diff.model_dump_json(indent=2))
+        return
+    for change in diff.findings:
+        note = f"  ({change.note})" if change.note else ""
+        click.echo(
+            f"{change.lifecycle.value:<11} {change.severity.value:<8} {change.rule_id:<8} "
+            f"{change.asset_id}{note}"
+        )
+    for label, values in (
+        ("asset added", diff.assets_added),
+        ("asset removed", diff.assets_removed),
+        ("gap appeared", diff.gaps_appeared),
+        ("gap disappeared", diff.gaps_disappeared),
+    ):
+        for value in values:
+            click.echo(f"{label}: {value}")
+
+
+@history.command("prune")
+@click.option("--keep", type=int, required=True, help="How many of the newest runs to keep.")
+@_history_option
+@_reports_errors
+def history_prune(keep: int, history: str | None) -> None:
+    """Forget all but the newest runs."""
+    removed = _store(history).prune(keep)
+    click.echo(f"removed {removed} runs", err=True)
+
+
+def _run_json(run: Any) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "scope": run.scope,
+        "started_at": run.started_at.isoformat(),
+        "tool_version": run.tool_version,
+        "assets": run.asset_count,
+        "findings": run.finding_count,
+        "open_by_severity": run.open_by_severity,
+        "gaps": run.gaps,
+    }
 
 
 @main.group()
@@ -614,11 +825,23 @@ def _overrides(settings: Sequence[str]) -> dict[str, dict[str, object]]:
     return overrides
 
 
-def _finish(result: AuditResult, report: ReportOptions) -> None:
+def _finish(
+    result: AuditResult, report: ReportOptions, schedule: ScheduleOptions | None = None
+) -> None:
     if sys.stderr.isatty():
         click.echo("", err=True)
+    schedule = schedule or ScheduleOptions()
     output, fail_on = report.output, report.fail_on
+    store = HistoryStore.open(schedule.history) if schedule.history else None
+    scope = run_scope(result)
+    if store is not None:
+        result = result.model_copy(update={"changes": since_last_run(store, result, scope)})
     written = pipeline.write_reports(result, output, report.formats)
+    if store is not None:
+        run_id = store.record(result, scope)
+        store.close()
+        click.echo(f"recorded run {run_id} in the history", err=True)
+    delivery_failed = _deliver(result, written, schedule)
     summary = result.summary
     counts = ", ".join(
         f"{summary.by_severity.get(sev, 0)} {sev.value}" for sev in reversed(Severity)
@@ -647,5 +870,31 @@ def _finish(result: AuditResult, report: ReportOptions) -> None:
         click.echo(f"assessor: warning: {note}", err=True)
     for path in written:
         click.echo(f"wrote {path}", err=True)
+    if delivery_failed:
+        sys.exit(ExitCode.DELIVERY)
     if fail_on != "none" and at_or_above(result.findings, Severity(fail_on.lower())):
         sys.exit(ExitCode.FINDINGS)
+
+
+def _deliver(result: AuditResult, written: Sequence[Path], schedule: ScheduleOptions) -> bool:
+    """Publish and notify; True when something could not be delivered (the local reports
+    are written either way)."""
+    failed = False
+    report_url = None
+    stamp = result.generated_at.strftime("%Y-%m-%dT%H%M%SZ")
+    for url in schedule.publish:
+        try:
+            copies = publish.publish(written, url, stamp)
+            report_url = report_url or next((c for c in copies if c.endswith(".html")), None)
+            click.echo(f"published {len(copies)} reports to {url}", err=True)
+        except AssessorError as error:
+            click.echo(f"assessor: error: {error}", err=True)
+            schedule.failed(str(error))
+            failed = True
+    for url in schedule.notify:
+        try:
+            notify.send(url, notify.digest(result, schedule.notify_on, report_url))
+        except AssessorError as error:
+            click.echo(f"assessor: error: {error}", err=True)
+            failed = True
+    return failed

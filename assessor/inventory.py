@@ -25,6 +25,7 @@ from assessor.models import (
 from assessor.probes.base import Probe, ReadOnlyViolation
 
 ProgressCallback = Callable[[str, int, int], None]
+PROBE_CRASH = "probe stopped early: "
 
 
 def run_probes(
@@ -62,7 +63,7 @@ def run_probes(
                 CoverageGap(
                     probe=probe.name,
                     reason=GapReason.ERROR,
-                    message=f"probe stopped early: {type(error).__name__}: {error}",
+                    message=f"{PROBE_CRASH}{type(error).__name__}: {error}",
                 )
             )
             lost += 1

@@ -100,8 +100,11 @@ class AwsProbe(Probe):
         }
     )
 
+    _account: str | None = None
+
     def scope(self) -> str:
-        return f"partition {self._partition()}" + (
+        account = f"account {self._account}, " if self._account else ""
+        return f"{account}partition {self._partition()}" + (
             f", regions {self.config.get('regions')}" if self.config.get("regions") else ""
         )
 
@@ -123,6 +126,7 @@ class AwsProbe(Probe):
         home = _HOME_REGION[partition]
         try:
             account = clients.get("sts", home).get_caller_identity()["Account"]
+            self._account = account
         except (ClientError, BotoCoreError) as error:
             yield _gap(_reason(error), f"cannot identify the account: {error}", service="sts")
             return

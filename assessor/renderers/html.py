@@ -23,7 +23,15 @@ from typing import Any
 import jinja2
 
 from assessor.catalog import load_catalog
-from assessor.models import Asset, AuditResult, Finding, FindingStatus, Location, Severity
+from assessor.models import (
+    Asset,
+    AuditResult,
+    Finding,
+    FindingStatus,
+    Lifecycle,
+    Location,
+    Severity,
+)
 from assessor.resources import data_dir
 
 MAP_WIDTH, MAP_HEIGHT = 1000.0, 500.0
@@ -125,9 +133,58 @@ def render(result: AuditResult) -> bytes:
             waived=[f for f in result.findings if f.status is FindingStatus.WAIVED],
             gaps_by_reason=dict(sorted(Counter(g.reason.value for g in result.gaps).items())),
             page_data=page_data(result),
+            trend=trend_chart(result),
+            trend_size=(TREND_WIDTH, TREND_HEIGHT, TREND_PAD),
+            lifecycles=list(Lifecycle),
         )
     )
     return page.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class TrendLine:
+    """One severity's open findings over the recorded runs, as an SVG polyline."""
+
+    severity: str
+    points: str
+    last: int
+
+
+TREND_WIDTH, TREND_HEIGHT, TREND_PAD = 600.0, 160.0, 24.0
+
+
+def trend_chart(result: AuditResult) -> tuple[list[TrendLine], int, list[tuple[float, str]]]:
+    """Polylines of open findings per severity across runs, the y maximum, and x labels."""
+    if result.changes is None or not result.changes.trend:
+        return [], 0, []
+    points = result.changes.trend
+    top = max(
+        [
+            1,
+            *(sum(p.open_by_severity.values()) for p in points),
+            *(max(p.open_by_severity.values(), default=0) for p in points),
+        ]
+    )
+    step = (TREND_WIDTH - 2 * TREND_PAD) / max(1, len(points) - 1)
+
+    def xy(index: int, value: int) -> str:
+        x = TREND_PAD + index * step
+        y = TREND_HEIGHT - TREND_PAD - value / top * (TREND_HEIGHT - 2 * TREND_PAD)
+        return f"{x:.1f},{y:.1f}"
+
+    lines = [
+        TrendLine(
+            severity=severity.value,
+            points=" ".join(
+                xy(i, p.open_by_severity.get(severity, 0)) for i, p in enumerate(points)
+            ),
+            last=points[-1].open_by_severity.get(severity, 0),
+        )
+        for severity in reversed(Severity)
+        if severity is not Severity.INFO
+    ]
+    labels = [(TREND_PAD + i * step, f"{p.at:%m-%d}") for i, p in enumerate(points)]
+    return lines, top, labels
 
 
 def page_data(result: AuditResult) -> dict[str, Any]:

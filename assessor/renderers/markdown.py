@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from assessor.models import AuditResult, FindingStatus, Severity
+from assessor.models import AuditResult, FindingStatus, Lifecycle, Severity
 
 TOP = 20
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
@@ -47,6 +47,16 @@ def render(result: AuditResult, top: int = TOP) -> bytes:
             lines.append(
                 f"\n…and {len(open_findings) - top} more open findings in the full report."
             )
+    if result.changes is not None and result.changes.previous_run is not None:
+        changes = result.changes
+        counts = ", ".join(f"{changes.count(lc)} {lc.value.replace('_', ' ')}" for lc in Lifecycle)
+        lines += ["", f"**Since run {changes.previous_run}:** {counts}."]
+        for change in changes.findings:
+            if change.lifecycle in (Lifecycle.NEW, Lifecycle.RESOLVED, Lifecycle.UNKNOWN):
+                lines.append(
+                    f"- {change.lifecycle.value}: {change.severity.value} {change.rule_id} "
+                    f"{escape(change.asset_id)}"
+                )
     if result.gaps:
         lines += [
             "",

@@ -1,0 +1,220 @@
+"""What changed since the previous run of the same scope (pure functions over the store's
+answers), with the finding lifecycle of cloud security services and OCSF status names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from assessor.history.store import HistoryStore, OpenFinding, RunRecord, gap_key
+from assessor.models import (
+    AuditResult,
+    CoverageGap,
+    FindingChange,
+    FindingStatus,
+    Lifecycle,
+    RunDiff,
+    Severity,
+    TrendPoint,
+)
+
+TREND_RUNS = 12
+
+
+def run_scope(result: AuditResult) -> str:
+    """Runs are compared with earlier runs of the same probes over the same scope."""
+    return " + ".join(sorted(f"{run.name}({run.scope})" for run in result.probes)) or "none"
+
+
+def since_last_run(store: HistoryStore, result: AuditResult, scope: str) -> RunDiff:
+    previous = store.latest_run(scope)
+    before = store.findings_at(previous) if previous else {}
+    assets_before = store.assets_at(previous) if previous else set()
+    past = list(reversed(store.runs(scope, TREND_RUNS - 1)))
+    return compare(result, previous, before, assets_before, past)
+
+
+def compare(
+    result: AuditResult,
+    previous: RunRecord | None,
+    before: dict[str, OpenFinding],
+    assets_before: set[str],
+    past: Sequence[RunRecord] = (),
+) -> RunDiff:
+    now = result.generated_at
+    changes: list[FindingChange] = []
+    current = {finding.fingerprint: finding for finding in result.findings}
+    for fingerprint, finding in current.items():
+        known = before.get(fingerprint)
+        first_seen = known.first_seen_at if known else now
+        if finding.status is not FindingStatus.OPEN:
+            lifecycle = Lifecycle.WAIVED
+        elif known is None:
+            lifecycle = Lifecycle.NEW
+        else:
+            lifecycle = Lifecycle.STILL_OPEN
+        changes.append(
+            _change(
+                fingerprint,
+                lifecycle,
+                finding.rule_id,
+                finding.asset_id,
+                finding.severity,
+                finding.title,
+                first_seen,
+                now,
+            )
+        )
+    new_gaps = [
+        gap
+        for gap in result.gaps
+        if gap_key(gap) not in {gap_key(g) for g in (previous.gaps if previous else [])}
+    ]
+    for fingerprint, gone in before.items():
+        if fingerprint in current:
+            continue
+        hidden = next((gap for gap in result.gaps if _covers(gap, gone)), None)
+        lifecycle = Lifecycle.UNKNOWN if hidden else Lifecycle.RESOLVED
+        note = f"coverage gap: {hidden.message}" if hidden else None
+        changes.append(
+            _change(
+                fingerprint,
+                lifecycle,
+                gone.rule_id,
+                gone.asset_id,
+                gone.severity,
+                gone.title,
+                gone.first_seen_at,
+                now,
+                note,
+            )
+        )
+    assets_now = {asset.id for asset in result.assets}
+    old_gaps = {gap_key(gap) for gap in (previous.gaps if previous else [])}
+    gaps_now = {gap_key(gap) for gap in result.gaps}
+    trend = [_point(run) for run in past]
+    trend.append(TrendPoint(run_id=result.run_id or 0, at=now, open_by_severity=_open(result)))
+    order = list(Lifecycle)
+    return RunDiff(
+        previous_run=previous.id if previous else None,
+        previous_at=previous.started_at if previous else None,
+        findings=tuple(
+            sorted(
+                changes,
+                key=lambda c: (order.index(c.lifecycle), -c.severity.rank, c.rule_id, c.asset_id),
+            )
+        ),
+        assets_added=tuple(sorted(assets_now - assets_before)) if previous else (),
+        assets_removed=tuple(sorted(assets_before - assets_now)),
+        gaps_appeared=tuple(sorted({gap_key(g) for g in new_gaps})),
+        gaps_disappeared=tuple(sorted(old_gaps - gaps_now)),
+        trend=tuple(trend),
+    )
+
+
+def compare_runs(store: HistoryStore, first: RunRecord, second: RunRecord) -> RunDiff:
+    """``assessor history diff A B``: what changed from run A to run B."""
+    before, after = store.findings_at(first), store.findings_at(second)
+    changes = []
+    for fingerprint, found in after.items():
+        if found.status is not FindingStatus.OPEN:
+            lifecycle = Lifecycle.WAIVED
+        else:
+            lifecycle = Lifecycle.STILL_OPEN if fingerprint in before else Lifecycle.NEW
+        changes.append(
+            _change(
+                fingerprint,
+                lifecycle,
+                found.rule_id,
+                found.asset_id,
+                found.severity,
+                found.title,
+                found.first_seen_at,
+                second.started_at,
+            )
+        )
+    gaps = [CoverageGap.model_validate(gap) for gap in second.gaps]
+    for fingerprint, gone in before.items():
+        if fingerprint not in after:
+            hidden = next((gap for gap in gaps if _covers(gap, gone)), None)
+            changes.append(
+                _change(
+                    fingerprint,
+                    Lifecycle.UNKNOWN if hidden else Lifecycle.RESOLVED,
+                    gone.rule_id,
+                    gone.asset_id,
+                    gone.severity,
+                    gone.title,
+                    gone.first_seen_at,
+                    second.started_at,
+                    f"coverage gap: {hidden.message}" if hidden else None,
+                )
+            )
+    assets_before, assets_after = store.assets_at(first), store.assets_at(second)
+    old_gaps = {gap_key(g) for g in first.gaps}
+    new_gaps = {gap_key(g) for g in second.gaps}
+    return RunDiff(
+        previous_run=first.id,
+        previous_at=first.started_at,
+        findings=tuple(
+            sorted(
+                changes, key=lambda c: (list(Lifecycle).index(c.lifecycle), c.rule_id, c.asset_id)
+            )
+        ),
+        assets_added=tuple(sorted(assets_after - assets_before)),
+        assets_removed=tuple(sorted(assets_before - assets_after)),
+        gaps_appeared=tuple(sorted(new_gaps - old_gaps)),
+        gaps_disappeared=tuple(sorted(old_gaps - new_gaps)),
+        trend=(_point(first), _point(second)),
+    )
+
+
+def _covers(gap: CoverageGap, finding: OpenFinding) -> bool:
+    """Could this gap hide the finding's asset? (same account, region and service, where the
+    gap names them)."""
+    return (
+        (gap.account is None or gap.account == finding.account)
+        and (gap.region is None or gap.region == finding.region)
+        and (gap.service is None or gap.service == finding.service)
+    )
+
+
+def _change(
+    fingerprint: str,
+    lifecycle: Lifecycle,
+    rule_id: str,
+    asset_id: str,
+    severity: Severity,
+    title: str,
+    first_seen: datetime,
+    now: datetime,
+    note: str | None = None,
+) -> FindingChange:
+    return FindingChange(
+        fingerprint=fingerprint,
+        lifecycle=lifecycle,
+        ocsf_status=lifecycle.ocsf_status,
+        rule_id=rule_id,
+        asset_id=asset_id,
+        severity=severity,
+        title=title,
+        first_seen=first_seen,
+        age_days=max(0, (now - first_seen).days),
+        note=note,
+    )
+
+
+def _open(result: AuditResult) -> dict[Severity, int]:
+    counts = {severity: 0 for severity in Severity}
+    for finding in result.findings:
+        if finding.status is FindingStatus.OPEN:
+            counts[finding.severity] += 1
+    return counts
+
+
+def _point(run: RunRecord) -> TrendPoint:
+    return TrendPoint(
+        run_id=run.id,
+        at=run.started_at,
+        open_by_severity={Severity(k): v for k, v in run.open_by_severity.items()},
+    )
