@@ -79,3 +79,46 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on a loopback port (Debian's postgresql, installed by
+    the test command). The server refuses to run as root, so it runs as `postgres`."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from assessor.demo.emulators import free_port
+
+    # Not under pytest's tmp folders: those are root-only, and the server runs as postgres.
+    base = Path(tempfile.mkdtemp(prefix="assessor-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres", "postgres")
+    port = free_port()
+
+    def as_postgres(*command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
+
+    as_postgres(str(PG_BIN / "initdb"), "-D", f"{base}/data", "-A", "trust", "-U", "assessor")
+    options = f"-k {base} -p {port} -c listen_addresses=127.0.0.1"
+    as_postgres(
+        str(PG_BIN / "pg_ctl"),
+        "-D",
+        f"{base}/data",
+        "-o",
+        options,
+        "-l",
+        f"{base}/log",
+        "-w",
+        "start",
+    )
+    try:
+        yield f"postgresql://assessor@127.0.0.1:{port}/postgres"
+    finally:
+        as_postgres(str(PG_BIN / "pg_ctl"), "-D", f"{base}/data", "-m", "fast", "stop")
+        shutil.rmtree(base, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import subprocess
 from pathlib import Path
@@ -64,3 +65,43 @@ def test_gitlab_job(tmp_path: Path) -> None:
 
 def test_shell_example_is_valid_sh() -> None:
     subprocess.run(["sh", "-n", str(ROOT / "examples/ci/run.sh")], check=True)
+
+
+def test_kubernetes_cronjob_is_read_only_and_runs_assessor() -> None:
+    job = yaml.safe_load((ROOT / "examples/scheduled/cronjob.yaml").read_text())
+    assert job["kind"] == "CronJob" and job["apiVersion"] == "batch/v1"
+    pod = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    args = container["args"]
+    assert args[0] == "audit" and any(a.startswith("--history=") for a in args)
+    mounts = {m["mountPath"] for m in container["volumeMounts"]}
+    assert {"/out", "/history"} <= mounts
+    assert "secretKeyRef" in json.dumps(container["env"])  # the webhook URL is not inline
+
+
+def test_scheduled_workflow_and_cron_line() -> None:
+    workflow = yaml.safe_load((ROOT / "examples/scheduled/github-schedule.yml").read_text())
+    on = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 reads `on` as true
+    assert on["schedule"][0]["cron"].count(" ") == 4
+    run = next(
+        s["run"] for s in workflow["jobs"]["report"]["steps"] if "run" in s and "audit" in s["run"]
+    )
+    assert "--publish" in run and "--notify" in run
+    line = next(
+        l
+        for l in (ROOT / "examples/scheduled/crontab").read_text().splitlines()
+        if l and not l.startswith("#")
+    )
+    fields = line.split(None, 5)
+    assert len(fields) == 6 and fields[5].startswith("assessor audit")
+
+
+def test_dockerfile_installs_this_version_as_a_non_root_user() -> None:
+    from assessor import __version__
+
+    text = (ROOT / "Dockerfile").read_text()
+    assert f'"assessor=={__version__}"' in text
+    assert "USER 10001" in text and 'ENTRYPOINT ["assessor"]' in text
+    assert text.count("FROM ") == 2  # build tools stay in the build stage
