@@ -90,9 +90,9 @@ def test_scheduled_workflow_and_cron_line() -> None:
     )
     assert "--publish" in run and "--notify" in run
     line = next(
-        l
-        for l in (ROOT / "examples/scheduled/crontab").read_text().splitlines()
-        if l and not l.startswith("#")
+        text
+        for text in (ROOT / "examples/scheduled/crontab").read_text().splitlines()
+        if text and not text.startswith("#")
     )
     fields = line.split(None, 5)
     assert len(fields) == 6 and fields[5].startswith("assessor audit")
