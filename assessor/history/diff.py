@@ -16,9 +16,11 @@ from assessor.models import (
     RunDiff,
     Severity,
     TrendPoint,
+    shared_fields_set,
 )
 
 TREND_RUNS = 12
+_CHANGE_FIELDS = shared_fields_set(FindingChange.model_fields)
 
 
 def run_scope(result: AuditResult) -> str:
