@@ -266,3 +266,25 @@ def test_unreadable_rule_pack_sends_a_failure_message(
     assert code == 2
     assert [m["status"] for m in hook.messages] == ["failed"]
     assert "bad.yaml" in hook.messages[0]["text"]
+
+
+def test_a_run_that_crashes_while_recording_leaves_nothing_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from assessor.history.store import HistoryStore
+    from assessor.models import AuditResult, Summary
+
+    store = HistoryStore.open(str(tmp_path / "h.sqlite"))
+    summary = Summary(asset_count=0, finding_count=0, gap_count=0, by_severity={},
+                      by_country={}, by_provider={}, worst_severity=None)
+    result = AuditResult(tool_version="t", generated_at=datetime.now(UTC), summary=summary)
+
+    def crash(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(HistoryStore, "_record_assets", crash)
+    with pytest.raises(RuntimeError):
+        store.record(result, "scope")
+    assert store.runs() == []
