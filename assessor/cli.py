@@ -730,6 +730,14 @@ def regions(query: str | None, provider: str | None, output_format: str) -> None
         sys.exit(ExitCode.FINDINGS)
 
 
+@main.command("aws-policy")
+def aws_policy() -> None:
+    """Print the least-privilege IAM policy the AWS probe needs (JSON)."""
+    from assessor.probes.aws import AwsProbe, iam_policy
+
+    click.echo(json.dumps(iam_policy(AwsProbe.read_operations), indent=2))
+
+
 @main.command()
 def probes() -> None:
     """List the probes registered in the assessor.probes entry-point group."""

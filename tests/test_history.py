@@ -277,8 +277,15 @@ def test_a_run_that_crashes_while_recording_leaves_nothing_half_written(
     from assessor.models import AuditResult, Summary
 
     store = HistoryStore.open(str(tmp_path / "h.sqlite"))
-    summary = Summary(asset_count=0, finding_count=0, gap_count=0, by_severity={},
-                      by_country={}, by_provider={}, worst_severity=None)
+    summary = Summary(
+        asset_count=0,
+        finding_count=0,
+        gap_count=0,
+        by_severity={},
+        by_country={},
+        by_provider={},
+        worst_severity=None,
+    )
     result = AuditResult(tool_version="t", generated_at=datetime.now(UTC), summary=summary)
 
     def crash(*args: object) -> None:

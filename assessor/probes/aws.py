@@ -415,6 +415,27 @@ def _list_instances(
 # --- pure functions: AWS responses → assessor models -------------------------------------
 
 
+def iam_policy(operations: frozenset[str]) -> dict[str, Any]:
+    """The least-privilege IAM policy for the declared operations (``assessor aws-policy``).
+
+    IAM names most actions like the API operation; ListBuckets is ``s3:ListAllMyBuckets``
+    and the S3 configuration reads are ``s3:Get*Configuration``-style names.
+    """
+    renamed = {
+        "s3:ListBuckets": "s3:ListAllMyBuckets",
+        "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
+        "s3:GetBucketReplication": "s3:GetReplicationConfiguration",
+        "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+    }
+    actions = sorted({renamed.get(operation, operation) for operation in operations})
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "AssessorReadOnly", "Effect": "Allow", "Action": actions, "Resource": "*"}
+        ],
+    }
+
+
 def bucket_region(location_constraint: str | None) -> str:
     """GetBucketLocation answers None for us-east-1 and 'EU' for old eu-west-1 buckets."""
     if not location_constraint:

@@ -213,3 +213,14 @@ def test_cli_audit_reports_denied_service_in_both_reports(aws: str, tmp_path: Pa
     assert gaps and gaps[0]["region"] == "eu-west-1"
     html = (out / "report.html").read_text()
     assert "access_denied" in html and "acme-locked" in html
+
+
+def test_aws_policy_lists_only_reads_for_every_declared_operation() -> None:
+    result = CliRunner().invoke(main, ["aws-policy"])
+    assert result.exit_code == 0
+    policy = json.loads(result.output)
+    [statement] = policy["Statement"]
+    actions = statement["Action"]
+    assert statement["Effect"] == "Allow" and len(actions) == len(AwsProbe.read_operations)
+    assert "s3:ListAllMyBuckets" in actions and "s3:GetReplicationConfiguration" in actions
+    assert all(a.split(":")[1].startswith(("List", "Get", "Describe")) for a in actions)
