@@ -96,9 +96,6 @@ class Catalog:
         """The provider's owner and reach; None for declared items (see :meth:`vendor`)."""
         return self._providers.get(provider)
 
-    def providers(self) -> list[ProviderProfile]:
-        return list(self._providers.values())
-
     def group(self, name: str) -> CountryGroup:
         try:
             return self._groups[name]
@@ -128,9 +125,6 @@ class Catalog:
 
     def vendor(self, vendor_id: str | None) -> VendorProfile | None:
         return self._vendors.get(vendor_id.strip().lower()) if vendor_id else None
-
-    def vendors(self) -> dict[str, VendorProfile]:
-        return dict(self._vendors)
 
     def country(self, code: str) -> Country | None:
         return self._countries.get(code)

@@ -186,13 +186,6 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.asset_id, f.fingerprint))
 
 
-def render_message(rule: Rule, context: Context) -> str:
-    """Fill ``{field.path}`` placeholders with field values; unknown names stay as written."""
-    return "".join(
-        part if isinstance(part, str) else part(context) for part in _message_parts(rule)
-    )
-
-
 def _message_parts(rule: Rule) -> list[MessagePart]:
     parts: list[MessagePart] = []
     position = 0
