@@ -121,3 +121,17 @@ def test_a_file_that_is_not_a_plan_is_an_input_error(catalog: Catalog, tmp_path:
     (tmp_path / "plan.json").write_text('{"resources": []}')
     with pytest.raises(InputError, match="not a Terraform JSON plan"):
         _scan(catalog, plan=(str(tmp_path / "plan.json"),))
+
+
+def test_modules_that_cannot_be_read_are_coverage_gaps(
+    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main.tf").write_text(
+        'module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n\n'
+        'module "gone" {\n  source = "./modules/gone"\n}\n'
+    )
+    gaps = sorted(_scan(catalog, path=(".",)).gaps, key=lambda g: g.resource or "")
+    assert [g.resource for g in gaps] == ["main.tf:1", "main.tf:5"]
+    assert "is not in this repository" in gaps[0].message
+    assert "has no .tf files" in gaps[1].message

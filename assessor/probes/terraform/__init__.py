@@ -92,6 +92,8 @@ class TerraformProbe(Probe):
     def __init__(self, config: Any = None) -> None:
         super().__init__(config)
         self._unmodelled: Counter[str] = Counter()
+        # Modules whose resources could not be read: reported as coverage gaps.
+        self._unread: list[CoverageGap] = []
 
     def scope(self) -> str:
         return "paths " + ", ".join(self.config.get_all("path"))
@@ -151,8 +153,10 @@ class TerraformProbe(Probe):
             scope = Scope(variables=self._root_variables(directory, parsed[directory]))
             resources: list[_Resource] = []
             module = _Module(directory, "", scope)
+            self._unread = []
             self._walk(module, parsed, resources, base, depth=0)
             yield from self._assets(resources, root, base)
+            yield from self._unread
 
     def _flag(self, name: str) -> bool:
         return (self.config.get(name) or "").lower() in ("yes", "true", "1")
@@ -202,11 +206,23 @@ class TerraformProbe(Probe):
         depth: int,
     ) -> None:
         source = str(block.body.get("source", ""))
-        if not source.startswith("."):
-            return  # a registry or git module: not in this repository, nothing to read
         directory = (parent.directory / source).resolve()
         child_dir = next((d for d in parsed if d.resolve() == directory), None)
-        if child_dir is None:
+        if not source.startswith(".") or child_dir is None:
+            # A registry or git module, or a local one with no .tf files: its resources are
+            # not here to read, so they are a gap in coverage, not silently absent.
+            where = f"{_repository_path(block.path, base)}:{block.start_line}"
+            why = "is not in this repository" if not source.startswith(".") else "has no .tf files"
+            self._unread.append(
+                CoverageGap(
+                    probe=self.name,
+                    reason=GapReason.ERROR,
+                    service="terraform",
+                    resource=where,
+                    message=f"module {block.labels[0]} at {where}: {source or '(no source)'} "
+                    f"{why}; its resources were not read",
+                )
+            )
             return
         inputs = _defaults(parsed[child_dir])
         for key, value in block.body.items():
