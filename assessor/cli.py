@@ -731,11 +731,14 @@ def regions(query: str | None, provider: str | None, output_format: str) -> None
 
 
 @main.command("aws-policy")
-def aws_policy() -> None:
+@click.option("--org-role", help="The role --aws-org-role will assume (limits sts:AssumeRole).")
+@click.option("--partition", default="aws", show_default=True, help="Partition for role ARNs.")
+def aws_policy(org_role: str | None, partition: str) -> None:
     """Print the least-privilege IAM policy the AWS probe needs (JSON)."""
     from assessor.probes.aws import AwsProbe, iam_policy
 
-    click.echo(json.dumps(iam_policy(AwsProbe.read_operations), indent=2))
+    policy = iam_policy(AwsProbe.read_operations, role=org_role, partition=partition)
+    click.echo(json.dumps(policy, indent=2))
 
 
 @main.command()

@@ -1,14 +1,17 @@
 """A loopback HTTP proxy in front of an emulator that injects faults for chosen requests.
 
-Tests use it to make one region or service answer AccessDenied (or 503, or 429) while the
-rest of the estate is served by the real emulator behind it.
+Tests use it to make one region or service answer AccessDenied (or 503, or 429), answer
+late, or drop the connection, while the rest of the estate is served by the real emulator
+behind it.
 """
 
 from __future__ import annotations
 
 import http.client
 import re
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +28,16 @@ class Request:
     host: str
     region: str | None
     service: str | None
+    body: bytes = b""
+    target: str = ""
+
+    @property
+    def action(self) -> str:
+        """The operation of a JSON-protocol (X-Amz-Target) or query-protocol request."""
+        if self.target:
+            return self.target.rsplit(".", 1)[-1]
+        found = re.search(rb"Action=([A-Za-z]+)", self.body)
+        return found.group(1).decode() if found else ""
 
 
 @dataclass(frozen=True)
@@ -34,7 +47,19 @@ class Fault:
     content_type: str = "application/xml"
 
 
-Rule = Callable[[Request], Fault | None]
+@dataclass(frozen=True)
+class Delay:
+    """Answer from upstream, but only after ``seconds``."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Close the connection without an answer (a reset mid-request)."""
+
+
+Rule = Callable[[Request], Fault | Delay | Drop | None]
 
 
 def aws_error(code: str, status: int = 403) -> Fault:
@@ -51,6 +76,12 @@ def ec2_error(code: str, status: int = 403) -> Fault:
         f"<Message>injected by test</Message></Error></Errors><RequestID>t</RequestID></Response>"
     ).encode()
     return Fault(status, body)
+
+
+def aws_json_error(code: str, status: int = 400) -> Fault:
+    """An error as the JSON protocols (DynamoDB, KMS, Lambda, ...) answer it."""
+    body = f'{{"__type": "{code}", "message": "injected by test"}}'.encode()
+    return Fault(status, body, "application/x-amz-json-1.0")
 
 
 def json_error(status: int, message: str) -> Fault:
@@ -76,9 +107,17 @@ def fault_proxy(upstream: str, rule: Rule) -> Iterator[str]:
                 self.headers.get("Host", ""),
                 scope.group(1) if scope else None,
                 scope.group(2) if scope else None,
+                body,
+                self.headers.get("X-Amz-Target", ""),
             )
             fault = rule(request)
-            if fault is not None:
+            if isinstance(fault, Drop):
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if isinstance(fault, Delay):
+                time.sleep(fault.seconds)
+            elif fault is not None:
                 self.send_response(fault.status)
                 self.send_header("Content-Type", fault.content_type)
                 self.send_header("Content-Length", str(len(fault.body)))

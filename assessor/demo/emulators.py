@@ -17,6 +17,8 @@ from pathlib import Path
 from assessor.errors import ConfigurationError
 
 STARTUP_SECONDS = 30.0
+# The demo company (and the tests) keep data in Hong Kong, so they opted in to it.
+OPTED_IN_REGIONS = ("ap-east-1",)
 
 
 def free_port() -> int:
@@ -27,10 +29,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def _server(command: list[str], ready_url: str, name: str) -> Iterator[None]:
+def _server(
+    command: list[str], ready_url: str, name: str, environment: dict[str, str] | None = None
+) -> Iterator[None]:
     with tempfile.TemporaryFile() as log:
         try:
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, env=environment
+            )
         except OSError as error:
             raise ConfigurationError(f"cannot start {name}: {error}") from None
         try:
@@ -69,13 +75,21 @@ def _tail(log: object) -> str:
 
 
 @contextlib.contextmanager
-def moto_server() -> Iterator[str]:
-    """A moto server (``pip install 'assessor[demo]'``); yields its endpoint URL."""
+def moto_server(opted_in: tuple[str, ...] = OPTED_IN_REGIONS) -> Iterator[str]:
+    """A moto server (``pip install 'assessor[demo]'``) for an account opted in to
+    ``opted_in`` regions; yields its endpoint URL."""
     _require("moto", "moto[server]")
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-    with _server(command, f"{endpoint}/moto-api/", "moto server"):
+    command = [sys.executable, "-m", "assessor.demo.moto_main", "-H", "127.0.0.1", "-p", str(port)]
+    environment = {
+        **os.environ,
+        "ASSESSOR_MOTO_OPT_IN": ",".join(opted_in),
+        # moto's catalogue of public AMIs (and their snapshots) slows every EC2 region
+        # down and is nobody's estate.
+        "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+    }
+    with _server(command, f"{endpoint}/moto-api/", "moto server", environment):
         yield endpoint
 
 

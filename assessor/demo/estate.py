@@ -189,7 +189,7 @@ def _replicate(bucket: DemoBucket) -> None:
 
 def _run_instances(region: str, instances: list[DemoInstance]) -> None:
     ec2 = boto3.client("ec2", region_name=region)
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    image = "ami-0123456789abcdef0"  # moto launches from any image id
     for instance in instances:
         tags = [{"Key": "Name", "Value": instance.name}] + [
             {"Key": k, "Value": v} for k, v in instance.tags.items()

@@ -1,0 +1,316 @@
+"""AWS probe: every data-bearing service, in every enabled region of one or many accounts.
+
+The pipeline inside the probe:
+
+1. identify the caller (STS) and the accounts to read (``accounts.py``);
+2. per account, the enabled regions (``regions.py``);
+3. per account, region and service, a reader (``services/``, one module per service)
+   lists resources and returns per-resource reads as follow-up tasks;
+4. every task runs on one bounded pool (``scheduler.py``), capped per account-region;
+5. once all regions are read, copies are linked to their sources and key custody is
+   corrected from KMS (``links.py``).
+
+Credentials, region and endpoint come from boto3's standard chain, so ``AWS_PROFILE``,
+instance roles and ``AWS_ENDPOINT_URL`` (an emulator) all work unchanged. Every call goes
+through a hook that refuses undeclared operations (``session.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from typing import Any, ClassVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from assessor.errors import ConfigurationError
+from assessor.models import Asset, CoverageGap, GapReason
+from assessor.probes.aws.accounts import AccountPlan, organization_accounts
+from assessor.probes.aws.gaps import GapCollector, describe, gap_reason
+from assessor.probes.aws.links import link
+from assessor.probes.aws.policy import iam_policy
+from assessor.probes.aws.regions import HOME_REGION, choose_regions
+from assessor.probes.aws.scheduler import BoundedScheduler, Task
+from assessor.probes.aws.services import READERS
+from assessor.probes.aws.services.base import Found, KeyFact, RegionScope, ServiceReader, Work
+from assessor.probes.aws.services.s3 import S3Reader
+from assessor.probes.aws.session import AwsClients, CallCounter, ClientSettings
+from assessor.probes.base import Probe, ProbeItem, ProbeOption, ReadOnlyViolation
+
+__all__ = ["AwsClients", "AwsProbe", "iam_policy"]
+
+_SETUP_OPERATIONS = frozenset(
+    {
+        "sts:GetCallerIdentity",
+        "sts:AssumeRole",
+        "organizations:ListAccounts",
+        "ec2:DescribeRegions",
+    }
+)
+
+
+class AwsProbe(Probe):
+    """Data-bearing AWS services across the enabled regions of one or many accounts."""
+
+    name = "aws"
+    description = (
+        "AWS: S3, EC2/EBS/AMI, RDS, DynamoDB, KMS, Lambda, ECR, EFS, Backup, Redshift, "
+        "ElastiCache, OpenSearch, Secrets Manager in every enabled region; whole organizations"
+    )
+    version = "2"
+    options = (
+        ProbeOption("regions", "Comma-separated regions to scan (default: all enabled)"),
+        ProbeOption("partition", "aws, aws-cn or aws-us-gov (default: aws)", default="aws"),
+        ProbeOption("services", "Comma-separated services to read (default: all)"),
+        ProbeOption("profile", "Named profile from the AWS config files"),
+        ProbeOption("org-role", "Role to assume in each account (organization or --aws-accounts)"),
+        ProbeOption("accounts", "Comma-separated account ids to read through --aws-org-role"),
+        ProbeOption("external-id", "External id for assuming --aws-org-role"),
+        ProbeOption("concurrency", "Calls in flight at once (default: 32)", default="32"),
+        ProbeOption(
+            "region-concurrency", "Calls in flight per account-region (default: 16)", default="16"
+        ),
+        ProbeOption("retry-mode", "botocore retry mode: standard or adaptive", default="standard"),
+        ProbeOption(
+            "max-attempts", "Attempts per call, retries included (default: 5)", default="5"
+        ),
+        ProbeOption("timeout", "Read timeout per call in seconds (default: 30)", default="30"),
+    )
+    read_operations: ClassVar[frozenset[str]] = _SETUP_OPERATIONS.union(
+        *(reader.operations for reader in READERS.values())
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._accounts: list[str] = []
+        self._notes: list[str] = []
+
+    # --- options --------------------------------------------------------------------
+
+    def _partition(self) -> str:
+        return self.config.get("partition") or "aws"
+
+    def _int(self, name: str, default: int) -> int:
+        value = self.config.get(name)
+        try:
+            return int(value) if value else default
+        except ValueError:
+            raise ConfigurationError(
+                f"--aws-{name} must be a whole number, not {value!r}"
+            ) from None
+
+    def _services(self) -> list[str]:
+        chosen = _split(self.config.get("services")) or list(READERS)
+        unknown = sorted(set(chosen) - set(READERS))
+        if unknown:
+            raise ConfigurationError(
+                f"--aws-services: unknown {', '.join(unknown)} (known: {', '.join(READERS)})"
+            )
+        return chosen
+
+    def _settings(self) -> ClientSettings:
+        mode = self.config.get("retry-mode") or "standard"
+        if mode not in ("standard", "adaptive", "legacy"):
+            raise ConfigurationError(f"--aws-retry-mode must be standard or adaptive, not {mode!r}")
+        return ClientSettings(
+            max_pool_connections=self._int("concurrency", 32),
+            retry_mode=mode,
+            max_attempts=self._int("max-attempts", 5),
+            read_timeout=float(self._int("timeout", 30)),
+        )
+
+    def scope(self) -> str:
+        parts = []
+        if self._accounts:
+            shown = ", ".join(self._accounts[:5]) + (" …" if len(self._accounts) > 5 else "")
+            noun = "account" if len(self._accounts) == 1 else f"{len(self._accounts)} accounts"
+            parts.append(f"{noun} {shown}")
+        parts.append(f"partition {self._partition()}")
+        for option in ("regions", "services"):
+            if self.config.get(option):
+                parts.append(f"{option} {self.config.get(option)}")
+        return ", ".join(parts)
+
+    def notes(self) -> tuple[str, ...]:
+        return tuple(self._notes)
+
+    # --- the scan -------------------------------------------------------------------
+
+    def scan(self) -> Iterator[ProbeItem]:
+        partition = self._partition()
+        if partition not in HOME_REGION:
+            raise ConfigurationError(
+                f"--aws-partition: unknown {partition!r} (known: {', '.join(HOME_REGION)})"
+            )
+        services = self._services()
+        settings = self._settings()
+        counter = CallCounter()
+        base = AwsClients(
+            allowed=self.read_operations,
+            profile=self.config.get("profile"),
+            settings=settings,
+            counter=counter,
+        )
+        known_regions = set(base.partition_regions(partition))
+        wanted = _split(self.config.get("regions")) or sorted(known_regions)
+        strangers = sorted(set(wanted) - known_regions)
+        if strangers:
+            raise ConfigurationError(
+                f"--aws-regions: {', '.join(strangers)} not in partition {partition}"
+            )
+        home = HOME_REGION[partition]
+        gaps = GapCollector()
+        try:
+            caller = base.get("sts", home).get_caller_identity()["Account"]
+        except (ClientError, BotoCoreError) as error:
+            yield CoverageGap(
+                probe="aws",
+                reason=gap_reason(error),
+                message=f"cannot identify the caller: {describe(error)}",
+                service="sts",
+            )
+            return
+        plan = AccountPlan(
+            caller=caller,
+            partition=partition,
+            home=home,
+            role=self.config.get("org-role"),
+            external_id=self.config.get("external-id"),
+        )
+        accounts = self._account_list(plan, base, gaps)
+        self._accounts = accounts
+        run = _Run(plan, base, gaps, known_regions, wanted, services, self._notes)
+        scheduler: BoundedScheduler[Found] = BoundedScheduler(
+            settings.max_pool_connections, self._int("region-concurrency", 16)
+        )
+        for account in accounts:
+            scheduler.add(Task((account, "setup"), partial(run.open_account, account)))
+        assets: list[Asset] = []
+        keys: list[KeyFact] = []
+        for item in scheduler.run():
+            if isinstance(item, KeyFact):
+                keys.append(item)
+            else:
+                assets.append(item)
+        yield from link(assets, keys)
+        yield from gaps.gaps()
+        self._notes.append(
+            f"{counter.total} API calls across {len(accounts)} account(s) "
+            f"(retries not counted), at most {settings.max_pool_connections} in flight"
+        )
+
+    def _account_list(self, plan: AccountPlan, base: AwsClients, gaps: GapCollector) -> list[str]:
+        explicit = _split(self.config.get("accounts"))
+        if explicit and not plan.role:
+            raise ConfigurationError(
+                "--aws-accounts needs --aws-org-role, the role to assume in each"
+            )
+        if explicit:
+            return explicit
+        if not plan.role:
+            return [plan.caller]
+        try:
+            return organization_accounts(base, plan.home)
+        except (ClientError, BotoCoreError) as error:
+            gaps.record(error, account=plan.caller, service="organizations", region=None)
+            self._notes.append(
+                "organization accounts could not be listed; read the caller's account only"
+            )
+            return [plan.caller]
+
+
+class _Run:
+    """The task graph of one scan: account → regions → service readers → resource reads."""
+
+    def __init__(
+        self,
+        plan: AccountPlan,
+        base: AwsClients,
+        gaps: GapCollector,
+        known_regions: set[str],
+        wanted: list[str],
+        services: list[str],
+        notes: list[str],
+    ) -> None:
+        self.plan = plan
+        self.base = base
+        self.gaps = gaps
+        self.known_regions = known_regions
+        self.wanted = wanted
+        self.services = services
+        self.notes = notes
+
+    def open_account(self, account: str) -> Iterable[Found | Task[Found]]:
+        try:
+            clients = self.plan.clients_for(self.base, account)
+        except (ClientError, BotoCoreError) as error:
+            self.gaps.add(
+                gap_reason(error),
+                f"cannot assume {self.plan.role_arn(account)}: {describe(error)}",
+                account=account,
+                service="sts",
+                region=None,
+            )
+            return []
+        try:
+            described = clients.get("ec2", self.plan.home).describe_regions(AllRegions=True)[
+                "Regions"
+            ]
+        except (ClientError, BotoCoreError) as error:
+            self.gaps.record(error, account=account, service="ec2", region=self.plan.home)
+            described = [{"RegionName": region} for region in self.wanted]
+        choice = choose_regions(described, self.known_regions, self.wanted)
+        if choice.not_enabled:
+            self.notes.append(
+                f"account {account}: {len(choice.not_enabled)} regions not enabled, not read: "
+                + ", ".join(choice.not_enabled)
+            )
+        tasks: list[Task[Found]] = []
+        for name in self.services:
+            reader = READERS[name]
+            if reader is S3Reader:
+                scope = self._scope(clients, account, self.plan.home)
+                tasks.append(self._task(scope, S3Reader(frozenset(choice.scan))))
+            else:
+                tasks.extend(
+                    self._task(self._scope(clients, account, region), reader())
+                    for region in choice.scan
+                )
+        return tasks
+
+    def _scope(self, clients: AwsClients, account: str, region: str) -> RegionScope:
+        return RegionScope(clients, account, self.plan.partition, region, self.gaps)
+
+    def _task(self, scope: RegionScope, reader: ServiceReader) -> Task[Found]:
+        key = (scope.account, scope.region)
+        return Task(key, partial(guarded, self.gaps, key, reader.name, partial(reader.read, scope)))
+
+
+def guarded(
+    gaps: GapCollector, key: tuple[str, str], service: str, run: Callable[[], Work]
+) -> list[Found | Task[Found]]:
+    """Run one task; an AWS error becomes a gap for its service, account and region, and
+    the follow-up tasks it returns are guarded the same way."""
+    account, region = key
+    try:
+        items = list(run())
+    except ReadOnlyViolation:
+        raise  # a bug in a reader, never a coverage gap
+    except (ClientError, BotoCoreError) as error:
+        gaps.record(error, account=account, service=service, region=region)
+        return []
+    except (KeyError, TypeError, ValueError) as error:
+        # An answer shaped unlike the API model: a gap, not the end of the whole scan.
+        message = f"unexpected answer: {type(error).__name__}: {error}"
+        gaps.add(GapReason.ERROR, message, account=account, service=service, region=region)
+        return []
+    return [
+        Task(item.key, partial(guarded, gaps, item.key, service, item.run))
+        if isinstance(item, Task)
+        else item
+        for item in items
+    ]
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]

@@ -1,0 +1,135 @@
+"""Turning AWS errors into coverage gaps, grouped so one denied region is one gap."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from assessor.models import CoverageGap, GapReason
+
+_REASONS = {
+    "AccessDenied": GapReason.ACCESS_DENIED,
+    "AccessDeniedException": GapReason.ACCESS_DENIED,
+    "UnauthorizedOperation": GapReason.ACCESS_DENIED,
+    "UnauthorizedException": GapReason.ACCESS_DENIED,
+    "AllAccessDisabled": GapReason.ACCESS_DENIED,
+    "AWSOrganizationsNotInUseException": GapReason.ACCESS_DENIED,
+    "Throttling": GapReason.THROTTLED,
+    "ThrottlingException": GapReason.THROTTLED,
+    "ThrottledException": GapReason.THROTTLED,
+    "RequestLimitExceeded": GapReason.THROTTLED,
+    "SlowDown": GapReason.THROTTLED,
+    "TooManyRequestsException": GapReason.THROTTLED,
+    "RequestThrottled": GapReason.THROTTLED,
+    "OptInRequired": GapReason.REGION_DISABLED,
+    "AuthFailure": GapReason.REGION_DISABLED,
+    "InvalidClientTokenId": GapReason.REGION_DISABLED,
+    "UnrecognizedClientException": GapReason.REGION_DISABLED,
+}
+
+
+def error_code(error: Exception) -> str | None:
+    if isinstance(error, ClientError):
+        code: str | None = error.response.get("Error", {}).get("Code")
+        return code
+    return None
+
+
+def gap_reason(error: Exception) -> GapReason:
+    code = error_code(error)
+    if code in _REASONS:
+        return _REASONS[code]
+    if isinstance(error, ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if status == 403:
+            return GapReason.ACCESS_DENIED
+        if status in (429, 503):
+            return GapReason.THROTTLED
+    return GapReason.ERROR
+
+
+def describe(error: Exception) -> str:
+    """``Operation: Code`` for API errors; the exception type for transport failures."""
+    if isinstance(error, ClientError):
+        operation = getattr(error, "operation_name", None) or "call"
+        code = error_code(error) or str(
+            error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "error")
+        )
+        return f"{operation}: {code}"
+    if isinstance(error, BotoCoreError):
+        return f"{type(error).__name__}: {error}"
+    return f"unexpected {type(error).__name__}: {error}"
+
+
+_Key = tuple[GapReason, str | None, str, str | None]
+
+
+class GapCollector:
+    """Groups failures by (reason, account, service, region) and names the operations and
+    resources each group affected: a throttled service in one region is one gap, and 200
+    denied buckets are one gap, not 200."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._messages: dict[_Key, set[str]] = defaultdict(set)
+        self._resources: dict[_Key, set[str]] = defaultdict(set)
+
+    def add(
+        self,
+        reason: GapReason,
+        message: str,
+        *,
+        account: str | None,
+        service: str,
+        region: str | None,
+        resource: str | None = None,
+    ) -> None:
+        key = (reason, account, service, region)
+        with self._lock:
+            self._messages[key].add(message)
+            if resource:
+                self._resources[key].add(resource)
+
+    def record(
+        self,
+        error: Exception,
+        *,
+        account: str | None,
+        service: str,
+        region: str | None,
+        resource: str | None = None,
+    ) -> None:
+        self.add(
+            gap_reason(error),
+            describe(error),
+            account=account,
+            service=service,
+            region=region,
+            resource=resource,
+        )
+
+    def gaps(self) -> Iterator[CoverageGap]:
+        def order(key: _Key) -> tuple[str, ...]:
+            reason, account, service, region = key
+            return (account or "", service, region or "", reason.value)
+
+        for key in sorted(self._messages, key=order):
+            reason, account, service, region = key
+            detail = "; ".join(sorted(self._messages[key]))
+            names = sorted(self._resources.get(key, ()))
+            if names:
+                shown = ", ".join(names[:5])
+                more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+                detail = f"{detail} ({len(names)}: {shown}{more})"
+            yield CoverageGap(
+                probe="aws",
+                reason=reason,
+                message=detail,
+                account=account,
+                region=region,
+                service=service,
+                resource=names[0] if len(names) == 1 else None,
+            )

@@ -1,0 +1,159 @@
+"""RDS: DB instances (with cross-region read replicas), Aurora clusters, and snapshots.
+
+Calls: pages of DescribeDBInstances, DescribeDBClusters, DescribeDBSnapshots and
+DescribeDBClusterSnapshots per region; tags come with the listings.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from assessor.models import Asset, Flow, FlowKind
+from assessor.probes.aws.services.base import (
+    RegionScope,
+    ServiceReader,
+    Work,
+    arn_region,
+    kms_encryption,
+    tag_dict,
+)
+
+
+class RdsReader(ServiceReader):
+    name = "rds"
+    operations: ClassVar[frozenset[str]] = frozenset(
+        {
+            "rds:DescribeDBInstances",
+            "rds:DescribeDBClusters",
+            "rds:DescribeDBSnapshots",
+            "rds:DescribeDBClusterSnapshots",
+        }
+    )
+
+    def read(self, scope: RegionScope) -> Work:
+        return [
+            scope.task(
+                lambda: [
+                    instance_asset(scope, db)
+                    for db in scope.pages("rds", "describe_db_instances", "DBInstances")
+                ]
+            ),
+            scope.task(
+                lambda: [
+                    cluster_asset(scope, cluster)
+                    for cluster in scope.pages("rds", "describe_db_clusters", "DBClusters")
+                ]
+            ),
+            scope.task(
+                lambda: [
+                    snapshot_asset(scope, snapshot)
+                    for snapshot in scope.pages("rds", "describe_db_snapshots", "DBSnapshots")
+                ]
+            ),
+            scope.task(
+                lambda: [
+                    cluster_snapshot_asset(scope, snapshot)
+                    for snapshot in scope.pages(
+                        "rds", "describe_db_cluster_snapshots", "DBClusterSnapshots"
+                    )
+                ]
+            ),
+        ]
+
+
+def _replica_flows(scope: RegionScope, replicas: list[str]) -> list[Flow]:
+    """Read replicas in another region are named by ARN; same-region ones by identifier."""
+    return [
+        Flow(
+            kind=FlowKind.READ_REPLICA,
+            target_id=replica if replica.startswith("arn:") else scope.arn("rds", f"db:{replica}"),
+            target_region=arn_region(replica) or scope.region,
+        )
+        for replica in replicas
+    ]
+
+
+def instance_asset(scope: RegionScope, db: dict[str, Any]) -> Asset:
+    identifier = db["DBInstanceIdentifier"]
+    source = db.get("ReadReplicaSourceDBInstanceIdentifier") or ""
+    return scope.asset(
+        service="rds",
+        kind="db-instance",
+        id=db.get("DBInstanceArn") or scope.arn("rds", f"db:{identifier}"),
+        name=identifier,
+        tags=tag_dict(db.get("TagList")),
+        encryption=kms_encryption(
+            db.get("StorageEncrypted", False), db.get("KmsKeyId"), scope.region
+        ),
+        flows=_replica_flows(scope, db.get("ReadReplicaDBInstanceIdentifiers", [])),
+        attributes={
+            "engine": db.get("Engine", ""),
+            "replica_of": source
+            if source.startswith("arn:")
+            else (scope.arn("rds", f"db:{source}") if source else ""),
+            "cluster": db.get("DBClusterIdentifier", ""),
+        },
+    )
+
+
+def cluster_asset(scope: RegionScope, cluster: dict[str, Any]) -> Asset:
+    identifier = cluster["DBClusterIdentifier"]
+    return scope.asset(
+        service="rds",
+        kind="db-cluster",
+        id=cluster.get("DBClusterArn") or scope.arn("rds", f"cluster:{identifier}"),
+        name=identifier,
+        tags=tag_dict(cluster.get("TagList")),
+        encryption=kms_encryption(
+            cluster.get("StorageEncrypted", False), cluster.get("KmsKeyId"), scope.region
+        ),
+        flows=[
+            Flow(kind=FlowKind.READ_REPLICA, target_id=replica, target_region=arn_region(replica))
+            for replica in cluster.get("ReadReplicaIdentifiers", [])
+            if arn_region(replica) and arn_region(replica) != scope.region
+        ],
+        attributes={
+            "engine": cluster.get("Engine", ""),
+            "global_cluster": cluster.get("GlobalClusterIdentifier", ""),
+        },
+    )
+
+
+def snapshot_asset(scope: RegionScope, snapshot: dict[str, Any]) -> Asset:
+    identifier = snapshot["DBSnapshotIdentifier"]
+    source = snapshot.get("SourceDBSnapshotIdentifier") or ""
+    return scope.asset(
+        service="rds",
+        kind="db-snapshot",
+        id=snapshot.get("DBSnapshotArn") or scope.arn("rds", f"snapshot:{identifier}"),
+        name=identifier,
+        tags=tag_dict(snapshot.get("TagList")),
+        encryption=kms_encryption(
+            snapshot.get("Encrypted", False), snapshot.get("KmsKeyId"), scope.region
+        ),
+        attributes={
+            "db_instance": snapshot.get("DBInstanceIdentifier", ""),
+            "snapshot_type": snapshot.get("SnapshotType", ""),
+            # A cross-region copy names its source snapshot by ARN.
+            "copied_from": source if source.startswith("arn:") else "",
+        },
+    )
+
+
+def cluster_snapshot_asset(scope: RegionScope, snapshot: dict[str, Any]) -> Asset:
+    identifier = snapshot["DBClusterSnapshotIdentifier"]
+    return scope.asset(
+        service="rds",
+        kind="db-cluster-snapshot",
+        id=snapshot.get("DBClusterSnapshotArn")
+        or scope.arn("rds", f"cluster-snapshot:{identifier}"),
+        name=identifier,
+        tags=tag_dict(snapshot.get("TagList")),
+        encryption=kms_encryption(
+            snapshot.get("StorageEncrypted", False), snapshot.get("KmsKeyId"), scope.region
+        ),
+        attributes={
+            "db_cluster": snapshot.get("DBClusterIdentifier", ""),
+            "copied_from": snapshot.get("SourceDBClusterSnapshotArn") or "",
+        },
+    )

@@ -1,0 +1,192 @@
+"""S3: buckets with location, default encryption, replication, public access and tags.
+
+Calls: pages of ListBuckets for the account, then 4 per bucket (encryption, replication,
+public access block, tags) in the bucket's own region. GetBucketLocation is only called
+when ListBuckets gives no ``BucketRegion`` (older endpoints, emulators) and for
+replication destinations outside the listing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from assessor.models import Encryption, Flow, FlowKind, KeyCustody
+from assessor.probes.aws.scheduler import Task
+from assessor.probes.aws.services.base import (
+    Found,
+    RegionScope,
+    ServiceReader,
+    Work,
+    arn_region,
+)
+
+_ABSENT = frozenset(
+    {
+        "ServerSideEncryptionConfigurationNotFoundError",
+        "ReplicationConfigurationNotFoundError",
+        "NoSuchPublicAccessBlockConfiguration",
+        "NoSuchTagSet",
+    }
+)
+
+
+class S3Reader(ServiceReader):
+    name = "s3"
+    global_listing = True
+    operations: ClassVar[frozenset[str]] = frozenset(
+        {
+            "s3:ListBuckets",
+            "s3:GetBucketLocation",
+            "s3:GetBucketEncryption",
+            "s3:GetBucketReplication",
+            "s3:GetPublicAccessBlock",
+            "s3:GetBucketTagging",
+        }
+    )
+
+    def __init__(self, regions: frozenset[str] | None = None) -> None:
+        # Buckets in regions outside the scan are listed by ListBuckets but not read.
+        self.regions = regions
+
+    def read(self, scope: RegionScope) -> Work:
+        client = scope.client("s3")
+        listed: list[tuple[str, str | None]] = []
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"MaxBuckets": 1000}
+            if token:
+                kwargs["ContinuationToken"] = token
+            page = client.list_buckets(**kwargs)
+            listed.extend((b["Name"], b.get("BucketRegion")) for b in page.get("Buckets", []))
+            token = page.get("ContinuationToken")
+            if not token:
+                break
+        known = {name: region for name, region in listed if region}
+        for name, region in listed:
+            if region is None or self.regions is None or region in self.regions:
+                yield Task(
+                    (scope.account, region or scope.region),
+                    lambda name=name, region=region: self._read_bucket(scope, name, region, known),  # type: ignore[misc]
+                )
+
+    def _read_bucket(
+        self, home: RegionScope, name: str, region: str | None, known: dict[str, str]
+    ) -> list[Found]:
+        if region is None:
+            region = _bucket_region(home, name)
+            if region is None or (self.regions is not None and region not in self.regions):
+                return []
+        scope = RegionScope(home.clients, home.account, home.partition, region, home.gaps)
+        client = scope.client("s3")
+        encryption = scope.attempt(
+            "s3",
+            lambda: bucket_encryption(client.get_bucket_encryption(Bucket=name), region),
+            failed=Encryption(custody=KeyCustody.UNKNOWN),
+            absent=Encryption(custody=KeyCustody.NONE),
+            absent_codes=_ABSENT,
+            resource=name,
+        )
+        targets: list[str] = scope.attempt(
+            "s3",
+            lambda: replication_targets(client.get_bucket_replication(Bucket=name)),
+            failed=[],
+            absent=[],
+            absent_codes=_ABSENT,
+            resource=name,
+        )
+        blocked = scope.attempt(
+            "s3",
+            lambda: public_access_blocked(client.get_public_access_block(Bucket=name)),
+            failed=None,
+            absent=False,
+            absent_codes=_ABSENT,
+            resource=name,
+        )
+        tags: dict[str, str] = scope.attempt(
+            "s3",
+            lambda: {
+                t["Key"]: t["Value"] for t in client.get_bucket_tagging(Bucket=name)["TagSet"]
+            },
+            failed={},
+            absent={},
+            absent_codes=_ABSENT,
+            resource=name,
+        )
+        flows = [
+            Flow(
+                kind=FlowKind.REPLICATION,
+                target_id=f"arn:{scope.partition}:s3:::{target}",
+                # A destination outside this listing (another account): ask where it is.
+                target_region=known.get(target) or _bucket_region(home, target),
+            )
+            for target in targets
+        ]
+        return [
+            scope.asset(
+                service="s3",
+                kind="bucket",
+                id=f"arn:{scope.partition}:s3:::{name}",
+                name=name,
+                tags=tags,
+                encryption=encryption,
+                flows=flows,
+                public_access_blocked=blocked,
+            )
+        ]
+
+
+def _bucket_region(scope: RegionScope, name: str) -> str | None:
+    try:
+        answer = scope.client("s3").get_bucket_location(Bucket=name)
+    except (ClientError, BotoCoreError) as error:
+        scope.gaps.record(error, account=scope.account, service="s3", region=None, resource=name)
+        return None
+    return bucket_region(answer.get("LocationConstraint"))
+
+
+def bucket_region(location_constraint: str | None) -> str:
+    """GetBucketLocation answers None for us-east-1 and 'EU' for old eu-west-1 buckets."""
+    if not location_constraint:
+        return "us-east-1"
+    if location_constraint == "EU":
+        return "eu-west-1"
+    return location_constraint
+
+
+def bucket_encryption(response: dict[str, Any], bucket_region: str) -> Encryption:
+    rules = response.get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
+    default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
+    algorithm = default.get("SSEAlgorithm")
+    key_id = default.get("KMSMasterKeyID")
+    if not algorithm:
+        return Encryption(custody=KeyCustody.NONE)
+    if algorithm == "AES256" or not key_id or key_id.startswith("alias/aws/"):
+        # SSE-S3 or the AWS-managed aws/s3 key: the provider holds the key.
+        return Encryption(
+            custody=KeyCustody.PROVIDER_MANAGED, algorithm=algorithm, key_region=bucket_region
+        )
+    return Encryption(
+        custody=KeyCustody.CUSTOMER_MANAGED,
+        algorithm=algorithm,
+        key_id=key_id,
+        key_region=arn_region(key_id) or bucket_region,
+    )
+
+
+def replication_targets(response: dict[str, Any]) -> list[str]:
+    rules = response.get("ReplicationConfiguration", {}).get("Rules", [])
+    targets = []
+    for rule in rules:
+        if rule.get("Status", "Enabled") != "Enabled":
+            continue
+        destination = rule.get("Destination", {}).get("Bucket", "")
+        targets.append(destination.rsplit(":", 1)[-1])
+    return sorted(set(targets))
+
+
+def public_access_blocked(response: dict[str, Any]) -> bool:
+    config = response.get("PublicAccessBlockConfiguration", {})
+    keys = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+    return all(config.get(key, False) for key in keys)

@@ -1,0 +1,132 @@
+"""Clients for one AWS account, with read-only enforced and every call counted.
+
+Each account gets its own botocore session: the caller's own credentials, or credentials
+from ``sts:AssumeRole`` that refresh themselves before they expire (a scan of a large
+organization can outlast the default one-hour session).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import RefreshableCredentials
+
+from assessor.probes.base import ReadOnlyViolation
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """How every client talks to AWS: pool size, retries and timeouts."""
+
+    max_pool_connections: int = 32
+    retry_mode: str = "standard"
+    max_attempts: int = 5
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+
+    def config(self, region: str) -> Config:
+        return Config(
+            region_name=region,
+            max_pool_connections=self.max_pool_connections,
+            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+        )
+
+
+class CallCounter:
+    """Counts operations sent (not retries): the figure inventory speed is made of."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._total = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self._total += 1
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+
+class AwsClients:
+    """One client per (service, region) for one account, created once and shared by threads.
+
+    Every client carries a ``before-call`` hook that refuses any operation not declared in
+    ``allowed``: read-only is enforced, not just promised.
+    """
+
+    def __init__(
+        self,
+        *,
+        allowed: frozenset[str],
+        profile: str | None = None,
+        settings: ClientSettings | None = None,
+        counter: CallCounter | None = None,
+        credentials: RefreshableCredentials | None = None,
+    ) -> None:
+        self.allowed = allowed
+        self.settings = settings or ClientSettings()
+        self.counter = counter or CallCounter()
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+        core = botocore.session.Session(profile=profile)
+        if credentials is not None:
+            # botocore has no public setter for refreshable credentials.
+            core._credentials = credentials
+        core.register("before-call", self._check_and_count)
+        self.session = boto3.Session(botocore_session=core)
+
+    def get(self, service: str, region: str) -> Any:
+        key = (service, region)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self.session.client(service, config=self.settings.config(region))
+                self._clients[key] = client
+            return client
+
+    def partition_regions(self, partition: str) -> list[str]:
+        regions: list[str] = self.session.get_available_regions("ec2", partition_name=partition)
+        return regions
+
+    def assumed(self, role_arn: str, region: str, external_id: str | None) -> AwsClients:
+        """Clients for another account, through a role this account may assume."""
+        sts = self.get("sts", region)
+
+        def fetch() -> dict[str, str]:
+            kwargs: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "assessor"}
+            if external_id:
+                kwargs["ExternalId"] = external_id
+            answer = sts.assume_role(**kwargs)["Credentials"]
+            return {
+                "access_key": answer["AccessKeyId"],
+                "secret_key": answer["SecretAccessKey"],
+                "token": answer["SessionToken"],
+                "expiry_time": answer["Expiration"].isoformat(),
+            }
+
+        credentials = RefreshableCredentials.create_from_metadata(
+            metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
+        )
+        return AwsClients(
+            allowed=self.allowed,
+            settings=self.settings,
+            counter=self.counter,
+            credentials=credentials,
+        )
+
+    def _check_and_count(self, model: Any, **_: Any) -> None:
+        # The signing name is IAM's action prefix (ecr, not api.ecr; es for OpenSearch).
+        operation = f"{model.service_model.signing_name}:{model.name}"
+        if operation not in self.allowed:
+            raise ReadOnlyViolation(
+                f"refused {operation}: the AWS probe may only call its declared read operations"
+            )
+        self.counter.add()
