@@ -35,6 +35,10 @@ MANY_REGIONS = {
 }
 
 
+# Retries back off for seconds; tests of gaps need the verdict, not the patience.
+FAST = {"max-attempts": "2"}
+
+
 def _scan(catalog: Catalog, **options: str) -> Inventory:
     config = ProbeConfig({key: (value,) for key, value in options.items()})
     return run_probes([AwsProbe(config)], catalog)
@@ -49,7 +53,7 @@ def test_lists_every_bucket_with_region_country_and_facts(aws: str, catalog: Cat
         create_bucket(DemoBucket(f"acme-{region}", region, {"Data-Class": "PII"}))
     create_bucket(DemoBucket("acme-keyed", "eu-west-1", kms_key=True, block_public=False))
 
-    inventory = _scan(catalog)
+    inventory = _scan(catalog, services="s3")
     assets = _by_name(inventory)
 
     for region, country in MANY_REGIONS.items():
@@ -77,7 +81,7 @@ def test_replication_becomes_a_located_flow(aws: str, catalog: Catalog) -> None:
         ),
         (),
     )
-    flows = _by_name(_scan(catalog))["acme-eu"].flows
+    flows = _by_name(_scan(catalog, services="s3"))["acme-eu"].flows
     assert len(flows) == 1
     assert flows[0].target_id == "arn:aws:s3:::acme-hk"
     assert flows[0].target_region == "ap-east-1"
@@ -85,24 +89,26 @@ def test_replication_becomes_a_located_flow(aws: str, catalog: Catalog) -> None:
     assert flows[0].target_location.country == "HK"
 
 
-def test_instances_in_enabled_regions_and_disabled_regions_as_one_gap(
+def test_instances_in_enabled_regions_and_regions_not_enabled_as_a_note(
     aws: str, catalog: Catalog
 ) -> None:
-    seed_aws((), (DemoInstance("api-1", "us-east-1"), DemoInstance("etl", "eu-west-1")))
-    inventory = _scan(catalog)
+    seed_aws((), (DemoInstance("api-1", "us-east-1"), DemoInstance("etl", "ap-east-1")))
+    probe = AwsProbe(ProbeConfig({"services": ("ec2",)}))
+    inventory = run_probes([probe], catalog)
     instances = {a.name: a for a in inventory.assets if a.kind == "instance"}
     assert set(instances) == {"api-1", "etl"}
-    assert instances["etl"].region == "eu-west-1"
-    assert instances["etl"].id.startswith("arn:aws:ec2:eu-west-1:123456789012:instance/i-")
-    disabled = [g for g in inventory.gaps if g.reason is GapReason.REGION_DISABLED]
-    # moto reports the opt-in regions as not opted in: one gap names them all.
-    assert len(disabled) == 1
-    assert "ap-east-1" in disabled[0].message
+    assert instances["etl"].region == "ap-east-1"  # opted in (see assessor.demo.moto_main)
+    assert instances["etl"].id.startswith("arn:aws:ec2:ap-east-1:123456789012:instance/i-")
+    # Regions that are not enabled cannot hold anything: a note naming them, not a gap.
+    assert not inventory.gaps
+    [disabled] = [note for note in probe.notes() if "not enabled" in note]
+    assert "me-central-1" in disabled and "ap-east-1" not in disabled
+    assert "us-gov-west-1" not in disabled  # another partition's region is not ours
 
 
 def test_regions_option_narrows_the_ec2_scan(aws: str, catalog: Catalog) -> None:
     seed_aws((), (DemoInstance("api-1", "us-east-1"), DemoInstance("etl", "eu-west-1")))
-    inventory = _scan(catalog, regions="eu-west-1")
+    inventory = _scan(catalog, regions="eu-west-1", services="ec2")
     assert {a.name for a in inventory.assets if a.kind == "instance"} == {"etl"}
 
 
@@ -119,18 +125,22 @@ def test_access_denied_region_and_throttled_service_become_gaps(aws: str, catalo
         return None
 
     with fault_proxy(aws, rule) as proxy, pointed_at(proxy, None):
-        inventory = _scan(catalog)
+        inventory = _scan(
+            catalog, regions="us-east-1,eu-west-1,eu-central-1", services="s3,ec2", **FAST
+        )
 
     names = _by_name(inventory)
     # The denied bucket is still listed (ListBuckets answered) but its details are a gap.
     assert {"acme-us-east-1", "acme-eu-central-1", "api-1"} <= set(names)
     assert "etl" not in names
     denied = [g for g in inventory.gaps if g.reason is GapReason.ACCESS_DENIED]
-    assert denied and all(g.region == "eu-west-1" and g.service == "s3" for g in denied)
-    assert any("acme-eu-west-1" in g.message for g in denied)
-    throttled = [g for g in inventory.gaps if g.reason is GapReason.THROTTLED]
-    assert len(throttled) == 1 and throttled[0].region == "eu-west-1"
-    assert throttled[0].service == "ec2"
+    assert len(denied) == 1 and denied[0].region == "eu-west-1" and denied[0].service == "s3"
+    assert "acme-eu-west-1" in denied[0].message
+    # One gap for the throttled service in that region, naming every operation it cost.
+    [throttled] = [g for g in inventory.gaps if g.reason is GapReason.THROTTLED]
+    assert (throttled.region, throttled.service) == ("eu-west-1", "ec2")
+    assert "DescribeInstances: RequestLimitExceeded" in throttled.message
+    assert "DescribeVolumes: RequestLimitExceeded" in throttled.message
     assert names["acme-eu-west-1"].encryption is not None
     assert names["acme-eu-west-1"].encryption.custody is KeyCustody.UNKNOWN
 
@@ -147,7 +157,7 @@ def test_denied_identity_is_a_gap_not_a_crash(aws: str, catalog: Catalog) -> Non
 
 def test_mutating_call_through_the_probe_session_is_refused(aws: str) -> None:
     create_bucket(DemoBucket("acme-keep", "us-east-1"))
-    clients = AwsClients(profile=None, concurrency=4, allowed=AwsProbe.read_operations)
+    clients = AwsClients(allowed=AwsProbe.read_operations)
     s3 = clients.get("s3", "us-east-1")
     assert s3.list_buckets()["Buckets"]  # a declared read goes through
     with pytest.raises(ReadOnlyViolation, match="s3:DeleteBucket"):
@@ -204,7 +214,17 @@ def test_cli_audit_reports_denied_service_in_both_reports(aws: str, tmp_path: Pa
     with fault_proxy(aws, rule) as proxy, pointed_at(proxy, None):
         result = CliRunner().invoke(
             main,
-            ["audit", "--probe", "aws", "--aws-regions", "us-east-1", "-o", str(out)],
+            [
+                "audit",
+                "--probe",
+                "aws",
+                "--aws-regions",
+                "us-east-1,eu-west-1",
+                "--aws-services",
+                "s3",
+                "-o",
+                str(out),
+            ],
             env=dict(os.environ),
         )
     assert result.exit_code == 0, result.output
@@ -216,11 +236,15 @@ def test_cli_audit_reports_denied_service_in_both_reports(aws: str, tmp_path: Pa
 
 
 def test_aws_policy_lists_only_reads_for_every_declared_operation() -> None:
-    result = CliRunner().invoke(main, ["aws-policy"])
+    result = CliRunner().invoke(main, ["aws-policy", "--org-role", "AssessorAudit"])
     assert result.exit_code == 0
     policy = json.loads(result.output)
-    [statement] = policy["Statement"]
-    actions = statement["Action"]
-    assert statement["Effect"] == "Allow" and len(actions) == len(AwsProbe.read_operations)
+    reads, assume = policy["Statement"]
+    actions = reads["Action"]
+    assert reads["Effect"] == "Allow" and len(actions) == len(AwsProbe.read_operations) - 1
     assert "s3:ListAllMyBuckets" in actions and "s3:GetReplicationConfiguration" in actions
+    assert "rds:DescribeDBSnapshots" in actions and "es:DescribeDomains" in actions
     assert all(a.split(":")[1].startswith(("List", "Get", "Describe")) for a in actions)
+    # The one non-read: assuming the audit role, and only that role.
+    assert assume["Action"] == ["sts:AssumeRole"]
+    assert assume["Resource"] == "arn:aws:iam::*:role/AssessorAudit"

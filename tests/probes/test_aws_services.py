@@ -1,0 +1,471 @@
+"""The AWS probe across every service, region and account it reads, on a moto server over
+HTTP, with faults injected by a loopback proxy in front of it."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from click.testing import CliRunner
+
+from assessor.catalog import Catalog
+from assessor.cli import main
+from assessor.demo.emulators import pointed_at
+from assessor.errors import ConfigurationError
+from assessor.inventory import run_probes
+from assessor.models import Asset, FlowKind, GapReason, Inventory, KeyCustody
+from assessor.probes.aws import AwsProbe
+from assessor.probes.aws.scheduler import BoundedScheduler, Task
+from assessor.probes.aws.session import AwsClients
+from assessor.probes.base import ProbeConfig, ReadOnlyViolation
+from tests.aws_estate import HONG_KONG, REGIONS, SOURCE, US, seed_every_service
+from tests.faultproxy import Delay, Drop, aws_error, aws_json_error, fault_proxy
+
+FAST = {"max-attempts": "2"}
+
+
+def _reset(endpoint: str) -> None:
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def _scan(catalog: Catalog, **options: str) -> tuple[Inventory, AwsProbe]:
+    probe = AwsProbe(ProbeConfig({key: (value,) for key, value in options.items()}))
+    return run_probes([probe], catalog), probe
+
+
+@pytest.fixture(scope="module")
+def estate(
+    moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """One audit of the whole seeded estate through the real command, read by several tests."""
+    _reset(moto_endpoint)
+    out = tmp_path_factory.mktemp("estate")
+    with pointed_at(moto_endpoint, None):
+        ids = seed_every_service()
+        result = CliRunner().invoke(
+            main,
+            [
+                "audit",
+                "--probe",
+                "aws",
+                "--aws-regions",
+                REGIONS,
+                "-o",
+                str(out),
+                "--format",
+                "json,html",
+            ],
+            env=dict(os.environ),
+        )
+    assert result.exit_code == 0, result.output
+    yield {"ids": ids, "report": json.loads((out / "report.json").read_text())}
+
+
+def _assets(report: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    return {(a["kind"], a["name"], a["region"]): a for a in report["assets"]}
+
+
+def test_every_service_is_listed_with_its_location(estate: dict[str, Any]) -> None:
+    assets = _assets(estate["report"])
+    expected = [
+        ("bucket", "src-eu", SOURCE),
+        ("bucket", "dst-hk", HONG_KONG),
+        ("instance", "api-1", US),
+        ("volume", "data-vol", SOURCE),
+        ("image", "base-image", SOURCE),
+        ("image", "base-image-hk", HONG_KONG),
+        ("db-instance", "orders-db", SOURCE),
+        ("db-instance", "orders-db-hk", HONG_KONG),
+        ("db-cluster", "analytics", US),
+        ("db-snapshot", "orders-snap", SOURCE),
+        ("db-snapshot", "orders-snap-hk", HONG_KONG),
+        ("db-cluster-snapshot", "analytics-snap", US),
+        ("table", "sessions", SOURCE),
+        ("table", "sessions", HONG_KONG),
+        ("key", "alias/app", SOURCE),
+        ("function", "resize", US),
+        ("repository", "app", SOURCE),
+        ("file-system", "shared-fs", SOURCE),
+        ("backup-vault", "primary", SOURCE),
+        ("backup-vault", "hk-vault", HONG_KONG),
+        ("cluster", "warehouse", SOURCE),
+        ("replication-group", "cache", SOURCE),
+        ("domain", "search", SOURCE),
+        ("secret", "db-password", SOURCE),
+        ("secret", "db-password", HONG_KONG),
+    ]
+    countries = {US: "US", SOURCE: "IE", HONG_KONG: "HK"}
+    for kind, name, region in expected:
+        asset = assets.get((kind, name, region))
+        assert asset is not None, f"{kind} {name} in {region} not listed"
+        assert asset["location"]["country"] == countries[region], (kind, name)
+        assert asset["account"] == "123456789012"
+    snapshots = {a["id"]: a for a in estate["report"]["assets"] if a["kind"] == "snapshot"}
+    copy_arn = f"arn:aws:ec2:{HONG_KONG}:123456789012:snapshot/{estate['ids']['snapshot-copy']}"
+    assert snapshots[copy_arn]["location"]["country"] == "HK"
+    assert assets[("table", "sessions", SOURCE)]["classification"] == "pii"
+    assert assets[("db-instance", "orders-db", SOURCE)]["classification"] == "financial"
+
+
+def test_every_copy_into_hong_kong_is_a_flow_and_a_finding(estate: dict[str, Any]) -> None:
+    report = estate["report"]
+    by_id = {a["id"]: a for a in report["assets"]}
+    assets = _assets(report)
+    snapshot = f"arn:aws:ec2:{SOURCE}:123456789012:snapshot/{estate['ids']['snapshot']}"
+    sources = {
+        assets[("bucket", "src-eu", SOURCE)]["id"]: "replication",
+        snapshot: "snapshot-copy",
+        assets[("db-instance", "orders-db", SOURCE)]["id"]: "read-replica",
+        estate["ids"]["mrk"]: "key-replica",
+        assets[("repository", "app", SOURCE)]["id"]: "replication",
+        assets[("backup-vault", "primary", SOURCE)]["id"]: "backup",
+        assets[("cluster", "warehouse", SOURCE)]["id"]: "snapshot-copy",
+        assets[("secret", "db-password", SOURCE)]["id"]: "replication",
+    }
+    flagged = {(f["rule_id"], f["asset_id"]) for f in report["findings"]}
+    for source, kind in sources.items():
+        flows = by_id[source]["flows"]
+        assert [(f["kind"], f["target_region"]) for f in flows] == [(kind, HONG_KONG)], source
+        assert flows[0]["target_location"]["country"] == "HK"
+        assert ("COC-004", source) in flagged, source
+    # Every asset in Hong Kong (the copies themselves) is flagged where it stands.
+    in_hong_kong = [a["id"] for a in report["assets"] if a["region"] == HONG_KONG]
+    assert len(in_hong_kong) >= 9
+    assert all(("COC-001", asset) in flagged for asset in in_hong_kong)
+    # Nothing in Ireland or Virginia without a copy abroad is flagged as a copy.
+    quiet = assets[("db-cluster", "analytics", US)]["id"]
+    assert not any(asset == quiet for rule, asset in flagged if rule in ("COC-001", "COC-004"))
+
+
+def test_key_custody_comes_from_kms(estate: dict[str, Any]) -> None:
+    by_id = {a["id"]: a for a in estate["report"]["assets"]}
+    held = by_id[f"arn:aws:ec2:{US}:123456789012:volume/{estate['ids']['xks-volume']}"]
+    # Encrypted under a key in an external key store: the customer holds the key material.
+    assert held["encryption"]["custody"] == "customer-external"
+    assert by_id[estate["ids"]["xks"]]["encryption"]["custody"] == "customer-external"
+    assert by_id[estate["ids"]["xks"]]["attributes"]["origin"] == "EXTERNAL_KEY_STORE"
+    # EBS's default key is the AWS-managed aws/ebs key: KMS says so, the ARN alone doesn't.
+    data_volume = next(a for a in by_id.values() if a["name"] == "data-vol")
+    assert data_volume["encryption"]["custody"] == "provider-managed"
+    assert by_id[estate["ids"]["mrk"]]["encryption"]["custody"] == "customer-managed"
+
+
+def test_a_service_the_emulator_cannot_answer_is_a_gap_and_the_rest_goes_on(
+    estate: dict[str, Any],
+) -> None:
+    # moto 5.2 answers DescribeReplicationConfigurations with a 500: the file system is
+    # listed, its replication is a named gap rather than a silent "no replication".
+    [gap] = [g for g in estate["report"]["gaps"] if g["service"] == "efs"]
+    assert gap["region"] == SOURCE and gap["reason"] == "error"
+    assert "DescribeReplicationConfigurations" in gap["message"]
+    assert any(a["kind"] == "file-system" for a in estate["report"]["assets"])
+
+
+@pytest.fixture
+def organization(aws: str) -> dict[str, str]:
+    """An organization of three accounts; the second holds a bucket and a table."""
+    org = boto3.client("organizations", region_name=US)
+    org.create_organization(FeatureSet="ALL")
+    members = {}
+    for name in ("workloads", "sandbox"):
+        created = org.create_account(Email=f"{name}@example.com", AccountName=name)
+        members[name] = created["CreateAccountStatus"]["AccountId"]
+    sts = boto3.client("sts", region_name=US)
+    credentials = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{members['workloads']}:role/Seeder", RoleSessionName="seed"
+    )["Credentials"]
+    workloads = boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    workloads.client("s3", region_name=HONG_KONG).create_bucket(
+        Bucket="workloads-hk", CreateBucketConfiguration={"LocationConstraint": HONG_KONG}
+    )
+    workloads.client("dynamodb", region_name=SOURCE).create_table(
+        TableName="ledger",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    boto3.client("s3", region_name=US).create_bucket(Bucket="management-logs")
+    return members
+
+
+def test_organization_accounts_read_through_the_role_and_a_denied_account_is_a_gap(
+    aws: str, organization: dict[str, str], catalog: Catalog
+) -> None:
+    sandbox = organization["sandbox"]
+
+    def rule(request):  # type: ignore[no-untyped-def]
+        if request.action == "AssumeRole" and sandbox.encode() in request.body:
+            return aws_error("AccessDenied")
+        return None
+
+    with fault_proxy(aws, rule) as proxy, pointed_at(proxy, None):
+        inventory, probe = _scan(
+            catalog,
+            **{"org-role": "AssessorAudit", "regions": f"{US},{SOURCE},{HONG_KONG}"},
+            services="s3,dynamodb",
+            **FAST,
+        )
+    owners = {(a.name, a.account) for a in inventory.assets}
+    assert ("workloads-hk", organization["workloads"]) in owners
+    assert ("ledger", organization["workloads"]) in owners
+    assert ("management-logs", "123456789012") in owners
+    [denied] = [g for g in inventory.gaps if g.account == sandbox]
+    assert denied.reason is GapReason.ACCESS_DENIED and denied.service == "sts"
+    assert f"arn:aws:iam::{sandbox}:role/AssessorAudit" in denied.message
+    assert "3 accounts" in probe.scope()
+    hk = next(a for a in inventory.assets if a.name == "workloads-hk")
+    assert hk.location is not None and hk.location.country == "HK"
+
+
+def test_explicit_account_list_needs_a_role_and_reads_only_those(
+    aws: str, organization: dict[str, str], catalog: Catalog
+) -> None:
+    with pytest.raises(ConfigurationError, match="--aws-org-role"):
+        list(AwsProbe(ProbeConfig({"accounts": (organization["workloads"],)})).scan())
+    inventory, _ = _scan(
+        catalog,
+        accounts=organization["workloads"],
+        services="s3",
+        **{"org-role": "AssessorAudit"},
+    )
+    assert {a.name for a in inventory.assets} == {"workloads-hk"}
+    assert not inventory.gaps
+
+
+def test_denied_region_throttled_service_dropped_connections_and_latency(
+    aws: str, catalog: Catalog
+) -> None:
+    seed_every_service()
+    seen: list[str] = []
+
+    def rule(request):  # type: ignore[no-untyped-def]
+        seen.append(request.action or request.path)
+        if request.service == "rds" and request.region == SOURCE:
+            return aws_error("AccessDenied")
+        if request.service == "dynamodb":
+            return aws_json_error("ThrottlingException", 400)
+        if request.service == "kms" and request.region == SOURCE:
+            return Drop()
+        return Delay(0.02)
+
+    with fault_proxy(aws, rule) as proxy, pointed_at(proxy, None):
+        inventory, _ = _scan(
+            catalog, regions=REGIONS, services="rds,dynamodb,kms,s3,secretsmanager", **FAST
+        )
+
+    gaps = {(g.service, g.region): g for g in inventory.gaps}
+    assert gaps[("rds", SOURCE)].reason is GapReason.ACCESS_DENIED
+    assert {gaps[("dynamodb", r)].reason for r in (US, SOURCE, HONG_KONG)} == {GapReason.THROTTLED}
+    dropped = gaps[("kms", SOURCE)]
+    assert dropped.reason is GapReason.ERROR and "Connection" in dropped.message
+    names = {(a.kind, a.name, a.region) for a in inventory.assets}
+    # The rest of the estate is read: RDS elsewhere, KMS elsewhere, S3, Secrets Manager.
+    assert ("db-instance", "orders-db-hk", HONG_KONG) in names
+    assert ("db-cluster", "analytics", US) in names
+    assert any(kind == "key" and region == HONG_KONG for kind, _, region in names)
+    assert ("bucket", "src-eu", SOURCE) in names
+    assert ("secret", "db-password", SOURCE) in names
+    assert not any(kind == "table" for kind, _, _ in names)
+    assert seen.count("ListTables") == 2 * 3  # max-attempts 2, three regions
+
+
+def test_a_burst_of_throttling_is_absorbed_by_retries(aws: str, catalog: Catalog) -> None:
+    seed_every_service()
+    lock = threading.Lock()
+    refused = {"count": 0}
+
+    def rule(request):  # type: ignore[no-untyped-def]
+        if request.service == "secretsmanager":
+            with lock:
+                if refused["count"] < 2:
+                    refused["count"] += 1
+                    return aws_json_error("ThrottlingException", 429)
+        return None
+
+    with fault_proxy(aws, rule) as proxy, pointed_at(proxy, None):
+        inventory, _ = _scan(catalog, regions=SOURCE, services="secretsmanager")
+    assert refused["count"] == 2
+    assert not inventory.gaps
+    assert [a.name for a in inventory.assets] == ["db-password"]
+
+
+def test_options_are_checked_before_any_call(catalog: Catalog) -> None:
+    with pytest.raises(ConfigurationError, match="unknown nosuch"):
+        list(AwsProbe(ProbeConfig({"services": ("s3,nosuch",)})).scan())
+    with pytest.raises(ConfigurationError, match="cn-north-1 not in partition aws"):
+        list(AwsProbe(ProbeConfig({"regions": ("cn-north-1",)})).scan())
+    with pytest.raises(ConfigurationError, match="unknown 'aws-moon'"):
+        list(AwsProbe(ProbeConfig({"partition": ("aws-moon",)})).scan())
+
+
+def test_china_partition_reads_china_regions(aws: str, catalog: Catalog) -> None:
+    boto3.client("ec2", region_name="cn-north-1").run_instances(
+        ImageId="ami-0123456789abcdef0", MinCount=1, MaxCount=1
+    )
+    inventory, _ = _scan(catalog, partition="aws-cn", services="ec2")
+    [instance] = [a for a in inventory.assets if a.kind == "instance"]
+    assert instance.region == "cn-north-1"
+    assert instance.id.startswith("arn:aws-cn:ec2:cn-north-1:")
+    assert instance.location is not None and instance.location.country == "CN"
+
+
+# --- read-only, enforced ------------------------------------------------------------------
+
+
+def test_every_declared_operation_is_a_real_read() -> None:
+    session = botocore.session.get_session()
+    by_signing_name = {}
+    for service in session.get_available_services():
+        model = session.get_service_model(service)
+        by_signing_name.setdefault(model.signing_name, set()).update(model.operation_names)
+    for operation in AwsProbe.read_operations:
+        prefix, name = operation.split(":")
+        assert name in by_signing_name.get(prefix, set()), f"{operation} is not an AWS operation"
+        if operation == "sts:AssumeRole":
+            continue  # mints credentials for the audit role; changes no resource
+        assert name.startswith(("List", "Get", "Describe", "Head")), operation
+
+
+def test_mutating_calls_through_an_assumed_role_are_refused_too(
+    aws: str, organization: dict[str, str]
+) -> None:
+    base = AwsClients(allowed=AwsProbe.read_operations)
+    member = base.assumed(f"arn:aws:iam::{organization['workloads']}:role/Audit", US, None)
+    s3 = member.get("s3", US)
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["workloads-hk"]
+    with pytest.raises(ReadOnlyViolation, match="s3:DeleteBucket"):
+        s3.delete_bucket(Bucket="workloads-hk")
+    with pytest.raises(ReadOnlyViolation, match="rds:DeleteDBInstance"):
+        member.get("rds", SOURCE).delete_db_instance(DBInstanceIdentifier="x")
+    # Shared by both: AssumeRole and ListBuckets were sent, the refused calls never were.
+    assert member.counter.total == base.counter.total == 2
+
+
+# --- the scheduler ------------------------------------------------------------------------
+
+
+def test_scheduler_keeps_to_its_bounds_and_runs_follow_ups() -> None:
+    lock = threading.Lock()
+    in_flight: dict[str, int] = {"all": 0}
+    peak: dict[str, int] = {"all": 0}
+
+    def work(key: str, spawn: int) -> list[str | Task[str]]:
+        with lock:
+            in_flight["all"] += 1
+            in_flight[key] = in_flight.get(key, 0) + 1
+            peak["all"] = max(peak["all"], in_flight["all"])
+            peak[key] = max(peak.get(key, 0), in_flight[key])
+        time.sleep(0.01)
+        with lock:
+            in_flight["all"] -= 1
+            in_flight[key] -= 1
+        follow = [Task(("a", key), lambda key=key: work(key, 0)) for _ in range(spawn)]
+        return [key, *follow]
+
+    scheduler: BoundedScheduler[str] = BoundedScheduler(concurrency=6, per_key=2)
+    for region in ("r1", "r2", "r3", "r4"):
+        for _ in range(5):
+            scheduler.add(Task(("a", region), lambda region=region: work(region, 2)))
+    results = list(scheduler.run())
+    assert len(results) == 4 * 5 * 3
+    assert peak["all"] <= 6 and all(peak[r] <= 2 for r in ("r1", "r2", "r3", "r4"))
+    assert peak["all"] >= 4  # and it does run keys side by side
+
+
+# --- what moto cannot produce: mappings from documented response shapes ----------------------
+
+
+def _links(*assets: Asset) -> dict[str, Asset]:
+    from assessor.probes.aws.links import link
+
+    return {a.id: a for a in link(assets, ())}
+
+
+def test_copies_named_by_source_arn_are_linked_back_to_their_source() -> None:
+    from assessor.probes.aws.gaps import GapCollector
+    from assessor.probes.aws.services import ec2, rds
+    from assessor.probes.aws.services.base import RegionScope
+
+    clients = AwsClients(allowed=frozenset())
+    eu = RegionScope(clients, "111122223333", "aws", SOURCE, GapCollector())
+    hk = RegionScope(clients, "111122223333", "aws", HONG_KONG, GapCollector())
+    image = ec2.image_asset(eu, {"ImageId": "ami-1", "Name": "golden"})
+    image_copy = ec2.image_asset(
+        hk, {"ImageId": "ami-2", "SourceImageId": "ami-1", "SourceImageRegion": SOURCE}
+    )
+    snapshot = rds.snapshot_asset(eu, {"DBSnapshotIdentifier": "s1", "Encrypted": True})
+    snapshot_copy = rds.snapshot_asset(
+        hk,
+        {
+            "DBSnapshotIdentifier": "s1-hk",
+            "SourceDBSnapshotIdentifier": snapshot.id,
+            "SourceRegion": SOURCE,
+        },
+    )
+    linked = _links(image, image_copy, snapshot, snapshot_copy)
+    for source, copy in ((image, image_copy), (snapshot, snapshot_copy)):
+        [flow] = linked[source.id].flows
+        assert (flow.kind, flow.target_id, flow.target_region) == (
+            FlowKind.SNAPSHOT_COPY,
+            copy.id,
+            HONG_KONG,
+        )
+        assert not linked[copy.id].flows
+
+
+def test_global_tables_datastores_and_file_system_replication_map_to_flows() -> None:
+    from assessor.probes.aws.gaps import GapCollector
+    from assessor.probes.aws.services import dynamodb, efs, elasticache
+    from assessor.probes.aws.services.base import RegionScope
+
+    eu = RegionScope(AwsClients(allowed=frozenset()), "111122223333", "aws", SOURCE, GapCollector())
+    table = dynamodb.table_asset(
+        eu,
+        {
+            "TableName": "orders",
+            "Replicas": [{"RegionName": SOURCE}, {"RegionName": HONG_KONG}],
+            "SSEDescription": {
+                "Status": "ENABLED",
+                "KMSMasterKeyArn": f"arn:aws:kms:{SOURCE}:1:key/k",
+            },
+        },
+        {},
+    )
+    assert [(f.kind, f.target_region) for f in table.flows] == [(FlowKind.REPLICATION, HONG_KONG)]
+    assert table.encryption is not None and table.encryption.custody is KeyCustody.CUSTOMER_MANAGED
+    group = elasticache.group_asset(
+        eu,
+        {"ReplicationGroupId": "cache", "AtRestEncryptionEnabled": True},
+        [
+            {"ReplicationGroupId": "cache", "ReplicationGroupRegion": SOURCE, "Role": "PRIMARY"},
+            {"ReplicationGroupId": "cache-hk", "ReplicationGroupRegion": HONG_KONG},
+        ],
+    )
+    assert [f.target_region for f in group.flows] == [HONG_KONG]
+    destinations = efs.replication_destinations(
+        [
+            {
+                "SourceFileSystemId": "fs-1",
+                "Destinations": [{"Region": HONG_KONG, "FileSystemId": "fs-9"}],
+            }
+        ]
+    )
+    system = efs.file_system_asset(
+        eu, {"FileSystemId": "fs-1", "Encrypted": True}, destinations["fs-1"]
+    )
+    assert [(f.target_region, f.target_id) for f in system.flows] == [
+        (HONG_KONG, f"arn:aws:elasticfilesystem:{HONG_KONG}:111122223333:file-system/fs-9")
+    ]
