@@ -3,15 +3,19 @@
 Inventory time is set by how many calls are in flight, so every unit of work (list one
 service in one region, read one bucket's settings) is a task, and a task that discovers
 more work returns it as follow-up tasks instead of waiting on them: no worker ever blocks
-on another, so the pool cannot deadlock and stays full. Tasks are dispatched round-robin
+on another, so the pool cannot deadlock and stays full. Workers take their next task
+themselves the moment one ends (no round trip through a dispatcher thread), round-robin
 over (account, region) keys, each capped, because AWS throttles per account and region.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import queue
+import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -27,51 +31,111 @@ class Task(Generic[_T]):
     run: Callable[[], Iterable[_T | Task[_T]]]
 
 
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
 class BoundedScheduler(Generic[_T]):
     def __init__(self, concurrency: int, per_key: int) -> None:
         self.concurrency = max(1, concurrency)
         self.per_key = max(1, per_key)
         self._queues: dict[Key, deque[Task[_T]]] = {}
         self._in_flight: Counter[Key] = Counter()
+        self._pending = 0  # queued or running
+        self._ready = threading.Condition()
+        self._stopped = False
 
     def add(self, task: Task[_T]) -> None:
-        self._queues.setdefault(task.key, deque()).append(task)
+        with self._ready:
+            self._queues.setdefault(task.key, deque()).append(task)
+            self._pending += 1
+            self._ready.notify()
 
     def run(self) -> Iterator[_T]:
-        """Run every task (and the tasks they return); yield results as they complete."""
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="aws") as pool:
-            running: dict[Future[Iterable[_T | Task[_T]]], Key] = {}
-            while self._queues or running:
-                self._dispatch(pool, running)
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    self._in_flight[running.pop(future)] -= 1
-                    for item in future.result():
-                        if isinstance(item, Task):
-                            self.add(item)
-                        else:
-                            yield item
+        """Run every task (and the tasks they return); yield results as they complete.
 
-    def _dispatch(
-        self, pool: ThreadPoolExecutor, running: dict[Future[Iterable[_T | Task[_T]]], Key]
-    ) -> None:
-        progress = True
-        while progress and len(running) < self.concurrency:
-            progress = False
-            for key in list(self._queues):
-                if len(running) >= self.concurrency:
+        An exception a task raises stops the run and is raised here.
+        """
+        with _fewer_collections():
+            yield from self._run()
+
+    def _run(self) -> Iterator[_T]:
+        results: queue.SimpleQueue[_T | _Failed | None] = queue.SimpleQueue()
+        workers = [
+            threading.Thread(target=self._work, args=(results,), name=f"aws-{n}", daemon=True)
+            for n in range(self.concurrency)
+        ]
+        for worker in workers:
+            worker.start()
+        try:
+            finished = 0
+            while finished < len(workers):
+                item = results.get()
+                if item is None:
+                    finished += 1
+                elif isinstance(item, _Failed):
+                    raise item.error
+                else:
+                    yield item
+        finally:
+            with self._ready:
+                self._stopped = True
+                self._ready.notify_all()
+            for worker in workers:
+                worker.join()
+
+    def _work(self, results: queue.SimpleQueue[_T | _Failed | None]) -> None:
+        try:
+            while (task := self._next()) is not None:
+                try:
+                    found = list(task.run())
+                except BaseException as error:  # handed to the caller's thread
+                    results.put(_Failed(error))
                     return
-                if self._in_flight[key] >= self.per_key:
-                    continue
-                queue = self._queues[key]
-                task = queue.popleft()
-                if not queue:
-                    del self._queues[key]
-                # list() inside the worker: a task may be a generator, run it there.
-                running[pool.submit(_drain, task.run)] = key
-                self._in_flight[key] += 1
-                progress = True
+                with self._ready:
+                    for item in found:
+                        if isinstance(item, Task):
+                            self._queues.setdefault(item.key, deque()).append(item)
+                            self._pending += 1
+                    self._in_flight[task.key] -= 1
+                    self._pending -= 1
+                    self._ready.notify_all()
+                for item in found:
+                    if not isinstance(item, Task):
+                        results.put(item)
+        finally:
+            results.put(None)
+
+    def _next(self) -> Task[_T] | None:
+        """The next task whose key has room, round-robin; None once all work is done."""
+        with self._ready:
+            while True:
+                if self._stopped or self._pending == 0:
+                    return None
+                for key in list(self._queues):
+                    if self._in_flight[key] < self.per_key:
+                        waiting = self._queues.pop(key)
+                        task = waiting.popleft()
+                        if waiting:
+                            self._queues[key] = waiting  # to the back: round-robin
+                        self._in_flight[key] += 1
+                        return task
+                self._ready.wait()
 
 
-def _drain(run: Callable[[], Iterable[_T | Task[_T]]]) -> list[_T | Task[_T]]:
-    return list(run())
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Collect garbage less often while calls are in flight.
+
+    Every call allocates thousands of short-lived objects, so at CPython's default
+    thresholds a collection runs every few calls, and the full ones walk botocore's large
+    service models, all while holding the lock the waiting threads need to read their
+    answers. Measured on the AWS benchmark: 2.1 s of 32 s went to 1,647 collections.
+    """
+    saved = gc.get_threshold()
+    gc.set_threshold(20_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)

@@ -76,6 +76,7 @@ class AwsClients:
         self.counter = counter or CallCounter()
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
+        self._creating: dict[tuple[str, str], threading.Lock] = {}
         core = botocore.session.Session(profile=profile)
         if credentials is not None:
             # botocore has no public setter for refreshable credentials.
@@ -85,7 +86,14 @@ class AwsClients:
 
     def get(self, service: str, region: str) -> Any:
         key = (service, region)
+        client = self._clients.get(key)
+        if client is not None:
+            return client
+        # One lock per client: creating one (several ms of CPU) must not hold up threads
+        # that need another.
         with self._lock:
+            creating = self._creating.setdefault(key, threading.Lock())
+        with creating:
             client = self._clients.get(key)
             if client is None:
                 client = self.session.client(service, config=self.settings.config(region))

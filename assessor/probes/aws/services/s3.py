@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from assessor.models import Encryption, Flow, FlowKind, KeyCustody
+from assessor.models import Encryption, Flow, FlowKind, GapReason, KeyCustody
 from assessor.probes.aws.scheduler import Task
 from assessor.probes.aws.services.base import (
     Found,
@@ -30,6 +30,10 @@ _ABSENT = frozenset(
         "NoSuchTagSet",
     }
 )
+
+
+# The largest page ListBuckets allows: fewest calls for the listing.
+_PAGE = 10_000
 
 
 class S3Reader(ServiceReader):
@@ -55,13 +59,24 @@ class S3Reader(ServiceReader):
         listed: list[tuple[str, str | None]] = []
         token: str | None = None
         while True:
-            kwargs: dict[str, Any] = {"MaxBuckets": 1000}
+            kwargs: dict[str, Any] = {"MaxBuckets": _PAGE}
             if token:
                 kwargs["ContinuationToken"] = token
             page = client.list_buckets(**kwargs)
-            listed.extend((b["Name"], b.get("BucketRegion")) for b in page.get("Buckets", []))
+            buckets = page.get("Buckets", [])
+            listed.extend((b["Name"], b.get("BucketRegion")) for b in buckets)
             token = page.get("ContinuationToken")
             if not token:
+                if len(buckets) == _PAGE:
+                    # A full page and no token: some endpoints (moto 5.2) cut the list there.
+                    scope.gaps.add(
+                        GapReason.ERROR,
+                        f"ListBuckets returned a full page of {_PAGE} and no continuation "
+                        "token: there may be more buckets",
+                        account=scope.account,
+                        service="s3",
+                        region=None,
+                    )
                 break
         known = {name: region for name, region in listed if region}
         for name, region in listed:

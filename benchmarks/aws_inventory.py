@@ -1,0 +1,198 @@
+"""How fast the AWS probe inventories a large estate when every call takes a fixed time.
+
+    python benchmarks/aws_inventory.py --buckets 2000 --latency 0.1 --concurrency 32
+
+1. seeds a moto server with ``--buckets`` buckets over 16 regions plus, in each of those
+   regions, volumes, snapshots, RDS, DynamoDB, KMS, Lambda, ECR, Backup, Redshift,
+   ElastiCache, OpenSearch and Secrets Manager resources;
+2. runs the probe once through a recorder in front of moto (ListBuckets answers are given
+   the ``BucketRegion`` real S3 returns and moto leaves out);
+3. runs the probe again against a replay server in its own process that answers every
+   recorded call after ``--latency`` seconds, so the probe, not an emulator, is measured.
+
+Ends with one line: ``aws-inventory: C calls, W s wall, bound B s, ratio X`` where bound =
+calls * latency / concurrency, the wall time of a perfectly busy pool.
+Target: ratio ≤ 1.3 at concurrency 32 for ≥ 2,000 buckets over 16 regions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import boto3
+from aws_replay import recorder
+
+from assessor.demo.emulators import free_port, moto_server, pointed_at
+from assessor.models import Asset, CoverageGap
+from assessor.probes.aws import AwsProbe
+from assessor.probes.base import ProbeConfig
+
+REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-east-1",
+)  # fmt: skip
+ACCOUNT = "123456789012"
+
+
+def seed(buckets: int) -> dict[str, str]:
+    """The estate; returns bucket name → region."""
+    placement = {f"bench-{n:05d}": REGIONS[n % len(REGIONS)] for n in range(buckets)}
+
+    def bucket(item: tuple[str, str]) -> None:
+        name, region = item
+        s3 = boto3.client("s3", region_name=region)
+        config = {} if region == "us-east-1" else {"LocationConstraint": region}
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration=config) if config else (
+            s3.create_bucket(Bucket=name)
+        )
+        s3.put_bucket_tagging(
+            Bucket=name, Tagging={"TagSet": [{"Key": "data-class", "Value": "internal"}]}
+        )
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(bucket, sorted(placement.items())))
+        list(pool.map(seed_region, REGIONS))
+    return placement
+
+
+def seed_region(region: str) -> None:
+    ec2 = boto3.client("ec2", region_name=region)
+    for _ in range(2):
+        volume = ec2.create_volume(AvailabilityZone=f"{region}a", Size=8, Encrypted=True)
+    ec2.create_snapshot(VolumeId=volume["VolumeId"])
+    boto3.client("rds", region_name=region).create_db_instance(
+        DBInstanceIdentifier=f"db-{region}", Engine="postgres", DBInstanceClass="db.t3.micro",
+        MasterUsername="admin", MasterUserPassword="password1", AllocatedStorage=20,
+    )  # fmt: skip
+    dynamodb = boto3.client("dynamodb", region_name=region)
+    for n in range(3):
+        dynamodb.create_table(
+            TableName=f"table-{n}", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        )  # fmt: skip
+    kms = boto3.client("kms", region_name=region)
+    for _ in range(2):
+        kms.create_key(Description="bench")
+    lam = boto3.client("lambda", region_name=region)
+    for n in range(2):
+        lam.create_function(
+            FunctionName=f"fn-{n}", Runtime="python3.12", Handler="app.handler",
+            Role=f"arn:aws:iam::{ACCOUNT}:role/fn", Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18},
+        )  # fmt: skip
+    secrets = boto3.client("secretsmanager", region_name=region)
+    for n in range(3):
+        secrets.create_secret(Name=f"secret-{n}", SecretString="x")
+    boto3.client("ecr", region_name=region).create_repository(repositoryName="app")
+    boto3.client("backup", region_name=region).create_backup_vault(BackupVaultName="vault")
+    boto3.client("redshift", region_name=region).create_cluster(
+        ClusterIdentifier="warehouse", NodeType="dc2.large", MasterUsername="admin",
+        MasterUserPassword="Password1",
+    )  # fmt: skip
+    boto3.client("elasticache", region_name=region).create_cache_cluster(
+        CacheClusterId="cache", Engine="redis", CacheNodeType="cache.t3.micro", NumCacheNodes=1
+    )
+    boto3.client("opensearch", region_name=region).create_domain(DomainName="search")
+
+
+def with_bucket_regions(placement: dict[str, str]):  # type: ignore[no-untyped-def]
+    """Give ListBuckets answers the BucketRegion element real S3 sends."""
+
+    def rewrite(key: str, body: bytes) -> bytes:
+        if not key.startswith("GET /?max-buckets") or b"<ListAllMyBucketsResult" not in body:
+            return body
+
+        def add(match: re.Match[bytes]) -> bytes:
+            region = placement.get(match.group(1).decode(), "us-east-1")
+            return match.group(0) + f"<BucketRegion>{region}</BucketRegion>".encode()
+
+        return re.sub(rb"<Name>([^<]+)</Name>", add, body)
+
+    return rewrite
+
+
+def run_probe(concurrency: int) -> tuple[list[Asset], list[CoverageGap], AwsProbe, float]:
+    probe = AwsProbe(ProbeConfig({"concurrency": (str(concurrency),)}))
+    started, cpu = time.perf_counter(), time.process_time()
+    items = list(probe.scan())
+    wall = time.perf_counter() - started
+    print(f"probe: {wall:.2f} s wall, {time.process_time() - cpu:.2f} s CPU")
+    assets = [i for i in items if isinstance(i, Asset)]
+    gaps = [i for i in items if isinstance(i, CoverageGap)]
+    return assets, gaps, probe, wall
+
+
+def record(buckets: int, path: Path) -> None:
+    recording: dict[str, dict[str, object]] = {}
+    with moto_server() as endpoint, pointed_at(endpoint, None):
+        boto3.client("iam", region_name="us-east-1").create_role(
+            RoleName="fn", AssumeRolePolicyDocument="{}"
+        )
+        started = time.perf_counter()
+        placement = seed(buckets)
+        print(f"seeded {buckets} buckets over {len(REGIONS)} regions in "
+              f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+        rewrite = with_bucket_regions(placement)
+        with recorder(endpoint, recording, rewrite) as proxy, pointed_at(proxy, None):
+            assets, gaps, _, wall = run_probe(16)
+        print(f"recorded {len(recording)} answers from moto in {wall:.0f} s "
+              f"({len(assets)} assets, {len(gaps)} gaps)")  # fmt: skip
+    path.write_text(json.dumps(recording))
+
+
+def replay(path: Path, latency: float, concurrency: int) -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("aws_replay.py")), str(path), str(port),
+         str(latency)],
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        server.stdout.readline()  # "ready"
+        endpoint = f"http://127.0.0.1:{port}"
+        with pointed_at(endpoint, None):
+            assets, gaps, probe, wall = run_probe(concurrency)
+        with urllib.request.urlopen(f"{endpoint}/_stats") as answer:
+            stats = json.loads(answer.read())
+    finally:
+        server.terminate()
+        server.wait()
+    calls = stats["calls"]
+    bound = calls * latency / concurrency
+    buckets = sum(1 for a in assets if a.kind == "bucket")
+    services = sorted({a.service for a in assets})
+    print(f"{len(assets)} assets ({buckets} buckets; {', '.join(services)}), {len(gaps)} gaps, "
+          f"{stats['missed']} calls not recorded; {probe.notes()[-1]}")  # fmt: skip
+    print(f"calls per asset: {calls / max(len(assets), 1):.2f}")
+    print(f"aws-inventory: {calls} calls, {wall:.2f} s wall, bound {bound:.2f} s, "
+          f"ratio {wall / bound:.2f}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--buckets", type=int, default=2000)
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--recording", type=Path, help="reuse (or keep) the recorded answers")
+    args = parser.parse_args()
+    path = args.recording or Path(tempfile.mkdtemp()) / "aws-recording.json"
+    if not path.exists():
+        record(args.buckets, path)
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    replay(path, args.latency, args.concurrency)
+
+
+if __name__ == "__main__":
+    main()
