@@ -737,7 +737,9 @@ def aws_policy(org_role: str | None, partition: str) -> None:
     """Print the least-privilege IAM policy the AWS probe needs (JSON)."""
     from assessor.probes.aws import AwsProbe, iam_policy
 
-    policy = iam_policy(AwsProbe.read_operations, role=org_role, partition=partition)
+    policy = iam_policy(
+        AwsProbe.read_operations, AwsProbe.credential_operations, org_role, partition
+    )
     click.echo(json.dumps(policy, indent=2))
 
 

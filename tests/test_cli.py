@@ -36,7 +36,9 @@ def test_exit_code_follows_fail_on(
         "--probe",
         "aws",
         "--aws-regions",
-        "us-east-1",
+        "us-east-1,ap-east-1",
+        "--aws-services",
+        "s3,ec2",
         "-o",
         str(tmp_path),
         "--format",
@@ -54,7 +56,13 @@ def test_inventory_then_evaluate_gives_the_audit_findings(
     inventory_file = tmp_path / "inventory.json"
     assert (
         _run(
-            "inventory", "--probe", "aws", "--aws-regions=us-east-1", "-o", str(inventory_file)
+            "inventory",
+            "--probe",
+            "aws",
+            "--aws-regions=us-east-1,ap-east-1",
+            "--aws-services=s3,ec2",
+            "-o",
+            str(inventory_file),
         ).exit_code
         == 0
     )  # type: ignore[attr-defined]
@@ -67,7 +75,9 @@ def test_inventory_then_evaluate_gives_the_audit_findings(
         "--probe",
         "aws",
         "--aws-regions",
-        "us-east-1",
+        "us-east-1,ap-east-1",
+        "--aws-services",
+        "s3,ec2",
         "-o",
         str(tmp_path / "a"),
         "--format",

@@ -58,6 +58,9 @@ class Probe(abc.ABC):
     version: ClassVar[str] = "1"
     options: ClassVar[tuple[ProbeOption, ...]] = ()
     read_operations: ClassVar[frozenset[str]] = frozenset()
+    # Operations that only mint credentials to read as another principal (sts:AssumeRole
+    # into an audit role): not reads, but they change no resource either.
+    credential_operations: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, config: ProbeConfig | None = None) -> None:
         self.config = config or ProbeConfig()

@@ -157,7 +157,7 @@ def test_denied_identity_is_a_gap_not_a_crash(aws: str, catalog: Catalog) -> Non
 
 def test_mutating_call_through_the_probe_session_is_refused(aws: str) -> None:
     create_bucket(DemoBucket("acme-keep", "us-east-1"))
-    clients = AwsClients(allowed=AwsProbe.read_operations)
+    clients = AwsClients(allowed=AwsProbe.allowed_operations)
     s3 = clients.get("s3", "us-east-1")
     assert s3.list_buckets()["Buckets"]  # a declared read goes through
     with pytest.raises(ReadOnlyViolation, match="s3:DeleteBucket"):
@@ -241,7 +241,7 @@ def test_aws_policy_lists_only_reads_for_every_declared_operation() -> None:
     policy = json.loads(result.output)
     reads, assume = policy["Statement"]
     actions = reads["Action"]
-    assert reads["Effect"] == "Allow" and len(actions) == len(AwsProbe.read_operations) - 1
+    assert reads["Effect"] == "Allow" and len(actions) == len(AwsProbe.read_operations)
     assert "s3:ListAllMyBuckets" in actions and "s3:GetReplicationConfiguration" in actions
     assert "rds:DescribeDBSnapshots" in actions and "es:DescribeDomains" in actions
     assert all(a.split(":")[1].startswith(("List", "Get", "Describe")) for a in actions)

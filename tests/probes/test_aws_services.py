@@ -331,18 +331,19 @@ def test_every_declared_operation_is_a_real_read() -> None:
     for service in session.get_available_services():
         model = session.get_service_model(service)
         by_signing_name.setdefault(model.signing_name, set()).update(model.operation_names)
-    for operation in AwsProbe.read_operations:
+    for operation in AwsProbe.read_operations | AwsProbe.credential_operations:
         prefix, name = operation.split(":")
         assert name in by_signing_name.get(prefix, set()), f"{operation} is not an AWS operation"
-        if operation == "sts:AssumeRole":
-            continue  # mints credentials for the audit role; changes no resource
-        assert name.startswith(("List", "Get", "Describe", "Head")), operation
+    for operation in AwsProbe.read_operations:
+        assert operation.split(":")[1].startswith(("List", "Get", "Describe", "Head")), operation
+    # The one exception: minting credentials for the audit role, which changes no resource.
+    assert AwsProbe.credential_operations == {"sts:AssumeRole"}
 
 
 def test_mutating_calls_through_an_assumed_role_are_refused_too(
     aws: str, organization: dict[str, str]
 ) -> None:
-    base = AwsClients(allowed=AwsProbe.read_operations)
+    base = AwsClients(allowed=AwsProbe.allowed_operations)
     member = base.assumed(f"arn:aws:iam::{organization['workloads']}:role/Audit", US, None)
     s3 = member.get("s3", US)
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["workloads-hk"]

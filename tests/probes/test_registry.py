@@ -30,6 +30,9 @@ def test_every_probe_declares_only_read_operations(name: str) -> None:
             assert operation.rsplit(".", 1)[-1] in {"list", "get", "getIamPolicy"}, operation
         else:
             assert READ_VERBS.match(action), f"{name}: {operation} is not a read"
+    # Credential operations are few and named; none may also pose as a read.
+    assert probe.credential_operations <= {"sts:AssumeRole"}
+    assert not probe.credential_operations & probe.read_operations
 
 
 @pytest.mark.parametrize("name", sorted(available_probes()))

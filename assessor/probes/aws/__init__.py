@@ -42,7 +42,6 @@ __all__ = ["AwsClients", "AwsProbe", "iam_policy"]
 _SETUP_OPERATIONS = frozenset(
     {
         "sts:GetCallerIdentity",
-        "sts:AssumeRole",
         "organizations:ListAccounts",
         "ec2:DescribeRegions",
     }
@@ -79,6 +78,8 @@ class AwsProbe(Probe):
     read_operations: ClassVar[frozenset[str]] = _SETUP_OPERATIONS.union(
         *(reader.operations for reader in READERS.values())
     )
+    credential_operations: ClassVar[frozenset[str]] = frozenset({"sts:AssumeRole"})
+    allowed_operations: ClassVar[frozenset[str]] = read_operations | credential_operations
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -146,7 +147,7 @@ class AwsProbe(Probe):
         settings = self._settings()
         counter = CallCounter()
         base = AwsClients(
-            allowed=self.read_operations,
+            allowed=self.allowed_operations,
             profile=self.config.get("profile"),
             settings=settings,
             counter=counter,

@@ -11,19 +11,20 @@ _IAM_ACTION = {
     "s3:GetBucketReplication": "s3:GetReplicationConfiguration",
     "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
 }
-# AssumeRole only ever targets the role named by --aws-org-role; a policy can say so.
-_ROLE_ACTIONS = frozenset({"sts:AssumeRole"})
 
 
 def iam_policy(
-    operations: frozenset[str], role: str | None = None, partition: str = "aws"
+    reads: frozenset[str],
+    credentials: frozenset[str] = frozenset(),
+    role: str | None = None,
+    partition: str = "aws",
 ) -> dict[str, Any]:
     """One statement for the reads; AssumeRole limited to the organization role if named."""
-    reads = sorted({_IAM_ACTION.get(op, op) for op in operations if op not in _ROLE_ACTIONS})
+    actions = sorted({_IAM_ACTION.get(op, op) for op in reads})
     statements: list[dict[str, Any]] = [
-        {"Sid": "AssessorReadOnly", "Effect": "Allow", "Action": reads, "Resource": "*"}
+        {"Sid": "AssessorReadOnly", "Effect": "Allow", "Action": actions, "Resource": "*"}
     ]
-    assume = sorted(operations & _ROLE_ACTIONS)
+    assume = sorted(credentials)
     if assume:
         statements.append(
             {
