@@ -16,6 +16,9 @@ RISKY = {
     "nw-asia-cache": {"COC-001", "CLN-003", "ACR-002", "RES-003"},
     # Replicates from Ireland into Hong Kong.
     "nw-analytics-eu": {"COC-004", "CLN-009", "ACR-004", "RES-003"},
+    # A PII database (no record count) with a read replica in Hong Kong, and the replica.
+    "nw-orders": {"COC-004", "CLN-009", "ACR-004", "RES-001", "RES-003", "DSP-009"},
+    "nw-orders-apac-reader": {"COC-001", "CLN-003", "ACR-002", "RES-001", "RES-003", "DSP-009"},
     # A region the catalog does not know (its waiver has expired, so it is open again).
     "nw-sandbox-new-region": {"COC-005"},
     # Replicates to a bucket whose region cannot be read (waived).

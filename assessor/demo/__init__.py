@@ -6,7 +6,7 @@ from pathlib import Path
 
 from assessor.catalog import Catalog
 from assessor.demo.emulators import gcs_emulator, moto_server, pointed_at
-from assessor.demo.estate import DEMO_GCP_PROJECT, seed_aws, seed_gcs
+from assessor.demo.estate import DEMO_GCP_PROJECT, seed_aws, seed_aws_services, seed_gcs
 from assessor.inventory import ProgressCallback, run_probes
 from assessor.models import Inventory
 from assessor.probes.aws import AwsProbe
@@ -27,6 +27,7 @@ def run_demo(catalog: Catalog, progress: ProgressCallback | None = None) -> Inve
         pointed_at(aws_endpoint, gcs_endpoint),
     ):
         seed_aws()
+        seed_aws_services()
         seed_gcs()
         probes = [
             AwsProbe(ProbeConfig()),

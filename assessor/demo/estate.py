@@ -117,6 +117,42 @@ def seed_aws(
         _run_instances(region, members)
 
 
+def seed_aws_services() -> None:
+    """Beyond buckets and instances: a database with a read replica in Hong Kong, a
+    DynamoDB table, a customer key and a secret, so the report shows more than storage."""
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    rds = boto3.client("rds", region_name="us-east-1")
+    rds.create_db_instance(
+        DBInstanceIdentifier="nw-orders",
+        Engine="postgres",
+        DBInstanceClass="db.t3.micro",
+        MasterUsername="northwind",
+        MasterUserPassword="demo-password",
+        AllocatedStorage=20,
+        StorageEncrypted=True,
+        Tags=[{"Key": "data-class", "Value": "pii"}],
+    )
+    boto3.client("rds", region_name="ap-east-1").create_db_instance_read_replica(
+        DBInstanceIdentifier="nw-orders-apac-reader",
+        SourceDBInstanceIdentifier=f"arn:aws:rds:us-east-1:{account}:db:nw-orders",
+        DBInstanceClass="db.t3.micro",
+        Tags=[{"Key": "data-class", "Value": "pii"}],
+    )
+    boto3.client("dynamodb", region_name="eu-west-1").create_table(
+        TableName="nw-sessions-eu",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        Tags=[{"Key": "data-class", "Value": "pii"}],
+    )
+    kms = boto3.client("kms", region_name="us-west-2")
+    key = kms.create_key(Description="payments ledger key")["KeyMetadata"]
+    kms.create_alias(AliasName="alias/nw-payments", TargetKeyId=key["KeyId"])
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name="nw-orders-db-credentials", SecretString="demo", KmsKeyId=key["Arn"]
+    )
+
+
 def create_bucket(bucket: DemoBucket) -> None:
     s3 = boto3.client("s3", region_name=bucket.region)
     if bucket.region == "us-east-1":
