@@ -27,7 +27,7 @@ from assessor.probes.aws.scheduler import BoundedScheduler, Task
 from assessor.probes.aws.session import AwsClients
 from assessor.probes.base import ProbeConfig, ReadOnlyViolation
 from tests.aws_estate import HONG_KONG, REGIONS, SOURCE, US, seed_every_service
-from tests.faultproxy import Delay, Drop, aws_error, aws_json_error, fault_proxy
+from tests.faultproxy import Delay, Drop, Fault, aws_error, aws_json_error, fault_proxy
 
 FAST = {"max-attempts": "2"}
 
@@ -253,33 +253,52 @@ def test_denied_region_throttled_service_dropped_connections_and_latency(
 
     def rule(request):  # type: ignore[no-untyped-def]
         seen.append(request.action or request.path)
-        if request.service == "rds" and request.region == SOURCE:
-            return aws_error("AccessDenied")
-        if request.service == "dynamodb":
-            return aws_json_error("ThrottlingException", 400)
         if request.service == "kms" and request.region == SOURCE:
             return Drop()
+        if request.region == SOURCE and request.service in ("s3", "rds"):
+            return aws_error("AccessDenied")  # the XML protocols
+        if request.region == SOURCE:
+            return aws_json_error("AccessDeniedException", 403)
+        if request.service == "dynamodb":
+            return aws_json_error("ThrottlingException", 400)
+        if request.service == "redshift" and request.region == US:
+            # Not the protocol at all: a proxy's page. A gap, not the end of the scan.
+            return Fault(200, b"Sign in to the hotel wifi", "text/plain")
         return Delay(0.02)
 
+    services = "rds,dynamodb,kms,s3,secretsmanager,redshift"
     with fault_proxy(aws, rule) as proxy, pointed_at(proxy, None):
-        inventory, _ = _scan(
-            catalog, regions=REGIONS, services="rds,dynamodb,kms,s3,secretsmanager", **FAST
-        )
+        inventory, _ = _scan(catalog, regions=REGIONS, services=services, **FAST)
 
     gaps = {(g.service, g.region): g for g in inventory.gaps}
-    assert gaps[("rds", SOURCE)].reason is GapReason.ACCESS_DENIED
-    assert {gaps[("dynamodb", r)].reason for r in (US, SOURCE, HONG_KONG)} == {GapReason.THROTTLED}
+    # The denied region: one gap per service, each access denied.
+    for service in ("rds", "s3", "secretsmanager", "dynamodb"):
+        assert gaps[(service, SOURCE)].reason is GapReason.ACCESS_DENIED, service
+    assert "src-eu" in gaps[("s3", SOURCE)].message
+    # The throttled service, wherever it was not denied first.
+    assert {gaps[("dynamodb", r)].reason for r in (US, HONG_KONG)} == {GapReason.THROTTLED}
     dropped = gaps[("kms", SOURCE)]
     assert dropped.reason is GapReason.ERROR and "Connection" in dropped.message
+    garbled = gaps[("redshift", US)]
+    assert garbled.reason is GapReason.ERROR and "ResponseParserError" in garbled.message
+    assert set(gaps) == {
+        *((s, SOURCE) for s in ("rds", "s3", "secretsmanager", "dynamodb", "kms", "redshift")),
+        ("dynamodb", US),
+        ("dynamodb", HONG_KONG),
+        ("redshift", US),
+    }
     names = {(a.kind, a.name, a.region) for a in inventory.assets}
-    # The rest of the estate is read: RDS elsewhere, KMS elsewhere, S3, Secrets Manager.
+    # The rest of the estate is read, late answers and all.
     assert ("db-instance", "orders-db-hk", HONG_KONG) in names
     assert ("db-cluster", "analytics", US) in names
     assert any(kind == "key" and region == HONG_KONG for kind, _, region in names)
-    assert ("bucket", "src-eu", SOURCE) in names
-    assert ("secret", "db-password", SOURCE) in names
+    assert ("bucket", "dst-hk", HONG_KONG) in names
+    assert ("secret", "db-password", HONG_KONG) in names
     assert not any(kind == "table" for kind, _, _ in names)
-    assert seen.count("ListTables") == 2 * 3  # max-attempts 2, three regions
+    # The bucket in the denied region is still listed (ListBuckets answered), facts unknown.
+    src = next(a for a in inventory.assets if a.name == "src-eu")
+    assert src.encryption is not None and src.encryption.custody is KeyCustody.UNKNOWN
+    assert seen.count("ListTables") == 2 * 2 + 1  # max-attempts 2 where throttled; denied once
 
 
 def test_a_burst_of_throttling_is_absorbed_by_retries(aws: str, catalog: Catalog) -> None:
@@ -311,15 +330,22 @@ def test_options_are_checked_before_any_call(catalog: Catalog) -> None:
         list(AwsProbe(ProbeConfig({"partition": ("aws-moon",)})).scan())
 
 
-def test_china_partition_reads_china_regions(aws: str, catalog: Catalog) -> None:
-    boto3.client("ec2", region_name="cn-north-1").run_instances(
+@pytest.mark.parametrize(
+    ("partition", "region", "country"),
+    [("aws-cn", "cn-north-1", "CN"), ("aws-us-gov", "us-gov-west-1", "US")],
+)
+def test_other_partitions_read_their_own_regions(
+    aws: str, catalog: Catalog, partition: str, region: str, country: str
+) -> None:
+    boto3.client("ec2", region_name=region).run_instances(
         ImageId="ami-0123456789abcdef0", MinCount=1, MaxCount=1
     )
-    inventory, _ = _scan(catalog, partition="aws-cn", services="ec2")
+    inventory, probe = _scan(catalog, partition=partition, services="ec2")
     [instance] = [a for a in inventory.assets if a.kind == "instance"]
-    assert instance.region == "cn-north-1"
-    assert instance.id.startswith("arn:aws-cn:ec2:cn-north-1:")
-    assert instance.location is not None and instance.location.country == "CN"
+    assert instance.region == region
+    assert instance.id.startswith(f"arn:{partition}:ec2:{region}:")
+    assert instance.location is not None and instance.location.country == country
+    assert f"partition {partition}" in probe.scope()
 
 
 # --- read-only, enforced ------------------------------------------------------------------

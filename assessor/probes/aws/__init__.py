@@ -21,12 +21,10 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import Any, ClassVar
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from assessor.errors import ConfigurationError
 from assessor.models import Asset, CoverageGap, GapReason
 from assessor.probes.aws.accounts import AccountPlan, organization_accounts
-from assessor.probes.aws.gaps import GapCollector, describe, gap_reason
+from assessor.probes.aws.gaps import AWS_ERRORS, GapCollector, describe, gap_reason
 from assessor.probes.aws.links import link
 from assessor.probes.aws.policy import iam_policy
 from assessor.probes.aws.regions import HOME_REGION, choose_regions
@@ -163,7 +161,7 @@ class AwsProbe(Probe):
         gaps = GapCollector()
         try:
             caller = base.get("sts", home).get_caller_identity()["Account"]
-        except (ClientError, BotoCoreError) as error:
+        except AWS_ERRORS as error:
             yield CoverageGap(
                 probe="aws",
                 reason=gap_reason(error),
@@ -212,7 +210,7 @@ class AwsProbe(Probe):
             return [plan.caller]
         try:
             return organization_accounts(base, plan.home)
-        except (ClientError, BotoCoreError) as error:
+        except AWS_ERRORS as error:
             gaps.record(error, account=plan.caller, service="organizations", region=None)
             self._notes.append(
                 "organization accounts could not be listed; read the caller's account only"
@@ -244,7 +242,7 @@ class _Run:
     def open_account(self, account: str) -> Iterable[Found | Task[Found]]:
         try:
             clients = self.plan.clients_for(self.base, account)
-        except (ClientError, BotoCoreError) as error:
+        except AWS_ERRORS as error:
             self.gaps.add(
                 gap_reason(error),
                 f"cannot assume {self.plan.role_arn(account)}: {describe(error)}",
@@ -257,7 +255,7 @@ class _Run:
             described = clients.get("ec2", self.plan.home).describe_regions(AllRegions=True)[
                 "Regions"
             ]
-        except (ClientError, BotoCoreError) as error:
+        except AWS_ERRORS as error:
             self.gaps.record(error, account=account, service="ec2", region=self.plan.home)
             described = [{"RegionName": region} for region in self.wanted]
         choice = choose_regions(described, self.known_regions, self.wanted)
@@ -297,7 +295,7 @@ def guarded(
         items = list(run())
     except ReadOnlyViolation:
         raise  # a bug in a reader, never a coverage gap
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         gaps.record(error, account=account, service=service, region=region)
         return []
     except (KeyError, TypeError, ValueError) as error:

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from assessor.models import CoverageGap, GapReason
 
@@ -29,6 +30,12 @@ _REASONS = {
     "InvalidClientTokenId": GapReason.REGION_DISABLED,
     "UnrecognizedClientException": GapReason.REGION_DISABLED,
 }
+
+
+# Everything an AWS call can fail with that is about the answer, not about our code: API
+# errors, transport failures, and answers that are not the protocol at all (a proxy's HTML
+# page), which botocore raises as ResponseParserError outside its BotoCoreError tree.
+AWS_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
 
 
 def error_code(error: Exception) -> str | None:
@@ -59,8 +66,9 @@ def describe(error: Exception) -> str:
             error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "error")
         )
         return f"{operation}: {code}"
-    if isinstance(error, BotoCoreError):
-        return f"{type(error).__name__}: {error}"
+    if isinstance(error, BotoCoreError | ResponseParserError):
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        return f"{type(error).__name__}: {first_line}"
     return f"unexpected {type(error).__name__}: {error}"
 
 

@@ -12,10 +12,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from assessor.models import Asset, Encryption, Flow, KeyCustody, Provider
-from assessor.probes.aws.gaps import GapCollector, error_code
+from assessor.probes.aws.gaps import AWS_ERRORS, GapCollector, error_code
 from assessor.probes.aws.scheduler import Task
 from assessor.probes.aws.session import AwsClients
 
@@ -73,7 +71,7 @@ class RegionScope:
         """A read that may fail on its own: a gap for this resource, the scan goes on."""
         try:
             return read()
-        except (ClientError, BotoCoreError) as error:
+        except AWS_ERRORS as error:
             if error_code(error) in absent_codes:
                 return absent
             self.gaps.record(

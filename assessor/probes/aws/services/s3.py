@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from assessor.models import Encryption, Flow, FlowKind, GapReason, KeyCustody
+from assessor.probes.aws.gaps import AWS_ERRORS
 from assessor.probes.aws.scheduler import Task
 from assessor.probes.aws.services.base import (
     Found,
@@ -155,7 +154,7 @@ class S3Reader(ServiceReader):
 def _bucket_region(scope: RegionScope, name: str) -> str | None:
     try:
         answer = scope.client("s3").get_bucket_location(Bucket=name)
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         scope.gaps.record(error, account=scope.account, service="s3", region=None, resource=name)
         return None
     return bucket_region(answer.get("LocationConstraint"))
