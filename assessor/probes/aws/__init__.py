@@ -83,6 +83,7 @@ class AwsProbe(Probe):
         super().__init__(*args, **kwargs)
         self._accounts: list[str] = []
         self._notes: list[str] = []
+        self._calls = ""
 
     # --- options --------------------------------------------------------------------
 
@@ -131,7 +132,8 @@ class AwsProbe(Probe):
         return ", ".join(parts)
 
     def notes(self) -> tuple[str, ...]:
-        return tuple(self._notes)
+        # Accounts are opened concurrently: sort, so two runs of one estate read the same.
+        return tuple(sorted(self._notes)) + ((self._calls,) if self._calls else ())
 
     # --- the scan -------------------------------------------------------------------
 
@@ -193,7 +195,7 @@ class AwsProbe(Probe):
                 assets.append(item)
         yield from link(assets, keys)
         yield from gaps.gaps()
-        self._notes.append(
+        self._calls = (
             f"{counter.total} API calls across {len(accounts)} account(s) "
             f"(retries not counted), at most {settings.max_pool_connections} in flight"
         )

@@ -29,11 +29,9 @@ class AccountPlan:
         """The caller's own clients for its own account, assumed-role clients otherwise."""
         if account == self.caller or not self.role:
             return base
-        clients = base.assumed(self.role_arn(account), self.home, self.external_id)
-        # Assume now, so a denied role fails here (one gap for the account), not later
-        # in every call.
-        clients.session.get_credentials().get_frozen_credentials()
-        return clients
+        # Assumes the role now, so a denied role fails here (one gap for the account), not
+        # later in every call.
+        return base.assumed(self.role_arn(account), self.home, self.external_id)
 
 
 def organization_accounts(base: AwsClients, home: str) -> list[str]:
