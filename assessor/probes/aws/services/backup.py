@@ -7,6 +7,7 @@ per plan (only in regions that have plans).
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
 from typing import Any, ClassVar
 
 from assessor.models import Asset, Flow, FlowKind
@@ -36,9 +37,7 @@ class BackupReader(ServiceReader):
             rules.extend(
                 scope.attempt(
                     "backup",
-                    lambda plan=plan: client.get_backup_plan(BackupPlanId=plan["BackupPlanId"])[  # type: ignore[misc]
-                        "BackupPlan"
-                    ].get("Rules", []),
+                    partial(_plan_rules, client, plan["BackupPlanId"]),
                     failed=[],
                     absent=[],
                     resource=plan.get("BackupPlanName"),
@@ -48,6 +47,13 @@ class BackupReader(ServiceReader):
         return [
             vault_asset(scope, vault, copies.get(vault["BackupVaultName"], [])) for vault in vaults
         ]
+
+
+def _plan_rules(client: Any, plan_id: str) -> list[dict[str, Any]]:
+    rules: list[dict[str, Any]] = client.get_backup_plan(BackupPlanId=plan_id)["BackupPlan"].get(
+        "Rules", []
+    )
+    return rules
 
 
 def copy_destinations(rules: list[dict[str, Any]]) -> dict[str, list[str]]:

@@ -5,6 +5,7 @@ Calls: pages of ListTables per region, then 2 per table (DescribeTable, ListTags
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from assessor.models import Asset, Encryption, Flow, FlowKind, KeyCustody
@@ -26,7 +27,7 @@ class DynamoDbReader(ServiceReader):
 
     def read(self, scope: RegionScope) -> Work:
         names = scope.pages("dynamodb", "list_tables", "TableNames")
-        return [scope.task(lambda name=name: self._table(scope, name)) for name in names]  # type: ignore[misc]
+        return [scope.task(partial(self._table, scope, name)) for name in names]
 
     def _table(self, scope: RegionScope, name: str) -> list[Found]:
         client = scope.client("dynamodb")

@@ -10,9 +10,11 @@ whether a key is AWS-managed or lives in an external key store.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from assessor.models import Asset, Encryption, Flow, FlowKind, KeyCustody
+from assessor.probes.aws.scheduler import Task
 from assessor.probes.aws.services.base import (
     Found,
     KeyFact,
@@ -33,21 +35,22 @@ class KmsReader(ServiceReader):
         keys = scope.pages("kms", "list_keys", "Keys")
         aliases = scope.pages("kms", "list_aliases", "Aliases")
         names: dict[str, str] = {}
-        found: list[Found | Any] = []
+        managed: set[str] = set()
         for alias in aliases:
             target = alias.get("TargetKeyId")
-            if not target:
-                continue
-            if alias["AliasName"].startswith("alias/aws/"):
-                found.append(KeyFact(target, KeyCustody.PROVIDER_MANAGED))
-            names.setdefault(target, alias["AliasName"])
-        managed = {fact.key_id for fact in found if isinstance(fact, KeyFact)}
-        for key in keys:
-            if key["KeyId"] not in managed:
-                found.append(
-                    scope.task(lambda key=key: self._describe(scope, key["KeyId"], names))  # type: ignore[misc]
-                )
-        return found
+            if target:
+                names.setdefault(target, alias["AliasName"])
+                if alias["AliasName"].startswith("alias/aws/"):
+                    managed.add(target)
+        work: list[Found | Task[Found]] = [
+            KeyFact(key_id, KeyCustody.PROVIDER_MANAGED) for key_id in sorted(managed)
+        ]
+        work.extend(
+            scope.task(partial(self._describe, scope, key["KeyId"], names))
+            for key in keys
+            if key["KeyId"] not in managed
+        )
+        return work
 
     def _describe(self, scope: RegionScope, key_id: str, names: dict[str, str]) -> list[Found]:
         metadata = scope.client("kms").describe_key(KeyId=key_id)["KeyMetadata"]

@@ -5,6 +5,7 @@ Calls: one ListDomainNames per region, then one DescribeDomains per five domains
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from assessor.models import Asset
@@ -21,10 +22,7 @@ class OpenSearchReader(ServiceReader):
         client = scope.client("opensearch")
         names = [d["DomainName"] for d in client.list_domain_names().get("DomainNames", [])]
         batches = [names[i : i + _DESCRIBE_BATCH] for i in range(0, len(names), _DESCRIBE_BATCH)]
-        return [
-            scope.task(lambda batch=batch: self._describe(scope, batch))  # type: ignore[misc]
-            for batch in batches
-        ]
+        return [scope.task(partial(self._describe, scope, batch)) for batch in batches]
 
     def _describe(self, scope: RegionScope, names: list[str]) -> list[Asset]:
         answer = scope.client("opensearch").describe_domains(DomainNames=names)

@@ -8,6 +8,7 @@ replication destinations outside the listing.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from assessor.models import Encryption, Flow, FlowKind, GapReason, KeyCustody
@@ -82,7 +83,7 @@ class S3Reader(ServiceReader):
             if region is None or self.regions is None or region in self.regions:
                 yield Task(
                     (scope.account, region or scope.region),
-                    lambda name=name, region=region: self._read_bucket(scope, name, region, known),  # type: ignore[misc]
+                    partial(self._read_bucket, scope, name, region, known),
                 )
 
     def _read_bucket(
