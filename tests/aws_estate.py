@@ -92,7 +92,11 @@ def seed_every_service() -> dict[str, str]:
     _client("dynamodb", HONG_KONG).create_table(TableName="sessions", **table)
 
     kms = _client("kms", SOURCE)
-    primary = kms.create_key(MultiRegion=True, Description="app key")["KeyMetadata"]
+    primary = kms.create_key(
+        MultiRegion=True,
+        Description="app key",
+        Tags=[{"TagKey": "data-class", "TagValue": "confidential"}],
+    )["KeyMetadata"]
     kms.create_alias(AliasName="alias/app", TargetKeyId=primary["KeyId"])
     kms.replicate_key(KeyId=primary["KeyId"], ReplicaRegion=HONG_KONG)
     ids["mrk"] = primary["Arn"]
@@ -112,6 +116,7 @@ def seed_every_service() -> dict[str, str]:
         Role=f"arn:aws:iam::{ACCOUNT}:role/fn",
         Handler="app.handler",
         Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18},
+        Tags={"data-class": "pii"},
     )
 
     ecr = _client("ecr", SOURCE)

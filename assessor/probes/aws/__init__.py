@@ -29,9 +29,10 @@ from assessor.probes.aws.links import link
 from assessor.probes.aws.policy import iam_policy
 from assessor.probes.aws.regions import HOME_REGION, choose_regions
 from assessor.probes.aws.scheduler import BoundedScheduler, Task
-from assessor.probes.aws.services import READERS
+from assessor.probes.aws.services import HELPERS, READERS
 from assessor.probes.aws.services.base import Found, KeyFact, RegionScope, ServiceReader, Work
 from assessor.probes.aws.services.s3 import S3Reader
+from assessor.probes.aws.services.tags import ResourceTagsReader, TagFact
 from assessor.probes.aws.session import AwsClients, CallCounter, ClientSettings
 from assessor.probes.base import Probe, ProbeItem, ProbeOption, ReadOnlyViolation
 
@@ -74,7 +75,7 @@ class AwsProbe(Probe):
         ProbeOption("timeout", "Read timeout per call in seconds (default: 30)", default="30"),
     )
     read_operations: ClassVar[frozenset[str]] = _SETUP_OPERATIONS.union(
-        *(reader.operations for reader in READERS.values())
+        *(reader.operations for reader in (*READERS.values(), *HELPERS))
     )
     credential_operations: ClassVar[frozenset[str]] = frozenset({"sts:AssumeRole"})
     allowed_operations: ClassVar[frozenset[str]] = read_operations | credential_operations
@@ -188,12 +189,15 @@ class AwsProbe(Probe):
             scheduler.add(Task((account, "setup"), partial(run.open_account, account)))
         assets: list[Asset] = []
         keys: list[KeyFact] = []
+        tags: list[TagFact] = []
         for item in scheduler.run():
             if isinstance(item, KeyFact):
                 keys.append(item)
+            elif isinstance(item, TagFact):
+                tags.append(item)
             else:
                 assets.append(item)
-        yield from link(assets, keys)
+        yield from link(assets, keys, tags)
         yield from gaps.gaps()
         self._calls = (
             f"{counter.total} API calls across {len(accounts)} account(s) "
@@ -277,6 +281,12 @@ class _Run:
                     self._task(self._scope(clients, account, region), reader())
                     for region in choice.scan
                 )
+        untagged = tuple(t for name in self.services for t in READERS[name].untagged_types)
+        if untagged:
+            tasks.extend(
+                self._task(self._scope(clients, account, region), ResourceTagsReader(untagged))
+                for region in choice.scan
+            )
         return tasks
 
     def _scope(self, clients: AwsClients, account: str, region: str) -> RegionScope:

@@ -3,6 +3,8 @@
 * A copy (EBS snapshot or AMI copied from another region, a copied RDS snapshot, a
   Secrets Manager replica, a cross-region read replica) is listed in its own region and
   names its source; the source gets a flow to the copy's region.
+* Tags from the Tagging API go to the assets whose listing had none, with the data
+  classification they carry.
 * An asset encrypted under a KMS key named only by ARN gets the key's real custody from
   KMS: an AWS-managed ``aws/*`` key is provider-managed, an external key store's key is
   customer-external.
@@ -14,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from assessor.models import Asset, Encryption, Flow, FlowKind, KeyCustody, replaced
-from assessor.probes.aws.services.base import KeyFact, key_uuid
+from assessor.probes.aws.services.base import KeyFact, TagFact, classification, key_uuid
 
 _COPY_KINDS = {
     "snapshot": FlowKind.SNAPSHOT_COPY,
@@ -28,9 +30,12 @@ _COPY_KINDS = {
 _SOURCE_ATTRIBUTES = ("copied_from", "replica_of")
 
 
-def link(assets: Iterable[Asset], keys: Iterable[KeyFact]) -> list[Asset]:
+def link(
+    assets: Iterable[Asset], keys: Iterable[KeyFact], tags: Iterable[TagFact] = ()
+) -> list[Asset]:
     listed = list(assets)
     custody = {key_uuid(fact.key_id): fact.custody for fact in keys}
+    tagged = {fact.arn: fact.tags for fact in tags}
     copies: dict[str, list[Flow]] = defaultdict(list)
     for asset in listed:
         for attribute in _SOURCE_ATTRIBUTES:
@@ -41,11 +46,21 @@ def link(assets: Iterable[Asset], keys: Iterable[KeyFact]) -> list[Asset]:
                         kind=_COPY_KINDS[asset.kind], target_id=asset.id, target_region=asset.region
                     )
                 )
-    return [_linked(asset, copies.get(asset.id, []), custody) for asset in listed]
+    return [
+        _linked(asset, copies.get(asset.id, []), custody, tagged.get(asset.id)) for asset in listed
+    ]
 
 
-def _linked(asset: Asset, copies: list[Flow], custody: dict[str, KeyCustody]) -> Asset:
+def _linked(
+    asset: Asset,
+    copies: list[Flow],
+    custody: dict[str, KeyCustody],
+    tags: dict[str, str] | None,
+) -> Asset:
     update: dict[str, object] = {}
+    if tags and not asset.tags:
+        update["tags"] = tags
+        update["classification"] = classification(tags)
     known = {(flow.kind, flow.target_id) for flow in asset.flows}
     new = [flow for flow in copies if (flow.kind, flow.target_id) not in known]
     if new:

@@ -10,6 +10,7 @@ _IAM_ACTION = {
     "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
     "s3:GetBucketReplication": "s3:GetReplicationConfiguration",
     "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+    "tagging:GetResources": "tag:GetResources",
 }
 
 

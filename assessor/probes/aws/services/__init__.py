@@ -16,6 +16,7 @@ from assessor.probes.aws.services.rds import RdsReader
 from assessor.probes.aws.services.redshift import RedshiftReader
 from assessor.probes.aws.services.s3 import S3Reader
 from assessor.probes.aws.services.secretsmanager import SecretsManagerReader
+from assessor.probes.aws.services.tags import ResourceTagsReader
 
 READERS: dict[str, type[ServiceReader]] = {
     reader.name: reader
@@ -35,3 +36,6 @@ READERS: dict[str, type[ServiceReader]] = {
         SecretsManagerReader,
     )
 }
+
+# Readers that run for the others, not chosen with --aws-services.
+HELPERS: tuple[type[ServiceReader], ...] = (ResourceTagsReader,)

@@ -14,6 +14,7 @@ from assessor.probes.aws.services.base import RegionScope, ServiceReader, Work, 
 
 class LambdaReader(ServiceReader):
     name = "lambda"
+    untagged_types = ("lambda:function",)
     operations: ClassVar[frozenset[str]] = frozenset({"lambda:ListFunctions"})
 
     def read(self, scope: RegionScope) -> Work:

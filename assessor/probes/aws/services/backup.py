@@ -22,6 +22,7 @@ from assessor.probes.aws.services.base import (
 
 class BackupReader(ServiceReader):
     name = "backup"
+    untagged_types = ("backup:backup-vault",)
     operations: ClassVar[frozenset[str]] = frozenset(
         {"backup:ListBackupVaults", "backup:ListBackupPlans", "backup:GetBackupPlan"}
     )

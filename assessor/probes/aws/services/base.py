@@ -29,7 +29,15 @@ class KeyFact:
     custody: KeyCustody
 
 
-Found = Asset | KeyFact
+@dataclass(frozen=True)
+class TagFact:
+    """The tags of one resource, by ARN, for services whose listings leave them out."""
+
+    arn: str
+    tags: dict[str, str]
+
+
+Found = Asset | KeyFact | TagFact
 Work = Iterable[Found | Task[Found]]
 
 
@@ -122,6 +130,8 @@ class ServiceReader(abc.ABC):
     name: ClassVar[str]
     operations: ClassVar[frozenset[str]]
     global_listing: ClassVar[bool] = False
+    # Resource types (Tagging API names) this service lists without their tags.
+    untagged_types: ClassVar[tuple[str, ...]] = ()
 
     @abc.abstractmethod
     def read(self, scope: RegionScope) -> Work:

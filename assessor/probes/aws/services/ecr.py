@@ -13,6 +13,7 @@ from assessor.probes.aws.services.base import RegionScope, ServiceReader, Work, 
 
 class EcrReader(ServiceReader):
     name = "ecr"
+    untagged_types = ("ecr:repository",)
     operations: ClassVar[frozenset[str]] = frozenset(
         {"ecr:DescribeRepositories", "ecr:DescribeRegistry"}
     )

@@ -19,6 +19,7 @@ from assessor.probes.aws.services.base import (
 
 class ElastiCacheReader(ServiceReader):
     name = "elasticache"
+    untagged_types = ("elasticache:cluster", "elasticache:replicationgroup")
     operations: ClassVar[frozenset[str]] = frozenset(
         {
             "elasticache:DescribeReplicationGroups",

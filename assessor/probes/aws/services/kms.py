@@ -27,6 +27,7 @@ from assessor.probes.aws.services.base import (
 
 class KmsReader(ServiceReader):
     name = "kms"
+    untagged_types = ("kms:key",)
     operations: ClassVar[frozenset[str]] = frozenset(
         {"kms:ListKeys", "kms:ListAliases", "kms:DescribeKey"}
     )

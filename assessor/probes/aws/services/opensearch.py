@@ -16,6 +16,7 @@ _DESCRIBE_BATCH = 5  # DescribeDomains takes at most five names
 
 class OpenSearchReader(ServiceReader):
     name = "opensearch"
+    untagged_types = ("es:domain",)
     operations: ClassVar[frozenset[str]] = frozenset({"es:ListDomainNames", "es:DescribeDomains"})
 
     def read(self, scope: RegionScope) -> Work:
