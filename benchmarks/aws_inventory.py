@@ -176,6 +176,9 @@ def replay(path: Path, latency: float, concurrency: int) -> None:
     print(f"{len(assets)} assets ({buckets} buckets; {', '.join(services)}), {len(gaps)} gaps, "
           f"{stats['missed']} calls not recorded; {probe.notes()[-1]}")  # fmt: skip
     print(f"calls per asset: {calls / max(len(assets), 1):.2f}")
+    curve = stats["in_flight_per_second"]
+    print("calls in flight, each second: " + " ".join(f"{v:.0f}" for v in curve))
+    print(f"average in flight: {calls * latency / wall:.1f} of {concurrency}")
     print(f"aws-inventory: {calls} calls, {wall:.2f} s wall, bound {bound:.2f} s, "
           f"ratio {wall / bound:.2f}")  # fmt: skip
 

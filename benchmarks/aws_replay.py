@@ -19,6 +19,7 @@ import json
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -105,7 +106,20 @@ def serve(recording_path: Path, port: int, latency: float) -> None:
         head += [f"Content-Length: {len(body)}", "", ""]
         answers[key] = "\r\n".join(head).encode() + body
     missing = b"HTTP/1.1 500 Not Recorded\r\nContent-Length: 0\r\n\r\n"
-    counts = {"calls": 0, "missed": 0}
+    counts: dict[str, object] = {"calls": 0, "missed": 0}
+    # Calls in flight, integrated over time per second since the first call: where the
+    # pool ran short of work (or of the probe's attention) shows as a dip.
+    flight = {"now": 0, "since": 0.0, "start": 0.0}
+    busy: dict[int, float] = {}
+
+    def change(delta: int) -> None:
+        clock = time.monotonic()
+        if not flight["start"]:
+            flight["start"] = flight["since"] = clock
+        second = int(flight["since"] - flight["start"])
+        busy[second] = busy.get(second, 0.0) + flight["now"] * (clock - flight["since"])
+        flight["now"] += delta
+        flight["since"] = clock
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -121,6 +135,9 @@ def serve(recording_path: Path, port: int, latency: float) -> None:
                 length = int(headers.get(b"content-length", b"0"))
                 body = await reader.readexactly(length) if length else b""
                 if path == "/_stats":
+                    counts["in_flight_per_second"] = [
+                        round(busy.get(n, 0.0), 1) for n in range(max(busy, default=-1) + 1)
+                    ]
                     stats = json.dumps(counts).encode()
                     writer.write(
                         b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(stats) + stats
@@ -134,13 +151,15 @@ def serve(recording_path: Path, port: int, latency: float) -> None:
                     headers.get(b"x-amz-target", b"").decode(),
                     body,
                 )
-                counts["calls"] += 1
+                counts["calls"] += 1  # type: ignore[operator]
                 answer = answers.get(key)
                 if answer is None:
-                    counts["missed"] += 1
+                    counts["missed"] += 1  # type: ignore[operator]
                     print(f"not recorded: {key}", file=sys.stderr)
+                change(+1)
                 await asyncio.sleep(latency)
                 writer.write(answer or missing)
+                change(-1)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass

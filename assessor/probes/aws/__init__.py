@@ -186,7 +186,7 @@ class AwsProbe(Probe):
             settings.max_pool_connections, self._int("region-concurrency", 16)
         )
         for account in accounts:
-            scheduler.add(Task((account, "setup"), partial(run.open_account, account)))
+            scheduler.add(Task((account, "setup"), partial(run.open_account, account), True))
         assets: list[Asset] = []
         keys: list[KeyFact] = []
         tags: list[TagFact] = []
@@ -294,7 +294,8 @@ class _Run:
 
     def _task(self, scope: RegionScope, reader: ServiceReader) -> Task[Found]:
         key = (scope.account, scope.region)
-        return Task(key, partial(guarded, self.gaps, key, reader.name, partial(reader.read, scope)))
+        read = partial(guarded, self.gaps, key, reader.name, partial(reader.read, scope))
+        return Task(key, read, discovery=True)
 
 
 def guarded(
@@ -316,7 +317,7 @@ def guarded(
         gaps.add(GapReason.ERROR, message, account=account, service=service, region=region)
         return []
     return [
-        Task(item.key, partial(guarded, gaps, item.key, service, item.run))
+        Task(item.key, partial(guarded, gaps, item.key, service, item.run), item.discovery)
         if isinstance(item, Task)
         else item
         for item in items

@@ -6,6 +6,13 @@ more work returns it as follow-up tasks instead of waiting on them: no worker ev
 on another, so the pool cannot deadlock and stays full. Workers take their next task
 themselves the moment one ends (no round trip through a dispatcher thread), round-robin
 over (account, region) keys, each capped, because AWS throttles per account and region.
+
+Two lanes: *discovery* tasks list a service in a region (the first one in each region also
+builds that service's client, several ms of CPU) and *detail* tasks read one resource.
+Detail goes first, but discovery always keeps a quarter of the pool while it has work:
+at the start of a scan the CPU builds clients while the rest of the pool is already busy
+with calls, instead of every thread waiting on client construction at once (measured on
+the AWS benchmark: the first five seconds averaged 11 of 32 calls in flight before this).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ class Task(Generic[_T]):
 
     key: Key
     run: Callable[[], Iterable[_T | Task[_T]]]
+    discovery: bool = False
 
 
 class _Failed:
@@ -40,17 +48,23 @@ class BoundedScheduler(Generic[_T]):
     def __init__(self, concurrency: int, per_key: int) -> None:
         self.concurrency = max(1, concurrency)
         self.per_key = max(1, per_key)
-        self._queues: dict[Key, deque[Task[_T]]] = {}
+        # Per lane (discovery?), per key, in arrival order.
+        self._queues: dict[bool, dict[Key, deque[Task[_T]]]] = {True: {}, False: {}}
         self._in_flight: Counter[Key] = Counter()
+        self._discovering = 0
+        self._discovery_share = max(1, self.concurrency // 4)
         self._pending = 0  # queued or running
         self._ready = threading.Condition()
         self._stopped = False
 
     def add(self, task: Task[_T]) -> None:
         with self._ready:
-            self._queues.setdefault(task.key, deque()).append(task)
-            self._pending += 1
+            self._queue(task)
             self._ready.notify()
+
+    def _queue(self, task: Task[_T]) -> None:
+        self._queues[task.discovery].setdefault(task.key, deque()).append(task)
+        self._pending += 1
 
     def run(self) -> Iterator[_T]:
         """Run every task (and the tasks they return); yield results as they complete.
@@ -96,9 +110,9 @@ class BoundedScheduler(Generic[_T]):
                 with self._ready:
                     for item in found:
                         if isinstance(item, Task):
-                            self._queues.setdefault(item.key, deque()).append(item)
-                            self._pending += 1
+                            self._queue(item)
                     self._in_flight[task.key] -= 1
+                    self._discovering -= task.discovery
                     self._pending -= 1
                     self._ready.notify_all()
                 for item in found:
@@ -108,20 +122,32 @@ class BoundedScheduler(Generic[_T]):
             results.put(None)
 
     def _next(self) -> Task[_T] | None:
-        """The next task whose key has room, round-robin; None once all work is done."""
+        """The next task whose key has room, detail first unless discovery is below its
+        share; None once all work is done."""
         with self._ready:
             while True:
                 if self._stopped or self._pending == 0:
                     return None
-                for key in list(self._queues):
-                    if self._in_flight[key] < self.per_key:
-                        waiting = self._queues.pop(key)
-                        task = waiting.popleft()
-                        if waiting:
-                            self._queues[key] = waiting  # to the back: round-robin
-                        self._in_flight[key] += 1
+                lanes = (
+                    (True, False) if self._discovering < self._discovery_share else (False, True)
+                )
+                for discovery in lanes:
+                    task = self._take(self._queues[discovery])
+                    if task is not None:
+                        self._in_flight[task.key] += 1
+                        self._discovering += task.discovery
                         return task
                 self._ready.wait()
+
+    def _take(self, queues: dict[Key, deque[Task[_T]]]) -> Task[_T] | None:
+        for key in list(queues):
+            if self._in_flight[key] < self.per_key:
+                waiting = queues.pop(key)
+                task = waiting.popleft()
+                if waiting:
+                    queues[key] = waiting  # to the back: round-robin
+                return task
+        return None
 
 
 @contextlib.contextmanager

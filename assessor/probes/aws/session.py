@@ -36,6 +36,10 @@ class ClientSettings:
             retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
+            # The readers pass a handful of constant, tested parameters; validating them on
+            # every call costs CPU that the threads waiting for answers need, and AWS
+            # validates them anyway.
+            parameter_validation=False,
         )
 
 

@@ -58,8 +58,9 @@ class RegionScope:
         owner = self.account if account else ""
         return f"arn:{self.partition}:{service}:{self.region}:{owner}:{resource}"
 
-    def task(self, run: Callable[[], Work]) -> Task[Found]:
-        return Task((self.account, self.region), run)
+    def task(self, run: Callable[[], Work], *, discovery: bool = False) -> Task[Found]:
+        """A follow-up: a per-resource read, or (``discovery``) another listing."""
+        return Task((self.account, self.region), run, discovery)
 
     def pages(self, service: str, operation: str, key: str, **kwargs: Any) -> list[Any]:
         """Every item under ``key`` across the pages of a paginated operation."""

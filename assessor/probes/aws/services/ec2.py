@@ -11,6 +11,7 @@ links the copy back to its source as a flow once every region has been read.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any, ClassVar
 
 from assessor.models import Asset
@@ -39,12 +40,9 @@ class Ec2Reader(ServiceReader):
     )
 
     def read(self, scope: RegionScope) -> Work:
-        return [
-            scope.task(lambda: self._instances(scope)),
-            scope.task(lambda: self._volumes(scope)),
-            scope.task(lambda: self._snapshots(scope)),
-            scope.task(lambda: self._images(scope)),
-        ]
+        # Four independent listings: four tasks, so they are in flight together.
+        listings = (self._instances, self._volumes, self._snapshots, self._images)
+        return [scope.task(partial(listing, scope), discovery=True) for listing in listings]
 
     def _instances(self, scope: RegionScope) -> Work:
         reservations = scope.pages("ec2", "describe_instances", "Reservations")

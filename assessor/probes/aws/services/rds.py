@@ -6,6 +6,7 @@ DescribeDBClusterSnapshots per region; tags come with the listings.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from assessor.models import Asset, Flow, FlowKind
@@ -31,34 +32,27 @@ class RdsReader(ServiceReader):
     )
 
     def read(self, scope: RegionScope) -> Work:
+        # Four independent listings: four tasks, so they are in flight together.
+        listings = (self._instances, self._clusters, self._snapshots, self._cluster_snapshots)
+        return [scope.task(partial(listing, scope), discovery=True) for listing in listings]
+
+    def _instances(self, scope: RegionScope) -> Work:
         return [
-            scope.task(
-                lambda: [
-                    instance_asset(scope, db)
-                    for db in scope.pages("rds", "describe_db_instances", "DBInstances")
-                ]
-            ),
-            scope.task(
-                lambda: [
-                    cluster_asset(scope, cluster)
-                    for cluster in scope.pages("rds", "describe_db_clusters", "DBClusters")
-                ]
-            ),
-            scope.task(
-                lambda: [
-                    snapshot_asset(scope, snapshot)
-                    for snapshot in scope.pages("rds", "describe_db_snapshots", "DBSnapshots")
-                ]
-            ),
-            scope.task(
-                lambda: [
-                    cluster_snapshot_asset(scope, snapshot)
-                    for snapshot in scope.pages(
-                        "rds", "describe_db_cluster_snapshots", "DBClusterSnapshots"
-                    )
-                ]
-            ),
+            instance_asset(scope, db)
+            for db in scope.pages("rds", "describe_db_instances", "DBInstances")
         ]
+
+    def _clusters(self, scope: RegionScope) -> Work:
+        clusters = scope.pages("rds", "describe_db_clusters", "DBClusters")
+        return [cluster_asset(scope, cluster) for cluster in clusters]
+
+    def _snapshots(self, scope: RegionScope) -> Work:
+        snapshots = scope.pages("rds", "describe_db_snapshots", "DBSnapshots")
+        return [snapshot_asset(scope, snapshot) for snapshot in snapshots]
+
+    def _cluster_snapshots(self, scope: RegionScope) -> Work:
+        snapshots = scope.pages("rds", "describe_db_cluster_snapshots", "DBClusterSnapshots")
+        return [cluster_snapshot_asset(scope, snapshot) for snapshot in snapshots]
 
 
 def _replica_flows(scope: RegionScope, replicas: list[str]) -> list[Flow]:
