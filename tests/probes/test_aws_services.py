@@ -420,6 +420,38 @@ def test_scheduler_keeps_to_its_bounds_and_runs_follow_ups() -> None:
     assert peak["all"] >= 4  # and it does run keys side by side
 
 
+def test_scheduler_lets_discovery_keep_a_quarter_of_the_pool_while_details_wait() -> None:
+    lock = threading.Lock()
+    state = {"discovering": 0, "details_started": 0}
+    peaks_while_details_wait: list[int] = []
+    order: list[str] = []
+
+    def work(lane: str) -> list[str | Task[str]]:
+        with lock:
+            order.append(lane)
+            if lane == "discovery":
+                state["discovering"] += 1
+            else:
+                state["details_started"] += 1
+            if state["details_started"] < 16:
+                peaks_while_details_wait.append(state["discovering"])
+        time.sleep(0.02)
+        with lock:
+            if lane == "discovery":
+                state["discovering"] -= 1
+        return [lane]
+
+    scheduler: BoundedScheduler[str] = BoundedScheduler(concurrency=4, per_key=4)
+    for _ in range(16):
+        scheduler.add(Task(("a", "r"), lambda: work("detail")))
+    for _ in range(8):
+        scheduler.add(Task(("a", "r"), lambda: work("discovery"), discovery=True))
+    assert sorted(scheduler.run()) == ["detail"] * 16 + ["discovery"] * 8
+    assert order[0] == "discovery"  # discovery is not starved by waiting details
+    assert max(peaks_while_details_wait) == 1  # ...and takes only its share (4 // 4)
+    assert order[-1] == "discovery"  # details went first otherwise
+
+
 # --- what moto cannot produce: mappings from documented response shapes ----------------------
 
 
