@@ -336,6 +336,8 @@ def test_options_are_checked_before_any_call(catalog: Catalog) -> None:
         list(AwsProbe(ProbeConfig({"regions": ("cn-north-1",)})).scan())
     with pytest.raises(ConfigurationError, match="unknown 'aws-moon'"):
         list(AwsProbe(ProbeConfig({"partition": ("aws-moon",)})).scan())
+    with pytest.raises(ConfigurationError, match="--aws-accounts needs --aws-org-role"):
+        list(AwsProbe(ProbeConfig({"accounts": ("111122223333",)})).scan())
 
 
 @pytest.mark.parametrize(

@@ -146,6 +146,10 @@ class AwsProbe(Probe):
             )
         services = self._services()
         settings = self._settings()
+        if self.config.get("accounts") and not self.config.get("org-role"):
+            raise ConfigurationError(
+                "--aws-accounts needs --aws-org-role, the role to assume in each"
+            )
         counter = CallCounter()
         base = AwsClients(
             allowed=self.allowed_operations,
@@ -206,10 +210,6 @@ class AwsProbe(Probe):
 
     def _account_list(self, plan: AccountPlan, base: AwsClients, gaps: GapCollector) -> list[str]:
         explicit = _split(self.config.get("accounts"))
-        if explicit and not plan.role:
-            raise ConfigurationError(
-                "--aws-accounts needs --aws-org-role, the role to assume in each"
-            )
         if explicit:
             return explicit
         if not plan.role:
