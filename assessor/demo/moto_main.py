@@ -4,12 +4,18 @@ moto reports every opt-in region (ap-east-1, me-central-1, ...) as ``not-opted-i
 organization that keeps data in Hong Kong has opted in to ap-east-1, and the AWS probe
 rightly skips regions that are not enabled, so the demo and the tests opt in to the
 regions named in ``ASSESSOR_MOTO_OPT_IN`` (comma-separated) before the server starts.
+
+moto 5.2's Tagging API also reads every service's backend in the region and answers 500
+when one has none there (SESv2 has no ap-east-1), so GetResources fails in Hong Kong; such
+a backend is treated as empty, which is what AWS answers.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 
 def main() -> None:
@@ -20,7 +26,28 @@ def main() -> None:
     for region in RegionsAndZonesBackend.regions:
         if region.name in opted_in:
             region.opt_in_status = "opted-in"
+    _tolerate_missing_regional_backends()
     moto_main(sys.argv[1:])
+
+
+def _tolerate_missing_regional_backends() -> None:
+    from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
+
+    for name, attribute in list(vars(ResourceGroupsTaggingAPIBackend).items()):
+        if name.endswith("_backend") and isinstance(attribute, property) and attribute.fget:
+            setattr(
+                ResourceGroupsTaggingAPIBackend, name, property(_none_if_missing(attribute.fget))
+            )
+
+
+def _none_if_missing(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def tolerant(backend: Any) -> Any:
+        try:
+            return read(backend)
+        except KeyError:  # no backend for this service in this region
+            return None
+
+    return tolerant
 
 
 if __name__ == "__main__":
