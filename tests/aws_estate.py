@@ -79,6 +79,21 @@ def seed_every_service() -> dict[str, str]:
     us_rds.create_db_cluster_snapshot(
         DBClusterSnapshotIdentifier="analytics-snap", DBClusterIdentifier="analytics"
     )
+    # An Aurora global database: a cluster in Virginia, a secondary cluster in Hong Kong.
+    ledger = us_rds.create_db_cluster(
+        DBClusterIdentifier="ledger",
+        Engine="aurora-postgresql",
+        MasterUsername="admin",
+        MasterUserPassword="password1",
+    )["DBCluster"]
+    us_rds.create_global_cluster(
+        GlobalClusterIdentifier="ledger-global", SourceDBClusterIdentifier=ledger["DBClusterArn"]
+    )
+    _client("rds", HONG_KONG).create_db_cluster(
+        DBClusterIdentifier="ledger-hk",
+        Engine="aurora-postgresql",
+        GlobalClusterIdentifier="ledger-global",
+    )
 
     table = {
         "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],

@@ -86,6 +86,8 @@ def test_every_service_is_listed_with_its_location(estate: dict[str, Any]) -> No
         ("db-instance", "orders-db", SOURCE),
         ("db-instance", "orders-db-hk", HONG_KONG),
         ("db-cluster", "analytics", US),
+        ("db-cluster", "ledger", US),
+        ("db-cluster", "ledger-hk", HONG_KONG),
         ("db-snapshot", "orders-snap", SOURCE),
         ("db-snapshot", "orders-snap-hk", HONG_KONG),
         ("db-cluster-snapshot", "analytics-snap", US),
@@ -134,6 +136,8 @@ def test_every_copy_into_hong_kong_is_a_flow_and_a_finding(estate: dict[str, Any
         assets[("backup-vault", "primary", SOURCE)]["id"]: "backup",
         assets[("cluster", "warehouse", SOURCE)]["id"]: "snapshot-copy",
         assets[("secret", "db-password", SOURCE)]["id"]: "replication",
+        # A member of the same global database, named only by DescribeGlobalClusters.
+        assets[("db-cluster", "ledger", US)]["id"]: "replication",
     }
     flagged = {(f["rule_id"], f["asset_id"]) for f in report["findings"]}
     for source, kind in sources.items():
@@ -490,6 +494,48 @@ def test_copies_named_by_source_arn_are_linked_back_to_their_source() -> None:
             HONG_KONG,
         )
         assert not linked[copy.id].flows
+
+
+def test_a_global_database_flows_from_its_writer_to_every_other_member() -> None:
+    from assessor.probes.aws.gaps import GapCollector
+    from assessor.probes.aws.links import link
+    from assessor.probes.aws.services import rds
+    from assessor.probes.aws.services.base import RegionScope
+
+    members = {
+        region: f"arn:aws:rds:{region}:111122223333:cluster:ledger-{region}"
+        for region in (US, SOURCE, HONG_KONG)
+    }
+    database = {
+        "GlobalClusterIdentifier": "ledger",
+        "GlobalClusterMembers": [
+            {"DBClusterArn": members[US], "IsWriter": True, "Readers": [members[HONG_KONG]]},
+            {"DBClusterArn": members[SOURCE], "IsWriter": False},
+            {"DBClusterArn": members[HONG_KONG], "IsWriter": False},
+        ],
+    }
+    facts = rds.global_cluster_flows(database)
+    assert {(f.source_id, f.flow.target_region) for f in facts} == {
+        (members[US], SOURCE),
+        (members[US], HONG_KONG),
+    }
+    clusters = [
+        rds.cluster_asset(
+            RegionScope(
+                AwsClients(allowed=frozenset()), "111122223333", "aws", region, GapCollector()
+            ),
+            {"DBClusterIdentifier": f"ledger-{region}", "DBClusterArn": arn},
+        )
+        for region, arn in members.items()
+    ]
+    # Learnt twice (two listings name it): one flow each way, not two.
+    linked = {a.id: a for a in link(clusters, (), (), facts + facts)}
+    assert [f.target_region for f in linked[members[US]].flows] == [SOURCE, HONG_KONG]
+    assert not linked[members[HONG_KONG]].flows
+    # During a failover no member is the writer: each may hold the newest data.
+    for member in database["GlobalClusterMembers"]:
+        member["IsWriter"] = False
+    assert len(rds.global_cluster_flows(database)) == 6
 
 
 def test_global_tables_datastores_and_file_system_replication_map_to_flows() -> None:

@@ -30,8 +30,14 @@ from assessor.probes.aws.policy import iam_policy
 from assessor.probes.aws.regions import HOME_REGION, choose_regions
 from assessor.probes.aws.scheduler import BoundedScheduler, Task
 from assessor.probes.aws.services import HELPERS, READERS
-from assessor.probes.aws.services.base import Found, KeyFact, RegionScope, ServiceReader, Work
-from assessor.probes.aws.services.s3 import S3Reader
+from assessor.probes.aws.services.base import (
+    FlowFact,
+    Found,
+    KeyFact,
+    RegionScope,
+    ServiceReader,
+    Work,
+)
 from assessor.probes.aws.services.tags import ResourceTagsReader, TagFact
 from assessor.probes.aws.session import AwsClients, CallCounter, ClientSettings
 from assessor.probes.base import Probe, ProbeItem, ProbeOption, ReadOnlyViolation
@@ -75,7 +81,8 @@ class AwsProbe(Probe):
         ProbeOption("timeout", "Read timeout per call in seconds (default: 30)", default="30"),
     )
     read_operations: ClassVar[frozenset[str]] = _SETUP_OPERATIONS.union(
-        *(reader.operations for reader in (*READERS.values(), *HELPERS))
+        *(reader.operations for readers in READERS.values() for reader in readers),
+        *(helper.operations for helper in HELPERS),
     )
     credential_operations: ClassVar[frozenset[str]] = frozenset({"sts:AssumeRole"})
     allowed_operations: ClassVar[frozenset[str]] = read_operations | credential_operations
@@ -194,14 +201,17 @@ class AwsProbe(Probe):
         assets: list[Asset] = []
         keys: list[KeyFact] = []
         tags: list[TagFact] = []
+        flows: list[FlowFact] = []
         for item in scheduler.run():
             if isinstance(item, KeyFact):
                 keys.append(item)
             elif isinstance(item, TagFact):
                 tags.append(item)
+            elif isinstance(item, FlowFact):
+                flows.append(item)
             else:
                 assets.append(item)
-        yield from link(assets, keys, tags)
+        yield from link(assets, keys, tags, flows)
         yield from gaps.gaps()
         self._calls = (
             f"{counter.total} API calls across {len(accounts)} account(s) "
@@ -270,18 +280,19 @@ class _Run:
                 f"account {account}: {len(choice.not_enabled)} regions not enabled, not read: "
                 + ", ".join(choice.not_enabled)
             )
+        scanned = frozenset(choice.scan)
+        readers = [reader for name in self.services for reader in READERS[name]]
         tasks: list[Task[Found]] = []
-        for name in self.services:
-            reader = READERS[name]
-            if reader is S3Reader:
+        for reader in readers:
+            if reader.global_listing:
                 scope = self._scope(clients, account, self.plan.home)
-                tasks.append(self._task(scope, S3Reader(frozenset(choice.scan))))
+                tasks.append(self._task(scope, reader(scanned)))
             else:
                 tasks.extend(
-                    self._task(self._scope(clients, account, region), reader())
+                    self._task(self._scope(clients, account, region), reader(scanned))
                     for region in choice.scan
                 )
-        untagged = tuple(t for name in self.services for t in READERS[name].untagged_types)
+        untagged = tuple(t for reader in readers for t in reader.untagged_types)
         if untagged:
             tasks.extend(
                 self._task(self._scope(clients, account, region), ResourceTagsReader(untagged))

@@ -3,6 +3,7 @@
 * A copy (EBS snapshot or AMI copied from another region, a copied RDS snapshot, a
   Secrets Manager replica, a cross-region read replica) is listed in its own region and
   names its source; the source gets a flow to the copy's region.
+* A flow learnt elsewhere (an Aurora global database's members) goes to its source.
 * Tags from the Tagging API go to the assets whose listing had none, with the data
   classification they carry.
 * An asset encrypted under a KMS key named only by ARN gets the key's real custody from
@@ -16,7 +17,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from assessor.models import Asset, Encryption, Flow, FlowKind, KeyCustody, replaced
-from assessor.probes.aws.services.base import KeyFact, TagFact, classification, key_uuid
+from assessor.probes.aws.services.base import (
+    FlowFact,
+    KeyFact,
+    TagFact,
+    classification,
+    key_uuid,
+)
 
 _COPY_KINDS = {
     "snapshot": FlowKind.SNAPSHOT_COPY,
@@ -31,7 +38,10 @@ _SOURCE_ATTRIBUTES = ("copied_from", "replica_of")
 
 
 def link(
-    assets: Iterable[Asset], keys: Iterable[KeyFact], tags: Iterable[TagFact] = ()
+    assets: Iterable[Asset],
+    keys: Iterable[KeyFact],
+    tags: Iterable[TagFact] = (),
+    flows: Iterable[FlowFact] = (),
 ) -> list[Asset]:
     listed = list(assets)
     custody = {key_uuid(fact.key_id): fact.custody for fact in keys}
@@ -46,6 +56,8 @@ def link(
                         kind=_COPY_KINDS[asset.kind], target_id=asset.id, target_region=asset.region
                     )
                 )
+    for fact in flows:
+        copies[fact.source_id].append(fact.flow)
     return [
         _linked(asset, copies.get(asset.id, []), custody, tagged.get(asset.id)) for asset in listed
     ]
@@ -62,7 +74,12 @@ def _linked(
         update["tags"] = tags
         update["classification"] = classification(tags)
     known = {(flow.kind, flow.target_id) for flow in asset.flows}
-    new = [flow for flow in copies if (flow.kind, flow.target_id) not in known]
+    new: list[Flow] = []
+    for flow in copies:
+        # A copy may be learnt from more than one listing: keep the first.
+        if (flow.kind, flow.target_id) not in known:
+            known.add((flow.kind, flow.target_id))
+            new.append(flow)
     if new:
         update["flows"] = asset.flows + tuple(new)
     encryption = asset.encryption

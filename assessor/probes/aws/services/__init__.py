@@ -12,30 +12,42 @@ from assessor.probes.aws.services.efs import EfsReader
 from assessor.probes.aws.services.elasticache import ElastiCacheReader
 from assessor.probes.aws.services.kms import KmsReader
 from assessor.probes.aws.services.opensearch import OpenSearchReader
-from assessor.probes.aws.services.rds import RdsReader
+from assessor.probes.aws.services.rds import GlobalClusterReader, RdsReader
 from assessor.probes.aws.services.redshift import RedshiftReader
 from assessor.probes.aws.services.s3 import S3Reader
 from assessor.probes.aws.services.secretsmanager import SecretsManagerReader
 from assessor.probes.aws.services.tags import ResourceTagsReader
 
-READERS: dict[str, type[ServiceReader]] = {
-    reader.name: reader
-    for reader in (
-        S3Reader,
-        Ec2Reader,
-        RdsReader,
-        DynamoDbReader,
-        KmsReader,
-        LambdaReader,
-        EcrReader,
-        EfsReader,
-        BackupReader,
-        RedshiftReader,
-        ElastiCacheReader,
-        OpenSearchReader,
-        SecretsManagerReader,
-    )
-}
+_SERVICE_READERS: tuple[type[ServiceReader], ...] = (
+    S3Reader,
+    Ec2Reader,
+    RdsReader,
+    GlobalClusterReader,
+    DynamoDbReader,
+    KmsReader,
+    LambdaReader,
+    EcrReader,
+    EfsReader,
+    BackupReader,
+    RedshiftReader,
+    ElastiCacheReader,
+    OpenSearchReader,
+    SecretsManagerReader,
+)
+
+
+# The readers of each service, by the name ``--aws-services`` takes (RDS has two: one
+# per region, one per account for global databases).
+def _by_service(
+    readers: tuple[type[ServiceReader], ...],
+) -> dict[str, tuple[type[ServiceReader], ...]]:
+    grouped: dict[str, tuple[type[ServiceReader], ...]] = {}
+    for reader in readers:
+        grouped[reader.name] = (*grouped.get(reader.name, ()), reader)
+    return grouped
+
+
+READERS = _by_service(_SERVICE_READERS)
 
 # Readers that run for the others, not chosen with --aws-services.
 HELPERS: tuple[type[ServiceReader], ...] = (ResourceTagsReader,)

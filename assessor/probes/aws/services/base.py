@@ -37,7 +37,16 @@ class TagFact:
     tags: dict[str, str]
 
 
-Found = Asset | KeyFact | TagFact
+@dataclass(frozen=True)
+class FlowFact:
+    """A flow of one asset's data learnt from another listing (an Aurora global
+    database names its member clusters; the clusters' own listings do not)."""
+
+    source_id: str
+    flow: Flow
+
+
+Found = Asset | KeyFact | TagFact | FlowFact
 Work = Iterable[Found | Task[Found]]
 
 
@@ -125,14 +134,19 @@ class RegionScope:
 
 
 class ServiceReader(abc.ABC):
-    """Lists one service in one region (or, for ``global_listing`` services, once per
-    account, for example S3's ListBuckets)."""
+    """Lists one service in one region (or, for ``global_listing`` readers, once per
+    account from the partition's home region, for example S3's ListBuckets)."""
 
     name: ClassVar[str]
     operations: ClassVar[frozenset[str]]
     global_listing: ClassVar[bool] = False
     # Resource types (Tagging API names) this service lists without their tags.
     untagged_types: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, regions: frozenset[str] | None = None) -> None:
+        # The regions this scan reads (None: all). A global listing sees resources in
+        # every region and uses this to leave the others unread.
+        self.regions = regions
 
     @abc.abstractmethod
     def read(self, scope: RegionScope) -> Work:

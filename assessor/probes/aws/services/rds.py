@@ -1,7 +1,10 @@
-"""RDS: DB instances (with cross-region read replicas), Aurora clusters, and snapshots.
+"""RDS: DB instances (with cross-region read replicas), Aurora clusters and global
+databases, and snapshots.
 
 Calls: pages of DescribeDBInstances, DescribeDBClusters, DescribeDBSnapshots and
-DescribeDBClusterSnapshots per region; tags come with the listings.
+DescribeDBClusterSnapshots per region; tags come with the listings. Aurora global
+databases are account-wide (any region lists them all), so DescribeGlobalClusters is
+read once per account.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any, ClassVar
 
 from assessor.models import Asset, Flow, FlowKind
 from assessor.probes.aws.services.base import (
+    FlowFact,
     RegionScope,
     ServiceReader,
     Work,
@@ -53,6 +57,38 @@ class RdsReader(ServiceReader):
     def _cluster_snapshots(self, scope: RegionScope) -> Work:
         snapshots = scope.pages("rds", "describe_db_cluster_snapshots", "DBClusterSnapshots")
         return [cluster_snapshot_asset(scope, snapshot) for snapshot in snapshots]
+
+
+class GlobalClusterReader(ServiceReader):
+    """Aurora global databases: every member cluster holds the same data."""
+
+    name = "rds"
+    global_listing = True
+    operations: ClassVar[frozenset[str]] = frozenset({"rds:DescribeGlobalClusters"})
+
+    def read(self, scope: RegionScope) -> Work:
+        databases = scope.pages("rds", "describe_global_clusters", "GlobalClusters")
+        return [fact for database in databases for fact in global_cluster_flows(database)]
+
+
+def global_cluster_flows(database: dict[str, Any]) -> list[FlowFact]:
+    """The writer's data flows to every other member. While no member is the writer (a
+    failover, or an emulator that never says), every member is a possible source."""
+    members = [m for m in database.get("GlobalClusterMembers", []) if m.get("DBClusterArn")]
+    writers = [m for m in members if m.get("IsWriter")] or members
+    return [
+        FlowFact(
+            source_id=writer["DBClusterArn"],
+            flow=Flow(
+                kind=FlowKind.REPLICATION,
+                target_id=member["DBClusterArn"],
+                target_region=arn_region(member["DBClusterArn"]),
+            ),
+        )
+        for writer in writers
+        for member in members
+        if member["DBClusterArn"] != writer["DBClusterArn"]
+    ]
 
 
 def _replica_flows(scope: RegionScope, replicas: list[str]) -> list[Flow]:

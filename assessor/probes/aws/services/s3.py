@@ -50,10 +50,6 @@ class S3Reader(ServiceReader):
         }
     )
 
-    def __init__(self, regions: frozenset[str] | None = None) -> None:
-        # Buckets in regions outside the scan are listed by ListBuckets but not read.
-        self.regions = regions
-
     def read(self, scope: RegionScope) -> Work:
         client = scope.client("s3")
         listed: list[tuple[str, str | None]] = []

@@ -28,6 +28,7 @@ class ResourceTagsReader(ServiceReader):
     operations: ClassVar[frozenset[str]] = frozenset({"tagging:GetResources"})
 
     def __init__(self, resource_types: tuple[str, ...]) -> None:
+        super().__init__()
         self.resource_types = resource_types
 
     def read(self, scope: RegionScope) -> Work:
