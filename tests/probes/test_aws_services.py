@@ -310,6 +310,32 @@ def test_denied_region_throttled_service_dropped_connections_and_latency(
     assert seen.count("ListTables") == 2 * 2 + 1  # max-attempts 2 where throttled; denied once
 
 
+def test_a_portal_page_in_the_way_is_a_gap_never_an_empty_region(
+    aws: str, catalog: Catalog
+) -> None:
+    """botocore reads a page served with status 200 as an empty answer for the JSON
+    protocols, EC2 and S3: without a check, Hong Kong would look clean."""
+    seed_every_service()
+    page = Fault(
+        200, b"<!DOCTYPE html>\n<html><body>Sign in to continue</body></html>", "text/html"
+    )
+
+    def rule(request):  # type: ignore[no-untyped-def]
+        return page if request.region == HONG_KONG else None
+
+    services = "ec2,rds,secretsmanager,s3"
+    with fault_proxy(aws, rule) as proxy, pointed_at(proxy, None):
+        inventory, _ = _scan(catalog, regions=f"{US},{HONG_KONG}", services=services, **FAST)
+    gaps = {(g.service, g.region): g for g in inventory.gaps}
+    assert set(gaps) == {(service, HONG_KONG) for service in services.split(",")}
+    for gap in gaps.values():
+        assert gap.reason is GapReason.ERROR and "not AWS's" in gap.message, gap
+    assert "dst-hk" in gaps[("s3", HONG_KONG)].message
+    names = {(a.kind, a.name, a.region) for a in inventory.assets}
+    assert ("instance", "api-1", US) in names and ("db-cluster", "ledger", US) in names
+    assert not any(region == HONG_KONG and kind != "bucket" for kind, _, region in names)
+
+
 def test_a_burst_of_throttling_is_absorbed_by_retries(aws: str, catalog: Catalog) -> None:
     seed_every_service()
     lock = threading.Lock()

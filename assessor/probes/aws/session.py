@@ -1,4 +1,5 @@
-"""Clients for one AWS account, with read-only enforced and every call counted.
+"""Clients for one AWS account, with read-only enforced, every call counted, and answers
+that are not AWS's refused.
 
 Each account gets its own botocore session: the caller's own credentials, or credentials
 from ``sts:AssumeRole`` that refresh themselves before they expire (a scan of a large
@@ -7,6 +8,7 @@ organization can outlast the default one-hour session).
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +17,7 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
+from botocore.parsers import ResponseParserError
 
 from assessor.probes.base import ReadOnlyViolation
 
@@ -86,6 +89,7 @@ class AwsClients:
             # botocore has no public setter for refreshable credentials.
             core._credentials = credentials
         core.register("before-call", self._check_and_count)
+        core.register("before-parse", refuse_foreign_answer)
         self.session = boto3.Session(botocore_session=core)
 
     def get(self, service: str, region: str) -> Any:
@@ -142,3 +146,44 @@ class AwsClients:
                 f"refused {operation}: the AWS probe may only call its declared read operations"
             )
         self.counter.add()
+
+
+_FIRST_TAG = re.compile(rb"<([A-Za-z][\w.:-]*)")
+
+
+def refuse_foreign_answer(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
+    """Refuse a successful answer that AWS did not write: a proxy's or captive portal's
+    page served with status 200.
+
+    botocore reads such a page as an empty result for the JSON protocols, EC2 and S3, so
+    a listing would come back silently empty and the region would look clean (and, for
+    the query protocol, fails with a bare KeyError). Checked before parsing: a JSON answer
+    is an object; a query or EC2 answer's root element is ``<Operation>Response``; an S3
+    answer is not HTML.
+    """
+    status = response_dict["status_code"]
+    if status >= 300 or operation_model.has_streaming_output:
+        return
+    head = bytes(response_dict["body"][:512]).lstrip()
+    if not head:
+        return  # answers without a body (HeadBucket, some REST reads) say nothing here
+    name = operation_model.name
+    protocol = operation_model.service_model.resolved_protocol
+    if protocol in ("json", "rest-json"):
+        expected = "a JSON object"
+        foreign = not head.startswith(b"{")
+    else:
+        tag = _FIRST_TAG.search(head)
+        root = tag.group(1).decode() if tag else ""
+        if protocol == "rest-xml":
+            expected = "an XML document"
+            foreign = not head.startswith(b"<") or root.lower() == "html"
+        else:
+            expected = f"<{name}Response>"
+            foreign = root != f"{name}Response"
+    if foreign:
+        shown = head[:60].decode("utf-8", "replace").replace("\n", " ")
+        raise ResponseParserError(
+            f"{name} answered HTTP {status} with a body that is not AWS's "
+            f"(expected {expected}, got {shown!r}): a proxy or portal in the way?"
+        )
