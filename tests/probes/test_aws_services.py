@@ -522,6 +522,30 @@ def test_copies_named_by_source_arn_are_linked_back_to_their_source() -> None:
         assert not linked[copy.id].flows
 
 
+def test_replicated_automated_backups_and_cluster_replicas_of_an_instance_are_flows() -> None:
+    from assessor.probes.aws.gaps import GapCollector
+    from assessor.probes.aws.services import rds
+    from assessor.probes.aws.services.base import RegionScope
+
+    eu = RegionScope(AwsClients(allowed=frozenset()), "111122223333", "aws", SOURCE, GapCollector())
+    backups = f"arn:aws:rds:{HONG_KONG}:111122223333:auto-backup:ab-orders"
+    replica = f"arn:aws:rds:{HONG_KONG}:111122223333:cluster:orders-aurora"
+    instance = rds.instance_asset(
+        eu,
+        {
+            "DBInstanceIdentifier": "orders",
+            "StorageEncrypted": True,
+            "DBInstanceAutomatedBackupsReplications": [{"DBInstanceAutomatedBackupsArn": backups}],
+            "ReadReplicaDBClusterIdentifiers": [replica, "orders-local"],
+        },
+    )
+    assert [(f.kind, f.target_id, f.target_region) for f in instance.flows] == [
+        (FlowKind.READ_REPLICA, replica, HONG_KONG),
+        (FlowKind.READ_REPLICA, f"arn:aws:rds:{SOURCE}:111122223333:cluster:orders-local", SOURCE),
+        (FlowKind.BACKUP, backups, HONG_KONG),
+    ]
+
+
 def test_a_global_database_flows_from_its_writer_to_every_other_member() -> None:
     from assessor.probes.aws.gaps import GapCollector
     from assessor.probes.aws.links import link

@@ -1,5 +1,5 @@
-"""RDS: DB instances (with cross-region read replicas), Aurora clusters and global
-databases, and snapshots.
+"""RDS: DB instances (with cross-region read replicas and replicated automated backups),
+Aurora clusters and global databases, and snapshots.
 
 Calls: pages of DescribeDBInstances, DescribeDBClusters, DescribeDBSnapshots and
 DescribeDBClusterSnapshots per region; tags come with the listings. Aurora global
@@ -91,15 +91,27 @@ def global_cluster_flows(database: dict[str, Any]) -> list[FlowFact]:
     ]
 
 
-def _replica_flows(scope: RegionScope, replicas: list[str]) -> list[Flow]:
+def _replica_flows(scope: RegionScope, replicas: list[str], kind: str = "db") -> list[Flow]:
     """Read replicas in another region are named by ARN; same-region ones by identifier."""
     return [
         Flow(
             kind=FlowKind.READ_REPLICA,
-            target_id=replica if replica.startswith("arn:") else scope.arn("rds", f"db:{replica}"),
+            target_id=replica
+            if replica.startswith("arn:")
+            else scope.arn("rds", f"{kind}:{replica}"),
             target_region=arn_region(replica) or scope.region,
         )
         for replica in replicas
+    ]
+
+
+def _backup_replication_flows(db: dict[str, Any]) -> list[Flow]:
+    """Automated backups replicated to another region: named by ARN in the instance's
+    own listing, so no DescribeDBInstanceAutomatedBackups call is needed."""
+    return [
+        Flow(kind=FlowKind.BACKUP, target_id=arn, target_region=arn_region(arn))
+        for replication in db.get("DBInstanceAutomatedBackupsReplications", [])
+        if (arn := replication.get("DBInstanceAutomatedBackupsArn"))
     ]
 
 
@@ -115,7 +127,11 @@ def instance_asset(scope: RegionScope, db: dict[str, Any]) -> Asset:
         encryption=kms_encryption(
             db.get("StorageEncrypted", False), db.get("KmsKeyId"), scope.region
         ),
-        flows=_replica_flows(scope, db.get("ReadReplicaDBInstanceIdentifiers", [])),
+        flows=[
+            *_replica_flows(scope, db.get("ReadReplicaDBInstanceIdentifiers", [])),
+            *_replica_flows(scope, db.get("ReadReplicaDBClusterIdentifiers", []), "cluster"),
+            *_backup_replication_flows(db),
+        ],
         attributes={
             "engine": db.get("Engine", ""),
             "replica_of": source
