@@ -416,6 +416,8 @@ def test_mutating_calls_through_an_assumed_role_are_refused_too(
         member.get("rds", SOURCE).delete_db_instance(DBInstanceIdentifier="x")
     # Shared by both: AssumeRole and ListBuckets were sent, the refused calls never were.
     assert member.counter.total == base.counter.total == 2
+    # ...and so are the service models, loaded once per scan rather than once per account.
+    assert member.loader is base.loader
 
 
 # --- the scheduler ------------------------------------------------------------------------
