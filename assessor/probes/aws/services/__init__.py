@@ -36,8 +36,6 @@ _SERVICE_READERS: tuple[type[ServiceReader], ...] = (
 )
 
 
-# The readers of each service, by the name ``--aws-services`` takes (RDS has two: one
-# per region, one per account for global databases).
 def _by_service(
     readers: tuple[type[ServiceReader], ...],
 ) -> dict[str, tuple[type[ServiceReader], ...]]:
@@ -47,6 +45,8 @@ def _by_service(
     return grouped
 
 
+# The readers of each service, by the name ``--aws-services`` takes (RDS has two: one
+# per region, one per account for global databases).
 READERS = _by_service(_SERVICE_READERS)
 
 # Readers that run for the others, not chosen with --aws-services.
