@@ -18,6 +18,7 @@ through a hook that refuses undeclared operations (``session.py``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
@@ -234,26 +235,17 @@ class AwsProbe(Probe):
             return [plan.caller]
 
 
+@dataclass(frozen=True)
 class _Run:
     """The task graph of one scan: account → regions → service readers → resource reads."""
 
-    def __init__(
-        self,
-        plan: AccountPlan,
-        base: AwsClients,
-        gaps: GapCollector,
-        known_regions: set[str],
-        wanted: list[str],
-        services: list[str],
-        notes: list[str],
-    ) -> None:
-        self.plan = plan
-        self.base = base
-        self.gaps = gaps
-        self.known_regions = known_regions
-        self.wanted = wanted
-        self.services = services
-        self.notes = notes
+    plan: AccountPlan
+    base: AwsClients
+    gaps: GapCollector
+    known_regions: set[str]
+    wanted: list[str]
+    services: list[str]
+    notes: list[str]
 
     def open_account(self, account: str) -> Iterable[Found | Task[Found]]:
         try:
