@@ -1,0 +1,99 @@
+"""The base every model shares, and the small vocabularies every stage speaks: severities,
+providers, sources."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1"
+
+
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+
+
+# Jurisdictions are ISO country codes plus supranational bodies whose law reaches data (EU).
+JurisdictionCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+
+
+class Model(BaseModel):
+    """Base of every assessor model: immutable, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+_SHARED_FIELD_SETS: dict[frozenset[str], set[str]] = {}
+
+
+def shared_fields_set(names: Iterable[str]) -> set[str]:
+    """One set object per distinct combination of field names.
+
+    Pydantic keeps a set of explicitly-set field names on every instance; for a million
+    assets and their findings those sets cost over a gigabyte. Frozen models never change
+    the set, so instances with the same names can share one.
+    """
+    key = frozenset(names)
+    found = _SHARED_FIELD_SETS.get(key)
+    if found is None:
+        found = _SHARED_FIELD_SETS[key] = set(key)
+    return found
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def replaced(model: _M, **changes: Any) -> _M:
+    """``model.model_copy(update=changes)`` for already-valid values, sharing the fields set.
+
+    Only for values that are already of the field's type (as when attaching a catalog
+    Location); nothing is validated.
+    """
+    fields = {**model.__dict__, **changes}
+    fields_set = shared_fields_set(model.model_fields_set | changes.keys())
+    return type(model).model_construct(_fields_set=fields_set, **fields)
+
+
+class Severity(StrEnum):
+    """How bad a finding is; ordered from least to most severe."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+    def at_least(self, other: Severity) -> bool:
+        return self.rank >= other.rank
+
+
+_SEVERITY_ORDER = list(Severity)
+
+
+class Provider(StrEnum):
+    """Providers the location catalog knows; probes tag each asset with one."""
+
+    AWS = "aws"
+    GCP = "gcp"
+    AZURE = "azure"
+    ALIBABA = "alibaba"
+    TENCENT = "tencent"
+    HUAWEI = "huawei"
+    ORACLE = "oracle"
+    BAIDU = "baidu"
+    # Things no cloud API lists (SaaS vendors, carriers, equipment, apps), from a declared file.
+    DECLARED = "declared"
+
+
+class SourceRef(Model):
+    """A citable source for a rule or a catalog row."""
+
+    title: str
+    url: str
+    date: str | None = None

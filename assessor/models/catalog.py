@@ -1,0 +1,100 @@
+"""What the catalog knows: where a region is, who a provider or vendor is, country groups."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from assessor.models.base import CountryCode, JurisdictionCode, Model, Provider
+
+
+class LocationScope(StrEnum):
+    """How much of the world one location code covers."""
+
+    REGION = "region"
+    DUAL_REGION = "dual-region"
+    MULTI_REGION = "multi-region"
+    COUNTRY = "country"
+    UNKNOWN = "unknown"
+
+
+class Confidence(StrEnum):
+    """How sure the catalog is of a row (see shared domain facts for the tags)."""
+
+    VERIFIED = "V"
+    REPORTED = "R"
+    KNOWN = "K"
+    UNCERTAIN = "U"
+
+
+class Location(Model):
+    """Where a region physically is, and whose law reaches data stored there.
+
+    ``known`` is false when the catalog has no row for the region: the location is then
+    reported as unknown, never guessed. ``countries`` lists every country data may sit in
+    (one for a region, several for dual- and multi-regions).
+    """
+
+    known: bool
+    provider: Provider | None = None
+    region: str | None = None
+    name: str | None = None
+    scope: LocationScope = LocationScope.UNKNOWN
+    country: CountryCode | None = None
+    countries: tuple[CountryCode, ...] = ()
+    city: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    jurisdictions: tuple[JurisdictionCode, ...] = ()
+    operator: str | None = Field(
+        default=None, description="Local company that runs the region for the provider"
+    )
+    operator_jurisdiction: CountryCode | None = None
+    partition: str | None = Field(
+        default=None, description="Provider partition, cloud or realm (aws-cn, azure-china, oc2)"
+    )
+    confidence: Confidence | None = None
+    source: str | None = Field(default=None, description="Catalog source id for this row")
+
+    @classmethod
+    def unknown(cls, provider: Provider | None, region: str | None) -> Location:
+        return cls(known=False, provider=provider, region=region)
+
+
+class ProviderProfile(Model):
+    """Who a provider is, where it is headquartered and whose law reaches it everywhere."""
+
+    id: Provider
+    name: str
+    parent: str
+    hq_country: CountryCode
+    hq_city: str
+    jurisdictions: tuple[JurisdictionCode, ...]
+    named_in: tuple[str, ...] = ()
+    confidence: Confidence
+    sources: tuple[str, ...]
+
+
+class VendorProfile(Model):
+    """A company that is not a cloud provider in the region catalog: a SaaS vendor, a carrier,
+    an equipment maker, an app developer. Keyed by a short id used in declared inventories."""
+
+    id: str
+    name: str
+    parent: str
+    hq_country: CountryCode
+    jurisdictions: tuple[JurisdictionCode, ...]
+    categories: tuple[str, ...] = ()
+    named_in: tuple[str, ...] = ()
+    confidence: Confidence
+    sources: tuple[str, ...]
+
+
+class CountryGroup(Model):
+    """A named set of countries that rules refer to as ``in:NAME``."""
+
+    name: str
+    description: str
+    countries: frozenset[CountryCode]
+    sources: tuple[str, ...]

@@ -1,0 +1,190 @@
+"""What probes produce: assets with their locations, flows and coverage gaps, and the
+declared-inventory file a person writes for what no cloud API lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from assessor.models.base import SCHEMA_VERSION, CountryCode, Model, Provider
+from assessor.models.catalog import Location
+from assessor.models.findings import Waiver
+
+
+class KeyCustody(StrEnum):
+    """Who holds the key that encrypts the data: decides who can be compelled to decrypt."""
+
+    NONE = "none"
+    PROVIDER_MANAGED = "provider-managed"
+    CUSTOMER_MANAGED = "customer-managed"
+    CUSTOMER_EXTERNAL = "customer-external"
+    UNKNOWN = "unknown"
+
+
+class Encryption(Model):
+    """At-rest encryption of an asset and where its key lives."""
+
+    custody: KeyCustody = KeyCustody.UNKNOWN
+    algorithm: str | None = None
+    key_id: str | None = None
+    key_region: str | None = None
+
+
+class FlowKind(StrEnum):
+    """Why a copy of an asset's data exists somewhere else."""
+
+    REPLICATION = "replication"
+    BACKUP = "backup"
+    SNAPSHOT_COPY = "snapshot-copy"
+    READ_REPLICA = "read-replica"
+    KEY_REPLICA = "key-replica"
+    DATA_PLACEMENT = "data-placement"
+
+
+class Flow(Model):
+    """An edge from an asset to a place where copies of its data go."""
+
+    kind: FlowKind
+    target_region: str | None = None
+    target_country: CountryCode | None = Field(
+        default=None, description="Where the copy goes when only the country is declared"
+    )
+    target_id: str | None = None
+    target_location: Location | None = None
+
+
+class CodeLocation(Model):
+    """Where an asset is declared in infrastructure code."""
+
+    path: str = Field(description="File path relative to the scanned root")
+    start_line: int
+    end_line: int
+    module: str = Field(default="", description="Module path, e.g. module.store")
+    address: str = Field(description="Resource address, e.g. aws_s3_bucket.data")
+
+
+class Asset(Model):
+    """One thing that holds data or runs a workload, with where it is."""
+
+    id: str = Field(description="Stable cloud identity: an ARN, a full resource name, ...")
+    provider: Provider
+    service: str
+    kind: str
+    name: str
+    account: str
+    region: str | None = None
+    country: CountryCode | None = Field(
+        default=None, description="Declared country, for items with no provider region"
+    )
+    location: Location | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    classification: str | None = Field(
+        default=None, description="Data class from tags or labels such as data-class"
+    )
+    encryption: Encryption | None = None
+    public_access_blocked: bool | None = None
+    vendor: str | None = Field(
+        default=None, description="Vendor id (catalog vendors.yaml) for declared items"
+    )
+    flows: tuple[Flow, ...] = ()
+    attributes: dict[str, str] = Field(
+        default_factory=dict, description="Provider-specific facts shown in the report"
+    )
+    source: CodeLocation | None = Field(
+        default=None, description="Where infrastructure code declares the asset"
+    )
+    waivers: tuple[Waiver, ...] = Field(
+        default=(), description="Waivers declared next to the asset (inline comments)"
+    )
+
+
+class GapReason(StrEnum):
+    """Why part of the estate could not be read."""
+
+    ACCESS_DENIED = "access_denied"
+    THROTTLED = "throttled"
+    REGION_DISABLED = "region_disabled"
+    ERROR = "error"
+
+
+class CoverageGap(Model):
+    """Part of the estate a probe could not read: a result, not a log line."""
+
+    probe: str
+    reason: GapReason
+    message: str
+    account: str | None = None
+    region: str | None = None
+    service: str | None = None
+    resource: str | None = None
+
+
+class ProbeRun(Model):
+    """Which probe ran, with which version and options."""
+
+    name: str
+    version: str
+    scope: str = Field(description="What the probe looked at: account ids, projects, paths")
+    asset_count: int
+    gap_count: int
+    seconds: float
+    notes: tuple[str, ...] = Field(default=(), description="What the probe saw but did not model")
+
+
+class Inventory(Model):
+    """Everything the probes found, with locations attached."""
+
+    schema_version: str = SCHEMA_VERSION
+    generated_at: datetime
+    probes: tuple[ProbeRun, ...] = ()
+    assets: tuple[Asset, ...] = ()
+    gaps: tuple[CoverageGap, ...] = ()
+
+
+class DeclaredKind(StrEnum):
+    """What a declared item is."""
+
+    SAAS = "saas"
+    CLOUD = "cloud"
+    CARRIER = "carrier"
+    EQUIPMENT = "equipment"
+    APP = "app"
+    SDK = "sdk"
+    APP_STORE = "app-store"
+    DEVICE = "device"
+    FLOW = "flow"
+
+
+class DeclaredFlow(Model):
+    """Where copies of a declared item's data go: a country, or a provider region."""
+
+    kind: FlowKind = FlowKind.REPLICATION
+    country: CountryCode | None = None
+    region: str | None = Field(default=None, description="A region of the item's provider")
+    target: str | None = None
+
+
+class DeclaredItem(Model):
+    """Something no cloud API lists: a SaaS vendor, a carrier, equipment, an app or SDK."""
+
+    name: str = Field(min_length=1)
+    kind: DeclaredKind
+    vendor: str | None = None
+    country: CountryCode | None = None
+    provider: Provider | None = None
+    region: str | None = None
+    classification: str | None = None
+    records: int | None = Field(default=None, ge=0)
+    owner: str | None = None
+    description: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    flows: tuple[DeclaredFlow, ...] = ()
+
+
+class DeclaredInventory(Model):
+    """A declared inventory file."""
+
+    organization: str = "declared"
+    items: tuple[DeclaredItem, ...] = ()

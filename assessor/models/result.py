@@ -1,0 +1,40 @@
+"""The whole outcome of one audit, which renderers turn into reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from assessor.models.base import SCHEMA_VERSION, Model
+from assessor.models.findings import (
+    BaselineOutcome,
+    Finding,
+    RuleSummary,
+    Scores,
+    Summary,
+    Waiver,
+)
+from assessor.models.history import RunDiff
+from assessor.models.inventory import Asset, CoverageGap, ProbeRun
+
+
+class AuditResult(Model):
+    """The whole outcome of one audit: what renderers turn into reports."""
+
+    schema_version: str = SCHEMA_VERSION
+    tool_version: str
+    generated_at: datetime
+    probes: tuple[ProbeRun, ...] = ()
+    packs: tuple[str, ...] = ()
+    rules: tuple[RuleSummary, ...] = ()
+    assets: tuple[Asset, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    gaps: tuple[CoverageGap, ...] = ()
+    summary: Summary
+    scores: Scores | None = None
+    expired_waivers: tuple[Waiver, ...] = ()
+    unused_waivers: tuple[Waiver, ...] = ()
+    baseline: BaselineOutcome | None = None
+    changes: RunDiff | None = Field(default=None, description="Since the last run (--history)")
+    run_id: int | None = Field(default=None, description="This run's id in the history store")
