@@ -13,11 +13,10 @@ import random
 import resource
 import time
 
-from assessor.catalog import load_catalog
+from assessor.catalog import load_catalog, locate
 from assessor.engine.evaluate import evaluate
-from assessor.inventory import locate
+from assessor.engine.selection import RuleSelection
 from assessor.models import Asset, Flow, FlowKind, Provider
-from assessor.pipeline import RuleSelection
 
 CLASSES = [
     None,

@@ -17,9 +17,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from assessor.findings.identity import FINGERPRINT_VERSION
 from assessor.history.diff import since_last_run
 from assessor.history.store import HistoryStore
-from assessor.identity import FINGERPRINT_VERSION
 from assessor.models import (
     Asset,
     AuditResult,

@@ -23,9 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from evaluate import synthetic_estate
 
 from assessor.catalog import load_catalog
+from assessor.engine.selection import RuleSelection
 from assessor.models import Inventory
-from assessor.pipeline import RuleSelection, assess
 from assessor.renderers import html
+from assessor.run import assess
 
 ARGS = [
     "--no-sandbox",

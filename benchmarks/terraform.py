@@ -20,8 +20,8 @@ from pathlib import Path
 
 from assessor.catalog import load_catalog
 from assessor.engine.evaluate import evaluate
+from assessor.engine.selection import RuleSelection
 from assessor.inventory import run_probes
-from assessor.pipeline import RuleSelection
 from assessor.probes.base import ProbeConfig
 from assessor.probes.terraform import TerraformProbe
 

@@ -6,5 +6,6 @@ an unknown :class:`~assessor.models.Location`, never guessed from its name.
 """
 
 from assessor.catalog.loader import Catalog, CatalogError, load_catalog
+from assessor.catalog.locate import locate, relocate
 
-__all__ = ["Catalog", "CatalogError", "load_catalog"]
+__all__ = ["Catalog", "CatalogError", "load_catalog", "locate", "relocate"]

@@ -11,6 +11,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from typing import Any
 
 from assessor.delivery import DeliveryError
@@ -97,3 +98,15 @@ def send(url: str, payload: dict[str, Any]) -> None:
             break
         time.sleep(BACKOFF_SECONDS * 2**attempt)
     raise DeliveryError(f"--notify: the webhook did not accept the message ({last})")
+
+
+def announce_failure(urls: Sequence[str], reason: str) -> list[str]:
+    """Tell every webhook that a scheduled run failed; returns what could not be sent (a
+    failure notice that fails must not hide the failure it was about)."""
+    errors = []
+    for url in urls:
+        try:
+            send(url, failure(reason))
+        except DeliveryError as error:
+            errors.append(str(error))
+    return errors

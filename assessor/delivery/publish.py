@@ -9,26 +9,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from assessor.delivery import DeliveryError
 
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".json": "application/json",
-    ".sarif": "application/sarif+json",
-    ".xml": "application/xml",
-    ".csv": "text/csv; charset=utf-8",
-    ".md": "text/markdown; charset=utf-8",
-}
+
+@dataclass(frozen=True)
+class ReportFile:
+    """A written report and the media type it is served with."""
+
+    path: Path
+    media_type: str
 
 
-def content_type(path: Path) -> str:
-    return CONTENT_TYPES.get(path.suffix, "application/octet-stream")
-
-
-def publish(files: Sequence[Path], url: str, run_folder: str) -> list[str]:
+def publish(files: Sequence[ReportFile], url: str, run_folder: str) -> list[str]:
     """Upload every file twice (``<prefix>/runs/<run_folder>/`` and ``<prefix>/latest/``);
     returns the URL of the dated copy of each file."""
     parts = urlsplit(url)
@@ -36,10 +32,10 @@ def publish(files: Sequence[Path], url: str, run_folder: str) -> list[str]:
         raise DeliveryError(f"--publish {url}: use s3://bucket/prefix or gs://bucket/prefix")
     prefix = parts.path.strip("/")
     keys = []
-    for path in files:
-        dated = "/".join(p for p in (prefix, "runs", run_folder, path.name) if p)
-        latest = "/".join(p for p in (prefix, "latest", path.name) if p)
-        keys.append((path, dated, latest))
+    for report in files:
+        dated = "/".join(p for p in (prefix, "runs", run_folder, report.path.name) if p)
+        latest = "/".join(p for p in (prefix, "latest", report.path.name) if p)
+        keys.append((report, dated, latest))
     try:
         upload = _s3 if parts.scheme == "s3" else _gcs
         upload(parts.netloc, keys)
@@ -50,17 +46,17 @@ def publish(files: Sequence[Path], url: str, run_folder: str) -> list[str]:
     return [f"{parts.scheme}://{parts.netloc}/{dated}" for _, dated, _ in keys]
 
 
-def _s3(bucket: str, keys: list[tuple[Path, str, str]]) -> None:
+def _s3(bucket: str, keys: list[tuple[ReportFile, str, str]]) -> None:
     import boto3
 
     client = boto3.client("s3")
-    for path, dated, latest in keys:
-        body = path.read_bytes()
+    for report, dated, latest in keys:
+        body = report.path.read_bytes()
         for key in (dated, latest):
-            client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type(path))
+            client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=report.media_type)
 
 
-def _gcs(bucket: str, keys: list[tuple[Path, str, str]]) -> None:
+def _gcs(bucket: str, keys: list[tuple[ReportFile, str, str]]) -> None:
     from google.cloud import storage
 
     if os.environ.get("STORAGE_EMULATOR_HOST"):
@@ -73,7 +69,7 @@ def _gcs(bucket: str, keys: list[tuple[Path, str, str]]) -> None:
     else:
         client = storage.Client()
     target = client.bucket(bucket)
-    for path, dated, latest in keys:
-        body = path.read_bytes()
+    for report, dated, latest in keys:
+        body = report.path.read_bytes()
         for key in (dated, latest):
-            target.blob(key).upload_from_string(body, content_type=content_type(path))
+            target.blob(key).upload_from_string(body, content_type=report.media_type)

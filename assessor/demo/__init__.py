@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assessor.catalog import Catalog
-from assessor.demo.emulators import gcs_emulator, moto_server, pointed_at
+from assessor.demo.emulators import gcs_emulator, moto_server, pointed_at, seed_random_ids
 from assessor.demo.estate import DEMO_GCP_PROJECT, seed_aws, seed_aws_services, seed_gcs
 from assessor.inventory import ProgressCallback, run_probes
 from assessor.models import Inventory
@@ -26,6 +26,9 @@ def run_demo(catalog: Catalog, progress: ProgressCallback | None = None) -> Inve
         gcs_emulator() as gcs_endpoint,
         pointed_at(aws_endpoint, gcs_endpoint),
     ):
+        # moto draws resource ids (i-…, vol-…) at random; a fixed seed makes the demo's
+        # report.json the same on every run (with SOURCE_DATE_EPOCH for the time).
+        seed_random_ids(aws_endpoint)
         seed_aws()
         seed_aws_services()
         seed_gcs()

@@ -93,6 +93,14 @@ def moto_server(opted_in: tuple[str, ...] = OPTED_IN_REGIONS) -> Iterator[str]:
         yield endpoint
 
 
+def seed_random_ids(endpoint: str, seed: int = 2020) -> None:
+    """Fix the seed of moto's id generator (its ``/moto-api/seed`` endpoint)."""
+    url = f"{endpoint}/moto-api/seed?a={seed}"
+    request = urllib.request.Request(url, method="POST")  # noqa: S310 - loopback URL we built
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback URL we built
+        pass
+
+
 @contextlib.contextmanager
 def gcs_emulator() -> Iterator[str]:
     """gcp-storage-emulator, in memory; yields its endpoint URL."""

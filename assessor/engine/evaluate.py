@@ -22,7 +22,7 @@ from assessor.engine.fields import (
     record_count,
 )
 from assessor.engine.loader import LoadedRule
-from assessor.identity import finding_fingerprint
+from assessor.findings.identity import finding_fingerprint
 from assessor.models import (
     AllOf,
     AnyOf,

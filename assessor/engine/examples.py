@@ -8,11 +8,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assessor.catalog import Catalog
+from assessor.catalog import Catalog, locate
 from assessor.engine.evaluate import selected
 from assessor.engine.fields import Context
 from assessor.engine.loader import LoadedRule
-from assessor.inventory import locate
 from assessor.models import Asset
 
 

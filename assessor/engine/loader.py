@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
-
-import yaml
-from pydantic import BaseModel, ValidationError
 
 from assessor.catalog import Catalog
 from assessor.engine.conditions import CompileError, Predicate, compile_condition
 from assessor.engine.fields import PLACEHOLDER, Getter, getter
 from assessor.errors import InputError
+from assessor.inputs import LineMap, dotted, line_for, load_validated_yaml
 from assessor.models import Rule, RulePack, Severity
 from assessor.resources import data_dir
 
@@ -40,9 +37,6 @@ class LoadedRule:
     evidence: tuple[tuple[str, Getter], ...] = ()
     params: dict[str, object] = field(default_factory=dict)
 
-
-LineMap = dict[tuple[str | int, ...], int]
-_Model = TypeVar("_Model", bound=BaseModel)
 
 # Rule id → parameter name → value, from a policy file or --set.
 Overrides = dict[str, dict[str, object]]
@@ -141,7 +135,7 @@ def compile_rule(
     pack: str,
     catalog: Catalog,
     name: str,
-    lines: dict[tuple[str | int, ...], int],
+    lines: LineMap,
     base: tuple[str | int, ...],
     overrides: Overrides,
 ) -> LoadedRule:
@@ -151,7 +145,7 @@ def compile_rule(
         params.update(overrides.get(identity, {}))
 
     def fail(where: tuple[str | int, ...], message: str) -> InputError:
-        return InputError(name, _line_for(lines, where), _dotted(where), message)
+        return InputError(name, line_for(lines, where), dotted(where), message)
 
     try:
         predicate = compile_condition(rule.when, catalog, params=params)
@@ -177,114 +171,3 @@ def compile_rule(
     return LoadedRule(
         rule, pack, name, lines.get(base, 1), predicate, escalations, tuple(evidence), params
     )
-
-
-def load_validated_yaml(path: Path, model: type[_Model]) -> tuple[_Model, LineMap]:
-    """Read a YAML file into ``model``; any problem is an InputError with file, line, field."""
-    name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(name, None, None, f"cannot read: {error.strerror}") from None
-    data, lines = parse_yaml_with_lines(text, name)
-    try:
-        return model.model_validate(data), lines
-    except ValidationError as error:
-        problems = error.errors()
-        # A key that is there but wrong says more than a key reported missing because of it.
-        first = min(problems, key=lambda problem: problem["type"] == "missing")
-        path_in_file = _data_path(data, first["loc"])
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        raise InputError(
-            name, _line_for(lines, path_in_file), _dotted(path_in_file), first["msg"] + more
-        ) from None
-
-
-def parse_yaml_with_lines(text: str, name: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
-    """Safe-load YAML and record the 1-based line of every mapping key and list item."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else None
-        raise InputError(name, line, None, f"invalid YAML: {error.problem}") from None
-    lines: dict[tuple[str | int, ...], int] = {}
-    if root is None:
-        raise InputError(name, 1, None, "the file is empty")
-    # Scalars are resolved by the safe loader's own rules (ints, floats, booleans, null).
-    scalars = yaml.SafeLoader("")
-    try:
-        return _to_python(root, (), lines, name, scalars), lines
-    finally:
-        scalars.dispose()
-
-
-def _to_python(
-    node: yaml.Node,
-    path: tuple[str | int, ...],
-    lines: dict[tuple[str | int, ...], int],
-    name: str,
-    scalars: yaml.SafeLoader,
-) -> Any:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key in result:
-                raise InputError(name, key_node.start_mark.line + 1, str(key), "duplicate key")
-            child = (*path, key)
-            lines[child] = key_node.start_mark.line + 1
-            result[key] = _to_python(value_node, child, lines, name, scalars)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _to_python(item, (*path, i), lines, name, scalars) for i, item in enumerate(node.value)
-        ]
-    return scalars.construct_object(node, deep=True)
-
-
-_UNION_TAGS = frozenset({"all", "any", "not", "flows", "field"})
-
-
-def _data_path(data: Any, loc: Sequence[Any]) -> tuple[str | int, ...]:
-    """Map a pydantic error location onto the data.
-
-    Pydantic puts the tag of a discriminated union into the location (``when.field.op``
-    for the ``field`` member); a tag can also be a real key, so both readings are tried
-    and the one that follows the data furthest wins.
-    """
-    best: tuple[str | int, ...] = ()
-
-    def walk(current: Any, index: int, path: tuple[str | int, ...]) -> None:
-        nonlocal best
-        if len(path) > len(best) or (len(path) == len(best) and index == len(loc)):
-            best = path
-        if index == len(loc):
-            return
-        part = "not" if loc[index] == "not_" else loc[index]
-        in_dict = isinstance(current, dict) and part in current
-        in_list = isinstance(current, list) and isinstance(part, int) and part < len(current)
-        if in_dict or in_list:
-            walk(current[part], index + 1, (*path, part))
-        elif isinstance(current, dict) and index == len(loc) - 1 and isinstance(part, str):
-            best = max(best, (*path, part), key=len)  # a missing or extra field, by name
-        if isinstance(part, str) and part in _UNION_TAGS:
-            walk(current, index + 1, path)
-
-    walk(data, 0, ())
-    return best
-
-
-def _line_for(lines: dict[tuple[str | int, ...], int], path: tuple[str | int, ...]) -> int:
-    for end in range(len(path), -1, -1):
-        if path[:end] in lines:
-            return lines[path[:end]]
-    return 1
-
-
-def _dotted(path: tuple[str | int, ...]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text or "(top level)"

@@ -11,6 +11,7 @@ Schema printed by ``assessor schema`` is generated from these classes.
 
 from assessor.models.base import (
     SCHEMA_VERSION,
+    SEVERITY_ORDER,
     CountryCode,
     JurisdictionCode,
     Model,
@@ -48,6 +49,7 @@ from assessor.models.history import (
     TrendPoint,
 )
 from assessor.models.inventory import (
+    PAIRED_REGION,
     Asset,
     CodeLocation,
     CoverageGap,
@@ -89,7 +91,9 @@ from assessor.models.rules import (
 )
 
 __all__ = [
+    "PAIRED_REGION",
     "SCHEMA_VERSION",
+    "SEVERITY_ORDER",
     "AllOf",
     "AnyOf",
     "Asset",

@@ -67,13 +67,14 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return _SEVERITY_ORDER.index(self)
+        return SEVERITY_ORDER.index(self)
 
     def at_least(self, other: Severity) -> bool:
         return self.rank >= other.rank
 
 
-_SEVERITY_ORDER = list(Severity)
+# Least to most severe: the one order every stage sorts and compares by.
+SEVERITY_ORDER = tuple(Severity)
 
 
 class Provider(StrEnum):

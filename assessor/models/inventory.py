@@ -43,6 +43,12 @@ class FlowKind(StrEnum):
     DATA_PLACEMENT = "data-placement"
 
 
+# A probe that knows only that the provider copies data into the region's geo-pair (Azure
+# GRS storage) writes this as the flow's target region; locating replaces it with the pair
+# the catalog knows, so the pair table lives in one place.
+PAIRED_REGION = "paired-region"
+
+
 class Flow(Model):
     """An edge from an asset to a place where copies of its data go."""
 

@@ -3,21 +3,54 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from importlib.metadata import entry_points
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
 
-from assessor.errors import ProbeNotFound
+from assessor.errors import ConfigurationError, ProbeNotFound
 from assessor.models import Asset, CoverageGap
 
 ENTRY_POINT_GROUP = "assessor.probes"
 
 ProbeItem = Asset | CoverageGap
+_T = TypeVar("_T")
+
+
+# Tag or label keys that name an asset's data class, in order of preference.
+CLASSIFICATION_TAGS = ("data-class", "data-classification", "classification")
+
+
+def classification(tags: dict[str, str]) -> str | None:
+    """The data class an asset's tags or labels declare (keys in any case), lower-cased."""
+    lowered = {key.lower(): value for key, value in tags.items()}
+    for key in CLASSIFICATION_TAGS:
+        value = (lowered.get(key) or "").strip().lower()
+        if value:
+            return value
+    return None
 
 
 class ReadOnlyViolation(RuntimeError):
     """A probe tried to call an operation that is not a declared read: a bug, never a gap."""
+
+
+class OptionKind(StrEnum):
+    """How an option's text is read. Values are parsed once, before any probe runs, so a bad
+    value is a usage error (exit 2) naming the option, never a failure halfway through."""
+
+    TEXT = "text"
+    INT = "int"
+    BOOL = "bool"
+    LIST = "list"  # comma-separated, and repeatable: every occurrence adds to the list
+    PATHS = "paths"  # repeatable; each occurrence is one path
+    CHOICE = "choice"
+
+
+_TRUE = frozenset({"yes", "true", "1", "on"})
+_FALSE = frozenset({"no", "false", "0", "off"})
 
 
 @dataclass(frozen=True)
@@ -26,22 +59,113 @@ class ProbeOption:
 
     name: str
     help: str
-    multiple: bool = False
-    default: str | None = None
+    kind: OptionKind = OptionKind.TEXT
+    default: str | int | bool | None = None
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+
+    @property
+    def multiple(self) -> bool:
+        return self.kind in (OptionKind.LIST, OptionKind.PATHS)
+
+    def parse(self, raw: Sequence[str], flag: str) -> object:
+        """Turn the option's occurrences into its typed value; raises ConfigurationError."""
+        if self.kind is OptionKind.PATHS:
+            return tuple(Path(value) for value in raw if value)
+        if self.kind is OptionKind.LIST:
+            items = tuple(
+                part.strip() for value in raw for part in value.split(",") if part.strip()
+            )
+            unknown = [item for item in items if self.choices and item not in self.choices]
+            if unknown:
+                raise ConfigurationError(
+                    f"{flag}: unknown {', '.join(unknown)} (known: {', '.join(self.choices)})"
+                )
+            return items
+        if not raw:
+            return self.default
+        value = raw[-1].strip()
+        if self.kind is OptionKind.INT:
+            try:
+                number = int(value)
+            except ValueError:
+                raise ConfigurationError(f"{flag} must be a whole number, not {value!r}") from None
+            if self.minimum is not None and number < self.minimum:
+                raise ConfigurationError(f"{flag} must be at least {self.minimum}, not {number}")
+            return number
+        if self.kind is OptionKind.BOOL:
+            if value.lower() in _TRUE | _FALSE:
+                return value.lower() in _TRUE
+            raise ConfigurationError(f"{flag} must be yes or no, not {value!r}")
+        if self.kind is OptionKind.CHOICE and value not in self.choices:
+            raise ConfigurationError(
+                f"{flag}: unknown {value!r} (known: {', '.join(self.choices)})"
+            )
+        return value or self.default
+
+    def describe(self) -> str:
+        """``int, default 32`` for ``assessor probes``."""
+        kind = self.kind.value
+        if self.choices:
+            kind += " of " + "|".join(self.choices)
+        if self.multiple:
+            kind += ", repeatable"
+        return kind if self.default is None else f"{kind}, default {self.default}"
 
 
 @dataclass
 class ProbeConfig:
-    """Option values for one probe, keyed by option name without the probe prefix."""
+    """Option values for one probe as given (text), keyed by option name without the probe
+    prefix: ``{"regions": ("us-east-1,eu-west-1",)}``."""
 
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def get(self, name: str) -> str | None:
-        found = self.values.get(name, ())
-        return found[-1] if found else None
 
-    def get_all(self, name: str) -> tuple[str, ...]:
-        return self.values.get(name, ())
+class ProbeSettings:
+    """A probe's options, parsed and typed. Built when the probe is constructed."""
+
+    def __init__(self, probe: str, options: Sequence[ProbeOption], config: ProbeConfig) -> None:
+        declared = {option.name: option for option in options}
+        unknown = sorted(set(config.values) - set(declared))
+        if unknown:
+            known = ", ".join(f"--{probe}-{name}" for name in declared) or "none"
+            raise ConfigurationError(
+                f"unknown option --{probe}-{unknown[0]} (probe options: {known})"
+            )
+        self._declared = declared
+        self._given = {name for name, raw in config.values.items() if raw}
+        self._values = {
+            name: option.parse(config.values.get(name, ()), f"--{probe}-{name}")
+            for name, option in declared.items()
+        }
+
+    def given(self, name: str) -> bool:
+        """Whether the option was set, as opposed to left at its default."""
+        return name in self._given
+
+    def text(self, name: str) -> str | None:
+        return self._typed(name, str, (OptionKind.TEXT, OptionKind.CHOICE))
+
+    def integer(self, name: str) -> int:
+        value = self._typed(name, int, (OptionKind.INT,))
+        assert value is not None, f"option {name} needs a default"
+        return value
+
+    def flag(self, name: str) -> bool:
+        return bool(self._typed(name, bool, (OptionKind.BOOL,)))
+
+    def items(self, name: str) -> tuple[str, ...]:
+        return self._typed(name, tuple, (OptionKind.LIST,)) or ()
+
+    def paths(self, name: str) -> tuple[Path, ...]:
+        return self._typed(name, tuple, (OptionKind.PATHS,)) or ()
+
+    def _typed(self, name: str, kind: type[_T], kinds: tuple[OptionKind, ...]) -> _T | None:
+        option = self._declared[name]
+        if option.kind not in kinds:
+            raise TypeError(f"option {name} is {option.kind.value}, read as {kinds[0].value}")
+        value = self._values[name]
+        return value if isinstance(value, kind) else None
 
 
 class Probe(abc.ABC):
@@ -64,10 +188,19 @@ class Probe(abc.ABC):
 
     def __init__(self, config: ProbeConfig | None = None) -> None:
         self.config = config or ProbeConfig()
+        # Parsed here, with no I/O, so every probe's options are checked before any scans.
+        self.settings = ProbeSettings(self.name, self.options, self.config)
 
     @abc.abstractmethod
     def scan(self) -> Iterator[ProbeItem]:
         """Yield every asset found and a gap for every part that could not be read."""
+
+    @classmethod
+    def access_policy(cls, role: str | None = None) -> dict[str, Any] | None:
+        """The least-privilege policy, in the provider's own policy language, that grants
+        exactly the declared operations (and assuming ``role`` only when one is named);
+        None for probes that read only local files."""
+        return None
 
     def scope(self) -> str:
         """What this run looks at, for the report's methodology section."""

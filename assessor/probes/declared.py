@@ -19,10 +19,10 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
-from assessor.engine.loader import load_validated_yaml
 from assessor.errors import ConfigurationError, InputError
+from assessor.inputs import load_validated_yaml, read_text
 from assessor.models import Asset, DeclaredInventory, DeclaredItem, Flow, Provider
-from assessor.probes.base import Probe, ProbeItem, ProbeOption
+from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
 
 CSV_COLUMNS = (
     "name",
@@ -45,20 +45,17 @@ class DeclaredProbe(Probe):
     name = "declared"
     description = "Declared inventory: SaaS vendors, carriers, equipment, apps and data flows"
     version = "1"
-    options = (
-        ProbeOption("file", "YAML or CSV file of declared items (repeatable)", multiple=True),
-    )
+    options = (ProbeOption("file", "YAML or CSV file of declared items", OptionKind.PATHS),)
     read_operations: ClassVar[frozenset[str]] = frozenset({"file:Read"})
 
     def scope(self) -> str:
-        return "files " + ", ".join(self.config.get_all("file"))
+        return "files " + ", ".join(map(str, self.settings.paths("file")))
 
     def scan(self) -> Iterator[ProbeItem]:
-        files = self.config.get_all("file")
+        files = self.settings.paths("file")
         if not files:
             raise ConfigurationError("the declared probe needs --declared-file PATH")
-        for name in files:
-            path = Path(name)
+        for path in files:
             organization, items = read_declared(path)
             for item in items:
                 yield declared_asset(item, organization, path.stem)
@@ -72,26 +69,32 @@ def read_declared(path: Path) -> tuple[str, list[DeclaredItem]]:
 
 
 def _read_csv(path: Path) -> Iterator[DeclaredItem]:
+    name = str(path)
+    reader = csv.DictReader(io.StringIO(read_text(path)))
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(str(path), None, None, f"cannot read: {error.strerror}") from None
-    reader = csv.DictReader(io.StringIO(text))
-    unknown = set(reader.fieldnames or ()) - set(CSV_COLUMNS)
-    if unknown:
-        raise InputError(str(path), 1, ", ".join(sorted(unknown)), "unknown column")
-    for line, row in enumerate(reader, start=2):
-        fields: dict[str, Any] = {k: v.strip() for k, v in row.items() if k and v and v.strip()}
-        flows = fields.pop("flows_to", "")
-        fields["flows"] = [{"country": c.strip().upper()} for c in flows.split(";") if c.strip()]
-        if "country" in fields:
-            fields["country"] = fields["country"].upper()
-        try:
-            yield DeclaredItem.model_validate(fields)
-        except ValidationError as error:
-            first = error.errors()[0]
-            field = ".".join(str(part) for part in first["loc"])
-            raise InputError(str(path), line, field, first["msg"]) from None
+        unknown = set(reader.fieldnames or ()) - set(CSV_COLUMNS)
+        if unknown:
+            raise InputError(name, 1, ", ".join(sorted(unknown)), "unknown column")
+        for row in reader:
+            yield _csv_item(row, name, reader.line_num)
+    except csv.Error as error:
+        raise InputError(name, reader.line_num, None, f"invalid CSV: {error}") from None
+
+
+def _csv_item(row: dict[str | Any, Any], name: str, line: int) -> DeclaredItem:
+    fields: dict[str, Any] = {
+        k: v.strip() for k, v in row.items() if k and isinstance(v, str) and v.strip()
+    }
+    flows = fields.pop("flows_to", "")
+    fields["flows"] = [{"country": c.strip().upper()} for c in flows.split(";") if c.strip()]
+    if "country" in fields:
+        fields["country"] = fields["country"].upper()
+    try:
+        return DeclaredItem.model_validate(fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise InputError(name, line, field, " ".join(first["msg"].split())) from None
 
 
 def _slug(text: str) -> str:

@@ -29,9 +29,15 @@ from assessor.models import (
     KeyCustody,
     Provider,
 )
-from assessor.probes.base import Probe, ProbeItem, ProbeOption, ReadOnlyViolation
+from assessor.probes.base import (
+    OptionKind,
+    Probe,
+    ProbeItem,
+    ProbeOption,
+    ReadOnlyViolation,
+    classification,
+)
 
-_CLASSIFICATION_LABELS = ("data-class", "data-classification", "classification")
 _READ_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -71,9 +77,7 @@ class GcsProbe(Probe):
     description = "Google Cloud Storage: buckets of the given projects"
     version = "1"
     options = (
-        ProbeOption(
-            "project", "Project id to scan (repeatable; default: the ADC project)", multiple=True
-        ),
+        ProbeOption("project", "Project ids to scan (default: the ADC project)", OptionKind.LIST),
     )
     read_operations: ClassVar[frozenset[str]] = frozenset({"storage.buckets.list"})
 
@@ -81,7 +85,7 @@ class GcsProbe(Probe):
         return "projects " + ", ".join(self._projects())
 
     def _projects(self) -> list[str]:
-        projects = [p for value in self.config.get_all("project") for p in value.split(",") if p]
+        projects = list(self.settings.items("project"))
         if not projects and os.environ.get("GOOGLE_CLOUD_PROJECT"):
             projects = [os.environ["GOOGLE_CLOUD_PROJECT"]]
         return projects
@@ -190,16 +194,9 @@ def bucket_asset(facts: BucketFacts) -> Asset:
         account=facts.project,
         region=region,
         tags=facts.labels,
-        classification=_classification(facts.labels),
+        classification=classification(facts.labels),
         encryption=encryption,
         public_access_blocked=facts.public_access_prevention == "enforced",
         flows=flows,
         attributes=attributes,
     )
-
-
-def _classification(labels: dict[str, str]) -> str | None:
-    for key in _CLASSIFICATION_LABELS:
-        if labels.get(key):
-            return labels[key].strip().lower()
-    return None

@@ -1,21 +1,24 @@
-"""Renderers turn an AuditResult into the bytes of one report format; one module each."""
+"""Renderers turn an AuditResult into the bytes of one report format; one module each.
+
+The registry below is the one table of formats: their file names and media types serve
+writing reports and publishing them alike.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from assessor.models import AuditResult
 from assessor.renderers import csv, html, json, junit, markdown, sarif
+from assessor.renderers.base import NO_CONTEXT, Renderer, ReportContext
 
-Renderer = Callable[[AuditResult], bytes]
-
-RENDERERS: dict[str, tuple[str, Renderer]] = {
-    "json": ("report.json", json.render),
-    "html": ("report.html", html.render),
-    "sarif": ("report.sarif", sarif.render),
-    "junit": ("report.junit.xml", junit.render),
-    "csv": ("report.csv", csv.render),
-    "md": ("report.md", markdown.render),
+RENDERERS: dict[str, Renderer] = {
+    renderer.name: renderer
+    for renderer in (
+        Renderer("json", "report.json", "application/json", json.render),
+        Renderer("html", "report.html", "text/html; charset=utf-8", html.render),
+        Renderer("sarif", "report.sarif", "application/sarif+json", sarif.render),
+        Renderer("junit", "report.junit.xml", "application/xml", junit.render),
+        Renderer("csv", "report.csv", "text/csv; charset=utf-8", csv.render),
+        Renderer("md", "report.md", "text/markdown; charset=utf-8", markdown.render),
+    )
 }
 
 
@@ -27,3 +30,6 @@ def parse_formats(value: str) -> list[str]:
         known = ", ".join(RENDERERS)
         raise ValueError(f"unknown format {', '.join(unknown) or value!r} (known: {known})")
     return list(dict.fromkeys(formats))
+
+
+__all__ = ["NO_CONTEXT", "RENDERERS", "Renderer", "ReportContext", "parse_formats"]

@@ -11,6 +11,7 @@ import io
 import json
 
 from assessor.models import AuditResult
+from assessor.renderers.base import NO_CONTEXT, ReportContext
 
 COLUMNS = (
     "severity",
@@ -40,7 +41,7 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def render(result: AuditResult) -> bytes:
+def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
     assets = {asset.id: asset for asset in result.assets}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -16,13 +16,12 @@ import functools
 import hashlib
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 
-from assessor.catalog import load_catalog
 from assessor.models import (
     Asset,
     AuditResult,
@@ -32,10 +31,10 @@ from assessor.models import (
     Location,
     Severity,
 )
+from assessor.renderers.base import NO_CONTEXT, ReportContext
 from assessor.resources import data_dir
 
 MAP_WIDTH, MAP_HEIGHT = 1000.0, 500.0
-SEVERITY_ORDER = list(Severity)
 # The page script's status codes (see STATUS in report.js).
 STATUS_CODES = {FindingStatus.OPEN: 0, FindingStatus.WAIVED: 1, FindingStatus.BASELINED: 2}
 
@@ -100,7 +99,7 @@ def content_security_policy(script: str) -> str:
     )
 
 
-def render(result: AuditResult) -> bytes:
+def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
     script = _asset_text("report.js")
     findings_by_asset: dict[str, list[Finding]] = defaultdict(list)
     for finding in result.findings:
@@ -125,7 +124,7 @@ def render(result: AuditResult) -> bytes:
             arcs=arcs,
             unplaced=unplaced,
             severities=list(reversed(Severity)),
-            places=places(result, findings_by_asset),
+            places=places(result, findings_by_asset, context.country_names),
             assets={asset.id: asset for asset in result.assets},
             top_findings=[f for f in result.findings if f.status is FindingStatus.OPEN][:8],
             baselined=sum(1 for f in result.findings if f.status is FindingStatus.BASELINED),
@@ -204,7 +203,7 @@ def page_data(result: AuditResult) -> dict[str, Any]:
         [
             asset_index.get(f.asset_id, -1),
             rule_index.get(f.rule_id, -1),
-            SEVERITY_ORDER.index(f.severity),
+            f.severity.rank,
             STATUS_CODES[f.status],
             f.message,
             tables.evidence_index(f.evidence),
@@ -213,7 +212,7 @@ def page_data(result: AuditResult) -> dict[str, Any]:
         for f in result.findings
     ]
     return {
-        "severities": [s.value for s in SEVERITY_ORDER],
+        "severities": [s.value for s in Severity],
         "rules": [
             {
                 "id": r.id,
@@ -322,8 +321,11 @@ def _place_label(location: Location) -> str:
     return f"{where}, {country}" if where and country else where or country
 
 
-def places(result: AuditResult, findings_by_asset: dict[str, list[Finding]]) -> list[PlaceRow]:
-    catalog = load_catalog()
+def places(
+    result: AuditResult,
+    findings_by_asset: dict[str, list[Finding]],
+    country_names: Mapping[str, str],
+) -> list[PlaceRow]:
     grouped: dict[str, list[Asset]] = defaultdict(list)
     for asset in result.assets:
         location = asset.location
@@ -338,11 +340,10 @@ def places(result: AuditResult, findings_by_asset: dict[str, list[Finding]]) -> 
             for f in findings_by_asset.get(asset.id, [])
             if f.status is FindingStatus.OPEN
         ]
-        known = catalog.country(country)
         rows.append(
             PlaceRow(
                 country=country,
-                country_name=known.name if known else "Unknown location",
+                country_name=country_names.get(country, "Unknown location"),
                 assets=len(members),
                 providers=", ".join(sorted({a.provider.value for a in members})),
                 regions=", ".join(sorted({a.region or a.country or "?" for a in members})),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 from assessor.models import AuditResult
+from assessor.renderers.base import NO_CONTEXT, ReportContext
 
 
-def render(result: AuditResult) -> bytes:
+def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
     data = result.model_dump(mode="json")
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")

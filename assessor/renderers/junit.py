@@ -10,9 +10,10 @@ import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 
 from assessor.models import AuditResult, Finding, FindingStatus
+from assessor.renderers.base import NO_CONTEXT, ReportContext
 
 
-def render(result: AuditResult) -> bytes:
+def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
     assets = {asset.id: asset for asset in result.assets}
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for finding in result.findings:

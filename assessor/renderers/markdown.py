@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from assessor.models import AuditResult, FindingStatus, Lifecycle, Severity
+from assessor.renderers.base import NO_CONTEXT, ReportContext
 
 TOP = 20
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
@@ -18,7 +19,7 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text.replace("\n", " ").replace("\r", " "))
 
 
-def render(result: AuditResult, top: int = TOP) -> bytes:
+def render(result: AuditResult, context: ReportContext = NO_CONTEXT, top: int = TOP) -> bytes:
     summary = result.summary
     open_findings = [f for f in result.findings if f.status is FindingStatus.OPEN]
     waived = sum(1 for f in result.findings if f.status is FindingStatus.WAIVED)
@@ -74,8 +75,8 @@ STEP_SUMMARY_LIMIT = 1_000_000  # GitHub allows 1 MiB per step summary
 def step_summary(result: AuditResult) -> bytes:
     """The summary for ``$GITHUB_STEP_SUMMARY``: as many top findings as fit in 1 MiB."""
     top = 50
-    text = render(result, top)
+    text = render(result, top=top)
     while len(text) > STEP_SUMMARY_LIMIT and top > 1:
         top //= 2
-        text = render(result, top)
+        text = render(result, top=top)
     return text[:STEP_SUMMARY_LIMIT]

@@ -17,6 +17,7 @@ from typing import Any
 
 from assessor import __version__
 from assessor.models import AuditResult, Finding, FindingStatus, RuleSummary, Severity
+from assessor.renderers.base import NO_CONTEXT, ReportContext
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/assessor/assessor"
@@ -43,7 +44,7 @@ SECURITY_SEVERITY = {
 }
 
 
-def render(result: AuditResult) -> bytes:
+def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
     return (json.dumps(sarif_log(result), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 

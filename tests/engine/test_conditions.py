@@ -7,11 +7,10 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from assessor.catalog import Catalog
+from assessor.catalog import Catalog, locate
 from assessor.engine.conditions import CompileError, compile_condition
 from assessor.engine.examples import example_asset
 from assessor.engine.fields import Context
-from assessor.inventory import locate
 from assessor.models import Condition
 
 ASSET = {

@@ -5,11 +5,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from assessor.catalog import Catalog
+from assessor.catalog import Catalog, locate
 from assessor.engine.evaluate import Evaluator, sort_findings
 from assessor.engine.examples import example_asset
 from assessor.engine.loader import builtin_rules_dir, load_rules
-from assessor.inventory import locate
 from tests.engine.test_loader_errors import GOOD_RULE
 
 REGIONS = [

@@ -7,12 +7,11 @@ from typing import Any
 
 import pytest
 
-from assessor.catalog import Catalog
+from assessor.catalog import Catalog, locate
 from assessor.engine.evaluate import evaluate
 from assessor.engine.examples import example_asset
+from assessor.engine.residency import load_policy
 from assessor.errors import InputError
-from assessor.inventory import locate
-from assessor.residency import load_policy
 
 
 def _fired(

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from assessor.catalog import Catalog
+from assessor.catalog import Catalog, locate
 from assessor.cli import main
 from assessor.engine.examples import example_asset
+from assessor.engine.selection import RuleSelection
 from assessor.errors import InputError
-from assessor.inventory import locate
+from assessor.findings.result import Acceptance, at_or_above
+from assessor.findings.scoring import score
+from assessor.findings.waivers import load_waivers
 from assessor.models import FindingStatus, Inventory, Severity
-from assessor.pipeline import RuleSelection, assess
-from assessor.results import at_or_above
-from assessor.scoring import score
-from assessor.waivers import load_waivers
+from assessor.run import assess
 
-TODAY = date(2026, 11, 23)
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 
 def _inventory(catalog: Catalog, *specs: dict[str, Any]) -> Inventory:
@@ -55,9 +55,8 @@ waivers:
         {"name": "dr-copy", "provider": "aws", "region": "ap-east-1"},
         {"name": "old-copy", "provider": "aws", "region": "ap-east-1"},
     )
-    result = assess(
-        inventory, RuleSelection(packs=("countries-of-concern",)).load(catalog), waivers, TODAY
-    )
+    rule_set = RuleSelection(packs=("countries-of-concern",)).load(catalog)
+    result = assess(inventory, rule_set, Acceptance(tuple(waivers)), NOW)
     by_asset = {f.asset_id: f for f in result.findings if f.rule_id == "COC-001"}
     waived = by_asset["arn:aws:s3:::dr-copy"]
     assert waived.status is FindingStatus.WAIVED and waived.waiver is not None

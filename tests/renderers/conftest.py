@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from assessor.catalog import Catalog
+from assessor.catalog import Catalog, locate
 from assessor.engine.examples import example_asset
 from assessor.engine.loader import builtin_rules_dir, load_rules
-from assessor.inventory import locate
+from assessor.engine.selection import RuleSet
 from assessor.models import AuditResult, CoverageGap, GapReason, Inventory, ProbeRun
-from assessor.pipeline import RuleSet, assess
+from assessor.run import assess
 
 HOSTILE = '<script>window.__pwned = 1</script>"><img src=x onerror="window.__pwned=2">'
 

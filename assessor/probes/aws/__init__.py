@@ -41,7 +41,7 @@ from assessor.probes.aws.services.base import (
 )
 from assessor.probes.aws.services.tags import ResourceTagsReader, TagFact
 from assessor.probes.aws.session import AwsClients, CallCounter, ClientSettings
-from assessor.probes.base import Probe, ProbeItem, ProbeOption, ReadOnlyViolation
+from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption, ReadOnlyViolation
 
 __all__ = ["AwsClients", "AwsProbe", "iam_policy"]
 
@@ -54,6 +54,9 @@ _SETUP_OPERATIONS = frozenset(
 )
 
 
+SERVICES = tuple(READERS)
+
+
 class AwsProbe(Probe):
     """Data-bearing AWS services across the enabled regions of one or many accounts."""
 
@@ -64,22 +67,32 @@ class AwsProbe(Probe):
     )
     version = "2"
     options = (
-        ProbeOption("regions", "Comma-separated regions to scan (default: all enabled)"),
-        ProbeOption("partition", "aws, aws-cn or aws-us-gov (default: aws)", default="aws"),
-        ProbeOption("services", "Comma-separated services to read (default: all)"),
+        ProbeOption("regions", "Regions to scan (default: all enabled)", OptionKind.LIST),
+        ProbeOption("partition", "Partition to scan", OptionKind.CHOICE, "aws", tuple(HOME_REGION)),
+        ProbeOption("services", "Services to read (default: all)", OptionKind.LIST, None, SERVICES),
         ProbeOption("profile", "Named profile from the AWS config files"),
         ProbeOption("org-role", "Role to assume in each account (organization or --aws-accounts)"),
-        ProbeOption("accounts", "Comma-separated account ids to read through --aws-org-role"),
+        ProbeOption("accounts", "Account ids to read through --aws-org-role", OptionKind.LIST),
         ProbeOption("external-id", "External id for assuming --aws-org-role"),
-        ProbeOption("concurrency", "Calls in flight at once (default: 32)", default="32"),
+        ProbeOption("concurrency", "Calls in flight at once", OptionKind.INT, 32, minimum=1),
         ProbeOption(
-            "region-concurrency", "Calls in flight per account-region (default: 16)", default="16"
+            "region-concurrency",
+            "Calls in flight per account-region",
+            OptionKind.INT,
+            16,
+            minimum=1,
         ),
-        ProbeOption("retry-mode", "botocore retry mode: standard or adaptive", default="standard"),
         ProbeOption(
-            "max-attempts", "Attempts per call, retries included (default: 5)", default="5"
+            "retry-mode",
+            "botocore retry mode",
+            OptionKind.CHOICE,
+            "standard",
+            ("standard", "adaptive", "legacy"),
         ),
-        ProbeOption("timeout", "Read timeout per call in seconds (default: 30)", default="30"),
+        ProbeOption(
+            "max-attempts", "Attempts per call, retries included", OptionKind.INT, 5, minimum=1
+        ),
+        ProbeOption("timeout", "Read timeout per call in seconds", OptionKind.INT, 30, minimum=1),
     )
     read_operations: ClassVar[frozenset[str]] = _SETUP_OPERATIONS.union(
         *(reader.operations for readers in READERS.values() for reader in readers),
@@ -87,6 +100,10 @@ class AwsProbe(Probe):
     )
     credential_operations: ClassVar[frozenset[str]] = frozenset({"sts:AssumeRole"})
     allowed_operations: ClassVar[frozenset[str]] = read_operations | credential_operations
+
+    @classmethod
+    def access_policy(cls, role: str | None = None, partition: str = "aws") -> dict[str, Any]:
+        return iam_policy(cls.read_operations, cls.credential_operations, role, partition)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -97,35 +114,14 @@ class AwsProbe(Probe):
     # --- options --------------------------------------------------------------------
 
     def _partition(self) -> str:
-        return self.config.get("partition") or "aws"
-
-    def _int(self, name: str, default: int) -> int:
-        value = self.config.get(name)
-        try:
-            return int(value) if value else default
-        except ValueError:
-            raise ConfigurationError(
-                f"--aws-{name} must be a whole number, not {value!r}"
-            ) from None
-
-    def _services(self) -> list[str]:
-        chosen = _split(self.config.get("services")) or list(READERS)
-        unknown = sorted(set(chosen) - set(READERS))
-        if unknown:
-            raise ConfigurationError(
-                f"--aws-services: unknown {', '.join(unknown)} (known: {', '.join(READERS)})"
-            )
-        return chosen
+        return self.settings.text("partition") or "aws"
 
     def _settings(self) -> ClientSettings:
-        mode = self.config.get("retry-mode") or "standard"
-        if mode not in ("standard", "adaptive", "legacy"):
-            raise ConfigurationError(f"--aws-retry-mode must be standard or adaptive, not {mode!r}")
         return ClientSettings(
-            max_pool_connections=self._int("concurrency", 32),
-            retry_mode=mode,
-            max_attempts=self._int("max-attempts", 5),
-            read_timeout=float(self._int("timeout", 30)),
+            max_pool_connections=self.settings.integer("concurrency"),
+            retry_mode=self.settings.text("retry-mode") or "standard",
+            max_attempts=self.settings.integer("max-attempts"),
+            read_timeout=float(self.settings.integer("timeout")),
         )
 
     def scope(self) -> str:
@@ -136,8 +132,8 @@ class AwsProbe(Probe):
             parts.append(f"{noun} {shown}")
         parts.append(f"partition {self._partition()}")
         for option in ("regions", "services"):
-            if self.config.get(option):
-                parts.append(f"{option} {self.config.get(option)}")
+            if self.settings.items(option):
+                parts.append(f"{option} {','.join(self.settings.items(option))}")
         return ", ".join(parts)
 
     def notes(self) -> tuple[str, ...]:
@@ -148,25 +144,21 @@ class AwsProbe(Probe):
 
     def scan(self) -> Iterator[ProbeItem]:
         partition = self._partition()
-        if partition not in HOME_REGION:
-            raise ConfigurationError(
-                f"--aws-partition: unknown {partition!r} (known: {', '.join(HOME_REGION)})"
-            )
-        services = self._services()
+        services = list(self.settings.items("services") or READERS)
         settings = self._settings()
-        if self.config.get("accounts") and not self.config.get("org-role"):
+        if self.settings.items("accounts") and not self.settings.text("org-role"):
             raise ConfigurationError(
                 "--aws-accounts needs --aws-org-role, the role to assume in each"
             )
         counter = CallCounter()
         base = AwsClients(
             allowed=self.allowed_operations,
-            profile=self.config.get("profile"),
+            profile=self.settings.text("profile"),
             settings=settings,
             counter=counter,
         )
         known_regions = set(base.partition_regions(partition))
-        wanted = _split(self.config.get("regions")) or sorted(known_regions)
+        wanted = list(self.settings.items("regions")) or sorted(known_regions)
         strangers = sorted(set(wanted) - known_regions)
         if strangers:
             raise ConfigurationError(
@@ -188,14 +180,14 @@ class AwsProbe(Probe):
             caller=caller,
             partition=partition,
             home=home,
-            role=self.config.get("org-role"),
-            external_id=self.config.get("external-id"),
+            role=self.settings.text("org-role"),
+            external_id=self.settings.text("external-id"),
         )
         accounts = self._account_list(plan, base, gaps)
         self._accounts = accounts
         run = _Run(plan, base, gaps, known_regions, wanted, services, self._notes)
         scheduler: BoundedScheduler[Found] = BoundedScheduler(
-            settings.max_pool_connections, self._int("region-concurrency", 16)
+            settings.max_pool_connections, self.settings.integer("region-concurrency")
         )
         for account in accounts:
             scheduler.add(Task((account, "setup"), partial(run.open_account, account), True))
@@ -220,7 +212,7 @@ class AwsProbe(Probe):
         )
 
     def _account_list(self, plan: AccountPlan, base: AwsClients, gaps: GapCollector) -> list[str]:
-        explicit = _split(self.config.get("accounts"))
+        explicit = list(self.settings.items("accounts"))
         if explicit:
             return explicit
         if not plan.role:
@@ -325,7 +317,3 @@ def guarded(
         else item
         for item in items
     ]
-
-
-def _split(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]

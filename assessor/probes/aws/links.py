@@ -21,9 +21,9 @@ from assessor.probes.aws.services.base import (
     FlowFact,
     KeyFact,
     TagFact,
-    classification,
     key_uuid,
 )
+from assessor.probes.base import classification
 
 _COPY_KINDS = {
     "snapshot": FlowKind.SNAPSHOT_COPY,

@@ -1,4 +1,4 @@
-"""``assessor aws-policy``: the least-privilege IAM policy for the probe's declared reads."""
+"""``assessor policy aws``: the least-privilege IAM policy for the probe's declared reads."""
 
 from __future__ import annotations
 
@@ -20,19 +20,20 @@ def iam_policy(
     role: str | None = None,
     partition: str = "aws",
 ) -> dict[str, Any]:
-    """One statement for the reads; AssumeRole limited to the organization role if named."""
+    """One statement for the reads and, only when an organization role is named, one that
+    lets the audit assume exactly that role (a single-account audit assumes nothing)."""
     actions = sorted({_IAM_ACTION.get(op, op) for op in reads})
     statements: list[dict[str, Any]] = [
         {"Sid": "AssessorReadOnly", "Effect": "Allow", "Action": actions, "Resource": "*"}
     ]
     assume = sorted(credentials)
-    if assume:
+    if assume and role:
         statements.append(
             {
                 "Sid": "AssessorAssumeAuditRole",
                 "Effect": "Allow",
                 "Action": assume,
-                "Resource": f"arn:{partition}:iam::*:role/{role or '*'}",
+                "Resource": f"arn:{partition}:iam::*:role/{role}",
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}

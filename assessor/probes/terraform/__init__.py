@@ -23,9 +23,10 @@ from typing import Any, ClassVar
 import hcl2
 from hcl2 import SerializationOptions
 
-from assessor.catalog import load_catalog
 from assessor.errors import ConfigurationError, InputError
+from assessor.inputs import read_text
 from assessor.models import (
+    PAIRED_REGION,
     Asset,
     CodeLocation,
     CoverageGap,
@@ -34,7 +35,7 @@ from assessor.models import (
     GapReason,
     Waiver,
 )
-from assessor.probes.base import Probe, ProbeItem, ProbeOption
+from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption, classification
 from assessor.probes.terraform.hcl import Block, HclError, read_blocks
 from assessor.probes.terraform.plan import plan_assets
 from assessor.probes.terraform.resolve import Scope, Unresolved, references
@@ -47,7 +48,6 @@ from assessor.probes.terraform.resources import (
 )
 
 _TFVARS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
-_CLASSIFICATION_TAGS = ("data-class", "data-classification", "classification")
 GEO_REPLICATED = frozenset({"GRS", "RAGRS", "GZRS", "RAGZRS"})
 
 
@@ -79,13 +79,21 @@ class TerraformProbe(Probe):
     description = "Terraform: data-bearing resources in .tf files, with file and line"
     version = "1"
     options = (
-        ProbeOption("path", "Directory of Terraform to scan (repeatable)", multiple=True),
-        ProbeOption("plan", "Plan in Terraform's JSON format (repeatable)", multiple=True),
+        ProbeOption("path", "Directory of Terraform to scan", OptionKind.PATHS),
+        ProbeOption("plan", "Plan in Terraform's JSON format", OptionKind.PATHS),
+        ProbeOption("var-file", "Extra .tfvars file for every root module", OptionKind.PATHS),
         ProbeOption(
-            "var-file", "Extra .tfvars file for every root module (repeatable)", multiple=True
+            "assume-region",
+            "Use AWS_REGION/AWS_DEFAULT_REGION as the last resort",
+            OptionKind.BOOL,
+            False,
         ),
-        ProbeOption("assume-region", "yes: use AWS_REGION/AWS_DEFAULT_REGION as the last resort"),
-        ProbeOption("strict", "yes: a file that does not parse is an input error (exit 2)"),
+        ProbeOption(
+            "strict",
+            "A file that does not parse is an input error (exit 2)",
+            OptionKind.BOOL,
+            False,
+        ),
     )
     read_operations: ClassVar[frozenset[str]] = frozenset({"file:Read"})
 
@@ -96,7 +104,7 @@ class TerraformProbe(Probe):
         self._unread: list[CoverageGap] = []
 
     def scope(self) -> str:
-        return "paths " + ", ".join(self.config.get_all("path"))
+        return "paths " + ", ".join(map(str, self.settings.paths("path")))
 
     def notes(self) -> tuple[str, ...]:
         if not self._unmodelled:
@@ -105,8 +113,8 @@ class TerraformProbe(Probe):
         return (f"{len(self._unmodelled)} resource types not modelled: {kinds}",)
 
     def scan(self) -> Iterator[ProbeItem]:
-        paths = [Path(p) for p in self.config.get_all("path")]
-        plans = [Path(p) for p in self.config.get_all("plan")]
+        paths = list(self.settings.paths("path"))
+        plans = list(self.settings.paths("plan"))
         if not paths and not plans:
             raise ConfigurationError(
                 "the terraform probe needs --terraform-path or --terraform-plan"
@@ -129,7 +137,7 @@ class TerraformProbe(Probe):
                 parsed.setdefault(path.parent, []).extend(read_blocks(path))
             except HclError as error:
                 relative = _repository_path(path, base)
-                if self._flag("strict"):
+                if self.settings.flag("strict"):
                     raise InputError(relative, error.line, None, error.message) from None
                 where = f"{relative}:{error.line}" if error.line else relative
                 yield CoverageGap(
@@ -158,19 +166,22 @@ class TerraformProbe(Probe):
             yield from self._assets(resources, root, base)
             yield from self._unread
 
-    def _flag(self, name: str) -> bool:
-        return (self.config.get(name) or "").lower() in ("yes", "true", "1")
-
     def _root_variables(self, directory: Path, blocks: list[Block]) -> dict[str, Any]:
         variables = _defaults(blocks)
         files = [directory / "terraform.tfvars", *sorted(directory.glob("*.auto.tfvars"))]
-        files += [Path(p) for p in self.config.get_all("var-file")]
+        files += self.settings.paths("var-file")
         for path in files:
             if path.is_file():
+                text = read_text(path)
                 try:
-                    loaded = hcl2.load(path.open(encoding="utf-8"), serialization_options=_TFVARS)
+                    loaded = hcl2.loads(text, serialization_options=_TFVARS)
                 except Exception as error:
-                    raise InputError(str(path), None, None, f"not a tfvars file: {error}") from None
+                    message = " ".join(str(error).split())[:200]
+                    raise InputError(
+                        str(path), None, None, f"not a tfvars file: {message}"
+                    ) from None
+                if not isinstance(loaded, dict):
+                    raise InputError(str(path), None, None, "not a tfvars file")
                 variables.update(loaded)
         return variables
 
@@ -284,7 +295,7 @@ class TerraformProbe(Probe):
         if found is not None and found[0] is not None:
             expression, provider_scope = found
             return _resolved(expression, provider_scope, spec.provider, f"{label} region")
-        if spec.provider == "aws" and self._flag("assume-region"):
+        if spec.provider == "aws" and self.settings.flag("assume-region"):
             environment = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
             if environment:
                 return environment, f"region assumed from the environment ({environment})"
@@ -382,8 +393,7 @@ def _flows(resource: _Resource, by_address: dict[str, _Resource]) -> Iterator[tu
         replication = str(resource.scope.text(body.get("account_replication_type")) or "").upper()
         if replication in GEO_REPLICATED:
             # Geo-redundant storage copies the data into the region's pair (the catalog knows it).
-            pair = load_catalog().paired_region(PROVIDERS["azurerm"], resource.region)
-            yield own_key, flow(FlowKind.REPLICATION, region=pair)
+            yield own_key, flow(FlowKind.REPLICATION, region=PAIRED_REGION)
     elif kind_name == "google_storage_bucket":
         for placement in _find(body, "custom_placement_config"):
             for location in (placement or {}).get("data_locations", []) or []:
@@ -435,10 +445,6 @@ def _asset(resource: _Resource, root: str, base: Path, flows: tuple[Flow, ...]) 
     attributes = {"address": address, "root_module": root}
     if resource.note:
         attributes["location_note"] = resource.note
-    lowered = {k.lower(): v for k, v in tags.items()}
-    classification = next(
-        (lowered[k].lower() for k in _CLASSIFICATION_TAGS if lowered.get(k)), None
-    )
     return Asset(
         id=identity,
         provider=PROVIDERS[spec.provider],
@@ -448,7 +454,7 @@ def _asset(resource: _Resource, root: str, base: Path, flows: tuple[Flow, ...]) 
         account=f"terraform:{root}",
         region=resource.region,
         tags=tags,
-        classification=classification,
+        classification=classification(tags),
         flows=flows,
         attributes=attributes,
         source=CodeLocation(

@@ -17,6 +17,9 @@ import hcl2
 from hcl2 import SerializationOptions
 from lark.exceptions import LarkError, UnexpectedInput
 
+from assessor.errors import InputError
+from assessor.inputs import read_text
+
 _OPTIONS = SerializationOptions(
     strip_string_quotes=True, explicit_blocks=False, with_comments=False
 )
@@ -58,7 +61,10 @@ class HclError(Exception):
 
 
 def read_blocks(path: Path) -> list[Block]:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_text(path)
+    except InputError as error:
+        raise HclError(path, error.line, error.message) from None
     try:
         tree = hcl2.parses_to_tree(text)
         values = hcl2.serialize(hcl2.transform(tree), serialization_options=_OPTIONS)

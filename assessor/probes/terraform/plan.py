@@ -8,21 +8,19 @@ provider 6 has one per resource), else its ``provider_config_key`` → that prov
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from assessor.errors import InputError
+from assessor.inputs import read_json
 from assessor.models import Asset, Flow, FlowKind
+from assessor.probes.base import classification
 from assessor.probes.terraform.resources import PROVIDERS, RESOURCE_TYPES, region_from
 
 
 def plan_assets(path: Path, unmodelled: dict[str, int]) -> Iterator[Asset]:
-    try:
-        plan = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise InputError(str(path), None, None, f"not a Terraform JSON plan: {error}") from None
+    plan = read_json(path)
     if not isinstance(plan, dict) or "format_version" not in plan:
         raise InputError(str(path), None, "format_version", "not a Terraform JSON plan")
     variables = {k: v.get("value") for k, v in (plan.get("variables") or {}).items()}
@@ -81,7 +79,7 @@ def plan_assets(path: Path, unmodelled: dict[str, int]) -> Iterator[Asset]:
             account="terraform:plan",
             region=region,
             tags=tags,
-            classification=(tags.get("data-class") or "").lower() or None,
+            classification=classification(tags),
             flows=tuple(own),
             attributes=attributes,
         )

@@ -16,9 +16,9 @@ from assessor.models import Asset, Encryption, Flow, KeyCustody, Provider
 from assessor.probes.aws.gaps import AWS_ERRORS, GapCollector, error_code
 from assessor.probes.aws.scheduler import Task
 from assessor.probes.aws.session import AwsClients
+from assessor.probes.base import classification
 
 _T = TypeVar("_T")
-_CLASSIFICATION_TAGS = ("data-class", "data-classification", "classification")
 
 
 @dataclass(frozen=True)
@@ -154,14 +154,6 @@ class ServiceReader(abc.ABC):
 
 
 # --- shared mapping helpers -----------------------------------------------------------
-
-
-def classification(tags: dict[str, str]) -> str | None:
-    lowered = {key.lower(): value for key, value in tags.items()}
-    for key in _CLASSIFICATION_TAGS:
-        if lowered.get(key):
-            return lowered[key].strip().lower()
-    return None
 
 
 def tag_dict(

@@ -1,23 +1,71 @@
-"""Assembles an AuditResult from an inventory, the rules that ran and their findings."""
+"""Assembles an AuditResult from an inventory, the rules that ran and their findings: waivers
+and a baseline decide which findings count, scores weigh them."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 from assessor import __version__
 from assessor.engine.loader import LoadedRule
+from assessor.findings.baseline import apply_baseline
+from assessor.findings.scoring import score
+from assessor.findings.waivers import apply_waivers
 from assessor.models import (
     AuditResult,
+    Baseline,
     Finding,
     FindingStatus,
     Inventory,
     RuleSummary,
     Severity,
     Summary,
+    Waiver,
 )
 
 UNKNOWN_COUNTRY = "unknown"
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """Risks the organization has accepted: waivers, and a baseline of known findings (the
+    baseline's path is named in the report)."""
+
+    waivers: tuple[Waiver, ...] = ()
+    baseline: tuple[Path, Baseline] | None = None
+
+
+def assemble(
+    inventory: Inventory,
+    rules: Sequence[LoadedRule],
+    findings: Sequence[Finding],
+    acceptance: Acceptance,
+    today: date,
+) -> AuditResult:
+    """Apply waivers (a file's and those written next to resources in code) and a baseline,
+    score, and build the result."""
+    assets = {asset.id: asset for asset in inventory.assets}
+    waivers = [
+        *acceptance.waivers,
+        *(waiver for asset in inventory.assets for waiver in asset.waivers),
+    ]
+    outcome = apply_waivers(findings, assets, rules, waivers, today)
+    final, baselined = outcome.findings, None
+    if acceptance.baseline is not None:
+        path, baseline = acceptance.baseline
+        final, baselined = apply_baseline(final, baseline, str(path), today)
+    result = build_result(inventory, rules, final)
+    return result.model_copy(
+        update={
+            "scores": score(inventory.assets, final),
+            "expired_waivers": tuple(outcome.expired),
+            "unused_waivers": tuple(outcome.unused),
+            "baseline": baselined,
+        }
+    )
 
 
 def build_result(

@@ -1,7 +1,7 @@
 """Baselines: findings already known when a CI job was adopted, matched by fingerprint.
 
 A baselined finding is reported as such and does not count towards ``--fail-on``; a new
-finding does. The fingerprint (see :mod:`assessor.identity`) is the rule, the asset's
+finding does. The fingerprint (see :mod:`assessor.findings.identity`) is the rule, the asset's
 identity and an evidence key, never a line, so moving code or reformatting changes nothing,
 and a same-named resource in another root module is a different asset. Entries may carry a
 reason and an expiry; an expired entry stops applying, and entries that match nothing are

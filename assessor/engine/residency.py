@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from assessor.catalog import Catalog
-from assessor.engine.loader import LineMap, LoadedRule, Overrides, compile_rule, load_validated_yaml
+from assessor.engine.loader import LoadedRule, Overrides, compile_rule
 from assessor.errors import InputError
+from assessor.inputs import LineMap, load_validated_yaml
 from assessor.models import CountryGroup, PolicyEntry, Provider, ResidencyPolicy, Rule, SourceRef
 
 PACK = "residency"

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from assessor.engine.loader import LoadedRule, load_validated_yaml
+from assessor.engine.loader import LoadedRule
+from assessor.inputs import load_validated_yaml
 from assessor.models import Asset, Finding, FindingStatus, Waiver, WaiverFile
 
 

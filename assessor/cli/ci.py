@@ -1,0 +1,116 @@
+"""``ci`` (the CI job on Terraform) and ``baseline`` (known findings it should not fail on)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from assessor import run
+from assessor.cli import console
+from assessor.cli.options import history_option, report_options, rules_options
+from assessor.engine.selection import RuleSelection
+from assessor.errors import ConfigurationError
+from assessor.findings.baseline import baseline_from, load_baseline, render_baseline
+from assessor.findings.result import Acceptance
+from assessor.inputs import read_json_model
+from assessor.models import AuditResult
+from assessor.output import write_atomic
+from assessor.probes.base import ProbeConfig
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--plan",
+    "plans",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A plan in Terraform's JSON format (terraform show -json), repeatable.",
+)
+@click.option(
+    "--var-file",
+    "var_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra .tfvars file for every root module (repeatable).",
+)
+@click.option("--strict", is_flag=True, help="A file that does not parse is an error (exit 2).")
+@click.option(
+    "--assume-region",
+    is_flag=True,
+    help="Use AWS_REGION/AWS_DEFAULT_REGION where no provider sets a region.",
+)
+@rules_options
+@report_options("assessor-ci", "sarif,junit,md,json", "high")
+@history_option
+def ci(
+    paths: tuple[Path, ...],
+    plans: tuple[Path, ...],
+    var_files: tuple[Path, ...],
+    strict: bool,
+    assume_region: bool,
+    selection: RuleSelection,
+    reports: run.Reports,
+    acceptance: Acceptance,
+    history: str | None,
+) -> None:
+    """The CI job: check the Terraform in PATHS (and plans) and fail on risky changes.
+
+    Exit 0 when no open finding reaches --fail-on (default high), 1 when one does, 2 on a
+    tool or input error. Findings in --baseline and waived ones do not count; expired
+    baseline entries and waivers count again. The Markdown summary is appended to
+    $GITHUB_STEP_SUMMARY when that is set.
+    """
+    if not paths and not plans:
+        raise ConfigurationError("give at least one directory of Terraform or --plan")
+    config = ProbeConfig(
+        {
+            "path": tuple(map(str, paths)),
+            "plan": tuple(map(str, plans)),
+            "var-file": tuple(map(str, var_files)),
+            "strict": ("yes" if strict else "no",),
+            "assume-region": ("yes" if assume_region else "no",),
+        }
+    )
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        reports = run.Reports(reports.output, reports.formats, reports.fail_on, Path(summary))
+    outcome = run.audit(
+        {"terraform": config}, selection, reports, acceptance, run.Delivery(history=history)
+    )
+    console.outcome(outcome)
+    sys.exit(outcome.exit_code)
+
+
+@click.group()
+def baseline() -> None:
+    """Create and update baselines of known findings."""
+
+
+@baseline.command("create")
+@click.argument("result_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path(".assessor-baseline.json"),
+    show_default=True,
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Keep the existing file's entries that still match (with their reasons).",
+)
+def baseline_create(result_file: Path, output: Path, update: bool) -> None:
+    """Write a baseline of RESULT.json's open findings."""
+    result = read_json_model(result_file, AuditResult)
+    previous = load_baseline(output) if update and output.exists() else None
+    made = baseline_from(result, previous)
+    write_atomic(output, render_baseline(made))
+    console.note(f"{len(made.entries)} findings in the baseline → {output}")
+
+
+COMMANDS = (ci, baseline)

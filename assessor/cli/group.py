@@ -1,0 +1,30 @@
+"""The top-level group, and the one place assessor's own errors become an exit code."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from assessor import __version__
+from assessor.cli import console
+from assessor.errors import AssessorError
+
+
+class AssessorGroup(click.Group):
+    """A click group that turns an :class:`AssessorError` from any command into one line on
+    stderr and the error's documented exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AssessorError as error:
+            console.error(str(error))
+            sys.exit(error.exit_code)
+
+
+@click.group(cls=AssessorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="assessor")
+def main() -> None:
+    """Where in the world is your data, and who could be compelled to hand it over?"""

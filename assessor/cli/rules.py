@@ -1,0 +1,73 @@
+"""``rules``: list, show, validate and test rule packs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from assessor.catalog import load_catalog
+from assessor.cli import console
+from assessor.cli.options import rules_options
+from assessor.engine.examples import run_examples
+from assessor.engine.loader import builtin_rules_dir, load_rules
+from assessor.engine.selection import RuleSelection
+from assessor.errors import ConfigurationError, ExitCode
+
+
+@click.group()
+def rules() -> None:
+    """List, show, validate and test rule packs."""
+
+
+@rules.command("list")
+@rules_options
+def rules_list(selection: RuleSelection) -> None:
+    """List every rule with its pack and severity."""
+    for item in selection.load(load_catalog()).rules:
+        rule = item.rule
+        console.out(f"{rule.id:<9} {rule.severity.value:<8} {item.pack:<22} {rule.title}")
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@rules_options
+def rules_show(rule_id: str, selection: RuleSelection) -> None:
+    """Show one rule (by id, name or alias) as JSON."""
+    for item in selection.load(load_catalog()).rules:
+        if rule_id in (item.rule.id, item.rule.name, *item.rule.aliases):
+            data = {
+                "pack": item.pack,
+                "file": f"{item.path}:{item.line}",
+                **item.rule.model_dump(mode="json", by_alias=True),
+            }
+            console.out(json.dumps(data, indent=2))
+            return
+    raise ConfigurationError(f"no rule {rule_id!r}")
+
+
+@rules.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def rules_validate(paths: tuple[Path, ...]) -> None:
+    """Validate rule files (default: the built-in packs); exit 2 on the first error."""
+    loaded = load_rules(paths or (builtin_rules_dir(),), load_catalog())
+    console.out(f"{len(loaded)} rules valid in {len({item.path for item in loaded})} file(s)")
+
+
+@rules.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def rules_test(paths: tuple[Path, ...]) -> None:
+    """Run each rule's violating and compliant examples (default: the built-in packs)."""
+    catalog = load_catalog()
+    outcomes = list(run_examples(load_rules(paths or (builtin_rules_dir(),), catalog), catalog))
+    failed = [outcome for outcome in outcomes if not outcome.passed]
+    for outcome in failed:
+        console.note(f"FAIL {outcome.rule_id} ({outcome.path}): {outcome.detail}")
+    console.out(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        sys.exit(ExitCode.FINDINGS)
+
+
+COMMANDS = (rules,)
