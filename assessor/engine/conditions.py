@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 from assessor.catalog import Catalog
 from assessor.engine.fields import Context, Getter, Value, getter, known_fields
-from assessor.models import AllOf, AnyOf, Compare, CompareOp, Condition, FlowsMatch, Not
+from assessor.models import (
+    AllOf,
+    AnyOf,
+    Compare,
+    CompareOp,
+    Condition,
+    FlowsMatch,
+    subconditions,
+)
 
 Evidence = dict[str, str]
 Predicate = Callable[[Context], Evidence | None]
@@ -40,28 +48,23 @@ def compile_condition(
     params: Params | None = None,
 ) -> Predicate:
     params = params or {}
+    if isinstance(condition, Compare):
+        return _compare(condition, catalog, path, in_flow, params)
+    if isinstance(condition, FlowsMatch) and in_flow:
+        raise CompileError((*path, "flows"), "flows cannot be nested inside flows")
+    inside_flow = in_flow or isinstance(condition, FlowsMatch)
+    parts = [
+        compile_condition(child, catalog, (*path, *where), inside_flow, params)
+        for where, child in subconditions(condition)
+    ]
     if isinstance(condition, AllOf):
-        parts = [
-            compile_condition(c, catalog, (*path, "all", i), in_flow, params)
-            for i, c in enumerate(condition.all)
-        ]
         return _all(parts)
     if isinstance(condition, AnyOf):
-        parts = [
-            compile_condition(c, catalog, (*path, "any", i), in_flow, params)
-            for i, c in enumerate(condition.any)
-        ]
         return _any(parts)
-    if isinstance(condition, Not):
-        inner = compile_condition(condition.not_, catalog, (*path, "not"), in_flow, params)
-        return lambda context: {} if inner(context) is None else None
     if isinstance(condition, FlowsMatch):
-        if in_flow:
-            raise CompileError((*path, "flows"), "flows cannot be nested inside flows")
-        where_path = (*path, "flows", "where")
-        where = compile_condition(condition.flows.where, catalog, where_path, True, params)
-        return _flows(where, frozenset(condition.flows.kinds))
-    return _compare(condition, catalog, path, in_flow, params)
+        return _flows(parts[0], frozenset(condition.flows.kinds))
+    inner = parts[0]  # Not
+    return lambda context: {} if inner(context) is None else None
 
 
 def _all(parts: list[Predicate]) -> Predicate:

@@ -24,18 +24,13 @@ from assessor.engine.fields import (
 from assessor.engine.loader import LoadedRule
 from assessor.findings.identity import finding_fingerprint
 from assessor.models import (
-    AllOf,
-    AnyOf,
     Asset,
-    Compare,
-    Condition,
     Finding,
     FindingStatus,
-    FlowsMatch,
-    Not,
     Rule,
     Selector,
     Severity,
+    comparisons,
     shared_fields_set,
 )
 
@@ -229,18 +224,5 @@ def rule_fields(rule: Rule) -> set[str]:
     """Every field a rule's conditions and evidence read."""
     fields = set(rule.evidence)
     for condition in (rule.when, *(step.when for step in rule.escalate)):
-        fields |= _condition_fields(condition)
+        fields |= {leaf.field for leaf in comparisons(condition)}
     return fields
-
-
-def _condition_fields(condition: Condition) -> set[str]:
-    if isinstance(condition, AllOf):
-        return set().union(*(_condition_fields(c) for c in condition.all))
-    if isinstance(condition, AnyOf):
-        return set().union(*(_condition_fields(c) for c in condition.any))
-    if isinstance(condition, Not):
-        return _condition_fields(condition.not_)
-    if isinstance(condition, FlowsMatch):
-        return _condition_fields(condition.flows.where)
-    assert isinstance(condition, Compare)
-    return {condition.field}

@@ -88,6 +88,8 @@ from assessor.models.rules import (
     RulePack,
     Scalar,
     Selector,
+    comparisons,
+    subconditions,
 )
 
 __all__ = [
@@ -155,6 +157,8 @@ __all__ = [
     "VendorProfile",
     "Waiver",
     "WaiverFile",
+    "comparisons",
     "replaced",
     "shared_fields_set",
+    "subconditions",
 ]

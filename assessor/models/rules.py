@@ -79,6 +79,27 @@ class FlowsMatch(Model):
     flows: FlowQuery
 
 
+def subconditions(condition: Condition) -> tuple[tuple[tuple[str | int, ...], Condition], ...]:
+    """A condition's direct children, each with its path inside the parent (``("all", 0)``):
+    the one place that knows the shape of the condition tree."""
+    if isinstance(condition, AllOf):
+        return tuple((("all", i), child) for i, child in enumerate(condition.all))
+    if isinstance(condition, AnyOf):
+        return tuple((("any", i), child) for i, child in enumerate(condition.any))
+    if isinstance(condition, Not):
+        return ((("not",), condition.not_),)
+    if isinstance(condition, FlowsMatch):
+        return ((("flows", "where"), condition.flows.where),)
+    return ()
+
+
+def comparisons(condition: Condition) -> list[Compare]:
+    """Every comparison (leaf) under a condition, in document order."""
+    if isinstance(condition, Compare):
+        return [condition]
+    return [leaf for _, child in subconditions(condition) for leaf in comparisons(child)]
+
+
 def _condition_tag(value: Any) -> str | None:
     keys = ("all", "any", "not", "flows", "field")
     if isinstance(value, dict):

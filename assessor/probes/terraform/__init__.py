@@ -26,16 +26,15 @@ from hcl2 import SerializationOptions
 from assessor.errors import ConfigurationError, InputError
 from assessor.inputs import read_text
 from assessor.models import (
-    PAIRED_REGION,
     Asset,
     CodeLocation,
     CoverageGap,
     Flow,
-    FlowKind,
     GapReason,
     Waiver,
 )
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption, classification
+from assessor.probes.terraform.flows import FlowSite, Target
 from assessor.probes.terraform.hcl import Block, HclError, read_blocks
 from assessor.probes.terraform.plan import plan_assets
 from assessor.probes.terraform.resolve import Scope, Unresolved, references
@@ -48,7 +47,6 @@ from assessor.probes.terraform.resources import (
 )
 
 _TFVARS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
-GEO_REPLICATED = frozenset({"GRS", "RAGRS", "GZRS", "RAGZRS"})
 
 
 @dataclass
@@ -310,7 +308,7 @@ class TerraformProbe(Probe):
             for source, flow in _flows(resource, by_address):
                 flows.setdefault(source, []).append(flow)
         for key, resource in by_address.items():
-            if resource.address.startswith("aws_s3_bucket_replication_configuration"):
+            if not resource.spec.is_asset:
                 continue
             yield _asset(resource, root, base, tuple(flows.get(key, [])))
 
@@ -348,73 +346,21 @@ def _resolved(
 
 def _flows(resource: _Resource, by_address: dict[str, _Resource]) -> Iterator[tuple[str, Flow]]:
     """Copies declared in configuration, as (source asset key, flow)."""
-    body, module = resource.block.body, resource.module
-    own_key = f"{module}{resource.address}"
+    extract = resource.spec.flows
+    if extract is None:
+        return iter(())
+    module = resource.module
 
-    def target(expression: Any) -> _Resource | None:
+    def target(expression: Any) -> Target | None:
         for address in references(expression):
             found = by_address.get(f"{module}{address}")
             if found is not None:
-                return found
+                return Target(f"{found.module}{found.address}", found.region)
         return None
 
-    def flow(kind: FlowKind, to: _Resource | None = None, region: str | None = None) -> Flow:
-        return Flow(
-            kind=kind,
-            target_id=f"{to.module}{to.address}" if to else None,
-            target_region=to.region if to else region,
-        )
-
-    kind_name = resource.address.split(".")[0]
-    if kind_name == "aws_s3_bucket_replication_configuration":
-        source = target(body.get("bucket"))
-        for destination in _find(body, "destination"):
-            dest = target(destination.get("bucket")) if isinstance(destination, dict) else None
-            if source is not None:
-                yield f"{source.module}{source.address}", flow(FlowKind.REPLICATION, dest)
-    elif kind_name == "aws_dynamodb_table":
-        for replica in _find(body, "replica"):
-            if isinstance(replica, dict):
-                region = resource.scope.text(replica.get("region_name"))
-                yield own_key, flow(FlowKind.REPLICATION, region=region)
-    elif kind_name == "aws_db_instance" and "replicate_source_db" in body:
-        primary = target(body["replicate_source_db"])
-        if primary is not None:
-            yield f"{primary.module}{primary.address}", flow(FlowKind.READ_REPLICA, resource)
-    elif kind_name == "aws_kms_replica_key":
-        primary = target(body.get("primary_key_arn"))
-        if primary is not None:
-            yield f"{primary.module}{primary.address}", flow(FlowKind.KEY_REPLICA, resource)
-    elif kind_name == "aws_ebs_snapshot_copy":
-        original = target(body.get("source_snapshot_id"))
-        if original is not None:
-            yield f"{original.module}{original.address}", flow(FlowKind.SNAPSHOT_COPY, resource)
-    elif kind_name == "azurerm_storage_account":
-        replication = str(resource.scope.text(body.get("account_replication_type")) or "").upper()
-        if replication in GEO_REPLICATED:
-            # Geo-redundant storage copies the data into the region's pair (the catalog knows it).
-            yield own_key, flow(FlowKind.REPLICATION, region=PAIRED_REGION)
-    elif kind_name == "google_storage_bucket":
-        for placement in _find(body, "custom_placement_config"):
-            for location in (placement or {}).get("data_locations", []) or []:
-                region = resource.scope.text(location)
-                yield (
-                    own_key,
-                    flow(FlowKind.DATA_PLACEMENT, region=region.lower() if region else None),
-                )
-
-
-def _find(value: Any, key: str) -> Iterator[Any]:
-    """Every value under ``key`` at any depth (nested blocks serialize as lists of dicts)."""
-    if isinstance(value, dict):
-        for name, inner in value.items():
-            if name == key:
-                yield from inner if isinstance(inner, list) else [inner]
-            else:
-                yield from _find(inner, key)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _find(inner, key)
+    key = f"{module}{resource.address}"
+    site = FlowSite(key, resource.region, resource.block.body, resource.scope.text, target)
+    return extract(site)
 
 
 def _tags(resource: _Resource) -> dict[str, str]:

@@ -58,7 +58,7 @@ def plan_assets(path: Path, unmodelled: dict[str, int]) -> Iterator[Asset]:
                         )
                     )
     for resource, spec, values, region, note in rows:
-        if resource["type"] == "aws_s3_bucket_replication_configuration":
+        if not spec.is_asset:
             continue
         name = next((str(values[a]) for a in spec.name_args if values.get(a)), resource["address"])
         own = list(flows.get(str(values.get("bucket", "")), [])) if spec.kind == "bucket" else []

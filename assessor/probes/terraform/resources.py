@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 
 from assessor.models import Provider
+from assessor.probes.terraform import flows
+from assessor.probes.terraform.flows import FlowExtractor
 
 # Terraform provider local names → catalog providers.
 PROVIDERS = {
@@ -33,15 +35,40 @@ class ResourceType:
     kind: str
     region_args: tuple[str, ...] = ("region",)
     name_args: tuple[str, ...] = ("name",)
+    # The copies this type's configuration declares (see flows.py).
+    flows: FlowExtractor | None = None
+    # False for types read only for the flows they declare (a replication configuration).
+    is_asset: bool = True
 
 
-def _types(
-    provider: str, rows: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]]
-) -> dict[str, ResourceType]:
+_Row = tuple[str, str, tuple[str, ...], tuple[str, ...]]
+
+
+def _types(provider: str, rows: dict[str, _Row]) -> dict[str, ResourceType]:
     return {
-        name: ResourceType(provider, service, kind, region_args, name_args)
+        name: ResourceType(
+            provider,
+            service,
+            kind,
+            region_args,
+            name_args,
+            FLOWS.get(name),
+            name not in FLOW_ONLY,
+        )
         for name, (service, kind, region_args, name_args) in rows.items()
     }
+
+
+FLOWS: dict[str, FlowExtractor] = {
+    "aws_s3_bucket_replication_configuration": flows.s3_replication_configuration,
+    "aws_dynamodb_table": flows.dynamodb_replicas,
+    "aws_db_instance": flows.db_read_replica,
+    "aws_kms_replica_key": flows.kms_replica_key,
+    "aws_ebs_snapshot_copy": flows.ebs_snapshot_copy,
+    "azurerm_storage_account": flows.azure_geo_redundant_storage,
+    "google_storage_bucket": flows.gcs_data_placement,
+}
+FLOW_ONLY = frozenset({"aws_s3_bucket_replication_configuration"})
 
 
 _R = ("region",)
@@ -52,7 +79,6 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         "aws",
         {
             "aws_s3_bucket": ("s3", "bucket", _R, ("bucket", "bucket_prefix")),
-            # Not an asset of its own: read for the replication flow it declares.
             "aws_s3_bucket_replication_configuration": ("s3", "replication", _R, ("bucket",)),
             "aws_instance": ("ec2", "instance", ("region", "availability_zone"), ("tags.Name",)),
             "aws_ebs_volume": ("ec2", "volume", ("region", "availability_zone"), ("tags.Name",)),

@@ -1,0 +1,111 @@
+"""Copies a resource's configuration declares, one extractor per resource type.
+
+Each extractor sees one resource as a :class:`FlowSite` and yields ``(source key, flow)``
+pairs: the source is usually the resource itself, but a replication configuration or a
+replica names its source by reference. The type table in :mod:`resources` says which
+extractor a type has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from assessor.models import PAIRED_REGION, Flow, FlowKind
+
+GEO_REPLICATED = frozenset({"GRS", "RAGRS", "GZRS", "RAGZRS"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resource another one refers to: its key (module path + address) and region."""
+
+    key: str
+    region: str | None
+
+
+@dataclass(frozen=True)
+class FlowSite:
+    """What an extractor sees of one resource."""
+
+    key: str
+    region: str | None
+    body: dict[str, Any]
+    # The text of an expression, statically resolved (None when unknown).
+    text: Callable[[Any], str | None]
+    # The resource an expression refers to, in the same module (None when it names none).
+    target: Callable[[Any], Target | None]
+
+    def flow(self, kind: FlowKind, to: Target | None = None, region: str | None = None) -> Flow:
+        return Flow(
+            kind=kind, target_id=to.key if to else None, target_region=to.region if to else region
+        )
+
+    def me(self) -> Target:
+        return Target(self.key, self.region)
+
+
+FlowExtractor = Callable[[FlowSite], Iterator[tuple[str, Flow]]]
+
+
+def s3_replication_configuration(site: FlowSite) -> Iterator[tuple[str, Flow]]:
+    source = site.target(site.body.get("bucket"))
+    for destination in find(site.body, "destination"):
+        dest = site.target(destination.get("bucket")) if isinstance(destination, dict) else None
+        if source is not None:
+            yield source.key, site.flow(FlowKind.REPLICATION, dest)
+
+
+def dynamodb_replicas(site: FlowSite) -> Iterator[tuple[str, Flow]]:
+    for replica in find(site.body, "replica"):
+        if isinstance(replica, dict):
+            region = site.text(replica.get("region_name"))
+            yield site.key, site.flow(FlowKind.REPLICATION, region=region)
+
+
+def db_read_replica(site: FlowSite) -> Iterator[tuple[str, Flow]]:
+    if "replicate_source_db" in site.body:
+        primary = site.target(site.body["replicate_source_db"])
+        if primary is not None:
+            yield primary.key, site.flow(FlowKind.READ_REPLICA, site.me())
+
+
+def kms_replica_key(site: FlowSite) -> Iterator[tuple[str, Flow]]:
+    primary = site.target(site.body.get("primary_key_arn"))
+    if primary is not None:
+        yield primary.key, site.flow(FlowKind.KEY_REPLICA, site.me())
+
+
+def ebs_snapshot_copy(site: FlowSite) -> Iterator[tuple[str, Flow]]:
+    original = site.target(site.body.get("source_snapshot_id"))
+    if original is not None:
+        yield original.key, site.flow(FlowKind.SNAPSHOT_COPY, site.me())
+
+
+def azure_geo_redundant_storage(site: FlowSite) -> Iterator[tuple[str, Flow]]:
+    replication = str(site.text(site.body.get("account_replication_type")) or "").upper()
+    if replication in GEO_REPLICATED:
+        # Geo-redundant storage copies the data into the region's pair (the catalog knows it).
+        yield site.key, site.flow(FlowKind.REPLICATION, region=PAIRED_REGION)
+
+
+def gcs_data_placement(site: FlowSite) -> Iterator[tuple[str, Flow]]:
+    for placement in find(site.body, "custom_placement_config"):
+        for location in (placement or {}).get("data_locations", []) or []:
+            region = site.text(location)
+            placed = region.lower() if region else None
+            yield site.key, site.flow(FlowKind.DATA_PLACEMENT, region=placed)
+
+
+def find(value: Any, key: str) -> Iterator[Any]:
+    """Every value under ``key`` at any depth (nested blocks serialize as lists of dicts)."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            if name == key:
+                yield from inner if isinstance(inner, list) else [inner]
+            else:
+                yield from find(inner, key)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from find(inner, key)
