@@ -122,3 +122,19 @@ def postgres_url() -> Iterator[str]:
     finally:
         as_postgres(str(PG_BIN / "pg_ctl"), "-D", f"{base}/data", "-m", "fast", "stop")
         shutil.rmtree(base, ignore_errors=True)
+
+
+# Fixtures that start a server, an emulator or a browser. Tests that use none of them (and
+# are not marked `server` because they start one themselves) are marked `offline`, so a quick
+# loop runs in seconds: `pytest -m offline`.
+SERVER_FIXTURES = frozenset(
+    {"aws", "gcs", "moto_endpoint", "gcs_endpoint", "browser", "postgres_url", "page", "hook"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        needs_server = SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+        marked = item.get_closest_marker("server") or item.get_closest_marker("browser")
+        if not needs_server and not marked:
+            item.add_marker(pytest.mark.offline)

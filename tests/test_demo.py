@@ -7,7 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from assessor.demo.estate import AWS_BUCKETS, GCS_BUCKETS
+
+# Starts emulators (or builds a wheel) of its own.
+pytestmark = pytest.mark.server
 
 # What each risky demo asset must trip, and why; every other asset must trip nothing.
 RISKY = {
