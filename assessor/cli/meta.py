@@ -25,7 +25,8 @@ def probes() -> None:
             continue
         console.out(f"{name:<12} {probe.description}")
         for option in probe.options:
-            console.out(f"    --{name}-{option.name:<22} {option.help} ({option.describe()})")
+            flag = f"--{name}-{option.name}"
+            console.out(f"    {flag:<30} {option.help} ({option.describe()})")
 
 
 @click.command()

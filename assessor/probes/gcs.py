@@ -81,6 +81,17 @@ class GcsProbe(Probe):
     )
     read_operations: ClassVar[frozenset[str]] = frozenset({"storage.buckets.list"})
 
+    @classmethod
+    def access_policy(cls, role: str | None = None) -> dict[str, Any]:
+        """A custom IAM role with exactly the permissions the probe uses (the predefined
+        roles/storage.bucketViewer covers them too)."""
+        return {
+            "title": "assessor read-only (gcs)",
+            "description": "Lists buckets and their location, labels and encryption settings.",
+            "stage": "GA",
+            "includedPermissions": sorted(cls.read_operations),
+        }
+
     def scope(self) -> str:
         return "projects " + ", ".join(self._projects())
 

@@ -1,9 +1,11 @@
-"""Command-line behaviour: exit codes, inventory → evaluate, schema, option errors."""
+"""`audit`, `inventory`, `evaluate`: exit codes, inventory → evaluate, option errors."""
 
 from __future__ import annotations
 
 import json
 import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -113,6 +115,8 @@ def test_pack_selection(tmp_path: Path) -> None:
         (["audit", "--probe", "aws", "--aws-regions"], "--aws-regions needs a value"),
         (["audit", "--probe", "nope"], "no probe named 'nope'"),
         (["audit", "--probe", "aws", "--format", "pdf"], "unknown format"),
+        (["audit", "--probe", "aws", "--aws-services", "s3,nosuch"], "unknown nosuch"),
+        (["audit", "--probe", "terraform", "--terraform-strict", "maybe"], "must be yes or no"),
     ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
@@ -121,13 +125,45 @@ def test_usage_errors_exit_2(args: list[str], message: str, tmp_path: Path) -> N
     assert message in result.output  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("model", ["audit-result", "inventory", "rule-pack"])
-def test_schema_command_prints_json_schema(model: str) -> None:
-    result = _run("schema", "--model", model)
-    schema = json.loads(result.output)  # type: ignore[attr-defined]
-    assert schema["type"] == "object" and schema["properties"]
+class _CountingServer:
+    """A loopback HTTP server that only counts the requests it gets."""
+
+    def __init__(self) -> None:
+        counter = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                counter.requests += 1
+                self.send_response(500)
+                self.end_headers()
+
+            do_GET = do_POST
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.requests = 0
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
 
-def test_probes_command_lists_builtin_probes() -> None:
-    result = _run("probes")
-    assert "aws" in result.output and "gcs" in result.output  # type: ignore[attr-defined]
+def test_a_bad_probe_option_value_exits_2_naming_it_before_any_call(tmp_path: Path) -> None:
+    endpoint = _CountingServer()
+    try:
+        env = {**os.environ, "AWS_ENDPOINT_URL": endpoint.url, "AWS_ACCESS_KEY_ID": "x"}
+        env["AWS_SECRET_ACCESS_KEY"] = "x"
+        result = CliRunner().invoke(
+            main,
+            ["audit", "--probe", "aws", "--aws-concurrency", "many", "-o", str(tmp_path)],
+            env=env,
+        )
+    finally:
+        endpoint.server.shutdown()
+    assert result.exit_code == 2, result.output
+    assert "--aws-concurrency must be a whole number, not 'many'" in result.output
+    assert "Traceback" not in result.output
+    assert endpoint.requests == 0 and not (tmp_path / "report.json").exists()

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from assessor.cli import main
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "terraform" / "estate"
-SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sarif-schema-2.1.0.json"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "terraform" / "estate"
+SARIF_SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "data" / "sarif-schema-2.1.0.json"
 RISKY = (
     '\nresource "aws_s3_bucket" "new_hk" {\n  provider = aws.dr\n  bucket   = "acme-new-hk"\n}\n'
 )
