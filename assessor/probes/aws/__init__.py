@@ -270,10 +270,12 @@ class _Run:
         for reader in readers:
             if reader.global_listing:
                 scope = self._scope(clients, account, self.plan.home)
-                tasks.append(self._task(scope, reader(scanned)))
+                tasks.append(self._task(scope, reader(scanned, choice.unread)))
             else:
                 tasks.extend(
-                    self._task(self._scope(clients, account, region), reader(scanned))
+                    self._task(
+                        self._scope(clients, account, region), reader(scanned, choice.unread)
+                    )
                     for region in choice.scan
                 )
         untagged = tuple(t for reader in readers for t in reader.untagged_types)

@@ -21,10 +21,18 @@ HOME_REGION = {
 }
 
 
+NOT_ENABLED = "not enabled for the account"
+NOT_SELECTED = "not selected by --aws-regions"
+
+
 @dataclass(frozen=True)
 class RegionChoice:
     scan: tuple[str, ...]
     not_enabled: tuple[str, ...]
+    # Every region of the partition this scan does not read, and why. Data can still be
+    # there (a region disabled after use keeps its data): listings that name such a region
+    # (S3's ListBuckets, a replica list) keep what they name.
+    unread: dict[str, str]
 
 
 def choose_regions(
@@ -38,8 +46,14 @@ def choose_regions(
             continue  # another partition's region (some emulators list them all)
         if region.get("OptInStatus", "opt-in-not-required") != "not-opted-in":
             enabled.add(name)
+    scan = tuple(r for r in wanted if r in enabled)
+    unread = {
+        region: NOT_SELECTED if region not in wanted else NOT_ENABLED
+        for region in sorted(partition_regions - set(scan))
+    }
     return RegionChoice(
-        scan=tuple(r for r in wanted if r in enabled),
+        scan=scan,
         # Not opted in, or not offered to this account at all.
         not_enabled=tuple(r for r in wanted if r not in enabled),
+        unread=unread,
     )

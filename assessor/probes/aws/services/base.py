@@ -8,7 +8,7 @@ operation it may call; the probe's read-only hook refuses anything else.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
@@ -143,10 +143,14 @@ class ServiceReader(abc.ABC):
     # Resource types (Tagging API names) this service lists without their tags.
     untagged_types: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, regions: frozenset[str] | None = None) -> None:
-        # The regions this scan reads (None: all). A global listing sees resources in
-        # every region and uses this to leave the others unread.
+    def __init__(
+        self, regions: frozenset[str] | None = None, unread: Mapping[str, str] | None = None
+    ) -> None:
+        # The regions this scan reads (None: all), and those it does not with the reason.
+        # A global listing sees resources in every region: those in an unread region are
+        # still assets with their location, their unread details a coverage gap.
         self.regions = regions
+        self.unread: Mapping[str, str] = unread or {}
 
     @abc.abstractmethod
     def read(self, scope: RegionScope) -> Work:

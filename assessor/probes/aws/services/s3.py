@@ -76,19 +76,48 @@ class S3Reader(ServiceReader):
                 break
         known = {name: region for name, region in listed if region}
         for name, region in listed:
-            if region is None or self.regions is None or region in self.regions:
-                yield Task(
-                    (scope.account, region or scope.region),
-                    partial(self._read_bucket, scope, name, region, known),
-                )
+            if region is not None and not self._reads(region):
+                yield self._unread_bucket(scope, name, region)
+                continue
+            yield Task(
+                (scope.account, region or scope.region),
+                partial(self._read_bucket, scope, name, region, known),
+            )
+
+    def _reads(self, region: str) -> bool:
+        return self.regions is None or region in self.regions
+
+    def _unread_bucket(self, home: RegionScope, name: str, region: str) -> Found:
+        """A bucket the listing places in a region this scan does not read: its location is
+        known, so it is an asset (every location rule applies); its details are a gap."""
+        why = self.unread.get(region, "not read by this scan")
+        home.gaps.add(
+            GapReason.REGION_DISABLED,
+            f"buckets in {region} ({why}): listed with their location, but their encryption, "
+            "replication, public access and tags were not read",
+            account=home.account,
+            service="s3",
+            region=region,
+            resource=name,
+        )
+        scope = RegionScope(home.clients, home.account, home.partition, region, home.gaps)
+        return scope.asset(
+            service="s3",
+            kind="bucket",
+            id=f"arn:{scope.partition}:s3:::{name}",
+            name=name,
+            attributes={"details": f"not read: {region} {why}"},
+        )
 
     def _read_bucket(
         self, home: RegionScope, name: str, region: str | None, known: dict[str, str]
     ) -> list[Found]:
         if region is None:
             region = _bucket_region(home, name)
-            if region is None or (self.regions is not None and region not in self.regions):
+            if region is None:
                 return []
+            if not self._reads(region):
+                return [self._unread_bucket(home, name, region)]
         scope = RegionScope(home.clients, home.account, home.partition, region, home.gaps)
         client = scope.client("s3")
         encryption = scope.attempt(
