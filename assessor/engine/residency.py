@@ -5,10 +5,16 @@ Each policy entry says where data of one classification may be (``allowed``) or 
 (``aws:us-east-1``) and country groups (``in:eu-locations``, ``in:five-eyes``), which the
 policy can define or extend. An entry becomes one rule of the ``residency`` pack; it checks
 the asset's own location and every place its data is copied to.
+
+A rule's id is the entry's ``id`` or is derived from a stable key the entry carries (its
+``name``, else its classification), never from its position: reordering a policy or editing
+its place lists changes no finding's fingerprint and no baseline entry.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,12 +50,58 @@ def load_policy(path: Path, catalog: Catalog) -> LoadedPolicy:
     policy, lines = load_validated_yaml(path, ResidencyPolicy)
     name = str(path)
     catalog = catalog.with_groups(_groups(policy, catalog, name, lines))
+    ids = _entry_ids(policy, name, lines)
     rules = [
-        _entry_rule(policy, entry, index, catalog, name, lines)
+        _entry_rule(policy, entry, index, ids[index], catalog, name, lines)
         for index, entry in enumerate(policy.rules)
     ]
     overrides: Overrides = {rule: dict(values) for rule, values in policy.parameters.items()}
     return LoadedPolicy(catalog, rules, overrides)
+
+
+def entry_key(entry: PolicyEntry) -> str:
+    """What identifies an entry across edits: its name, else the data class it governs."""
+    return entry.name or _slug(entry.classification)
+
+
+def derived_id(key: str) -> str:
+    """``RES-`` and three digits from the key's hash: the same key, the same id, wherever
+    the entry sits in the file."""
+    number = int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % 1000
+    return f"RES-{number:03d}"
+
+
+def _entry_ids(policy: ResidencyPolicy, name: str, lines: LineMap) -> list[str]:
+    ids: list[str] = []
+    seen: dict[str, int] = {}
+    keys: dict[str, int] = {}
+    for index, entry in enumerate(policy.rules):
+        line = lines.get(("rules", index), 1)
+        key = entry_key(entry)
+        if entry.id is None and key in keys:
+            raise InputError(
+                name,
+                line,
+                f"rules[{index}]",
+                f"another entry (line {keys[key]}) has the key {key!r}: give each a name",
+            )
+        keys.setdefault(key, line)
+        rule_id = entry.id or derived_id(key)
+        if rule_id in seen:
+            raise InputError(
+                name,
+                line,
+                f"rules[{index}].id",
+                f"{rule_id} is also the id of the entry at line {seen[rule_id]}: "
+                "give one of them an explicit id",
+            )
+        seen[rule_id] = line
+        ids.append(rule_id)
+    return ids
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "any"
 
 
 def _groups(
@@ -162,6 +214,7 @@ def _entry_rule(
     policy: ResidencyPolicy,
     entry: PolicyEntry,
     index: int,
+    rule_id: str,
     catalog: Catalog,
     name: str,
     lines: LineMap,
@@ -193,11 +246,11 @@ def _entry_rule(
     data = f"{entry.classification} data" if entry.classification != "*" else "data"
     rule = Rule.model_validate(
         {
-            "id": f"RES-{index + 1:03d}",
-            "name": f"residency.entry-{index + 1}",
+            "id": rule_id,
+            "name": f"residency.{entry_key(entry)}",
             "title": f"Policy: {data} {' and '.join(described)}",
             "severity": entry.severity,
-            "policy": f"{policy.name}, entry {index + 1}",
+            "policy": f"{policy.name}, entry {entry_key(entry)}",
             "rationale": entry.description
             or (f"The organization's residency policy says {data} is {' and '.join(described)}."),
             "remediation": "Move the data, or its copies, to a place the policy allows, "

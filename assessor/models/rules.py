@@ -193,6 +193,16 @@ class PolicyEntry(Model):
     (``aws:us-east-1``) or groups (``in:eu-locations``).
     """
 
+    id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2,6}-\d{3}$",
+        description="The rule id to give this entry (default: derived from its name)",
+    )
+    name: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9-]*$",
+        description="A stable key for the entry (default: its classification)",
+    )
     classification: str = Field(description="Data class to match, or '*' for any")
     allowed: tuple[str, ...] = ()
     denied: tuple[str, ...] = ()

@@ -4,15 +4,18 @@ Rules carry their help text and a numeric ``security-severity`` in GitHub's band
 carry the finding's stable fingerprint as a partial fingerprint, so alerts survive re-runs.
 Findings on live cloud assets have no file, so they carry a logical location naming the
 asset. Waived findings are suppressed with the waiver's justification. GitHub's limits are
-kept: at most 25,000 results per run (the most severe are kept and the cut is recorded in
-the run's properties), 20 tags per rule, names of at most 255 and descriptions of at most
-1,024 characters.
+kept: at most 25,000 results per run and a file of at most 10 MB once gzip-compressed (the
+upload limit; the most severe results are kept, the lowest severities cut first, and the cut
+is recorded in the run's properties), 20 tags per rule, names of at most 255 and
+descriptions of at most 1,024 characters.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from assessor import __version__
@@ -22,6 +25,8 @@ from assessor.renderers.base import NO_CONTEXT, ReportContext
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/assessor/assessor"
 MAX_RESULTS = 25_000
+# Code scanning refuses a SARIF upload over 10 MB gzip-compressed; stay under it.
+MAX_GZIP_BYTES = 10_000_000
 MAX_TAGS = 20
 MAX_NAME = 255
 MAX_DESCRIPTION = 1_024
@@ -45,13 +50,68 @@ SECURITY_SEVERITY = {
 
 
 def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
-    return (json.dumps(sarif_log(result), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return fit(result).data
 
 
-def sarif_log(result: AuditResult, category: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Fitted:
+    """The SARIF file as written, and how many results had to be left out and why."""
+
+    data: bytes
+    dropped: int
+    limit: str | None
+
+
+# The last fit, so the run's warning does not render a large SARIF file a second time.
+_last: list[tuple[AuditResult, tuple[int, int], Fitted]] = []
+
+
+def fit(result: AuditResult, max_gzip_bytes: int = MAX_GZIP_BYTES) -> Fitted:
+    """The most severe results that fit both limits: 25,000 results, and the compressed
+    size (found by halving the number of results kept, so at most ~15 renders when a run
+    is over; one render otherwise)."""
+    limits = (MAX_RESULTS, max_gzip_bytes)
+    for seen, seen_limits, fitted in _last:
+        if seen is result and seen_limits == limits:
+            return fitted
+    ordered = _by_severity(result.findings)
+    keep = min(len(ordered), MAX_RESULTS)
+    data = _dump(sarif_log(result, kept=ordered[:keep], total=len(ordered)))
+    reason = f"{MAX_RESULTS} results per run" if keep < len(ordered) else None
+    if len(gzip.compress(data)) > max_gzip_bytes:
+        low, high = 0, keep  # low fits (an empty run is tiny), high does not
+        while high - low > 1:
+            middle = (low + high) // 2
+            candidate = _dump(sarif_log(result, kept=ordered[:middle], total=len(ordered)))
+            if len(gzip.compress(candidate)) <= max_gzip_bytes:
+                low = middle
+            else:
+                high = middle
+        keep = low
+        reason = f"{max_gzip_bytes:,} bytes of gzip-compressed SARIF (the upload limit)"
+        data = _dump(sarif_log(result, kept=ordered[:keep], total=len(ordered), reason=reason))
+    fitted = Fitted(data, len(ordered) - keep, reason)
+    _last[:] = [(result, limits, fitted)]
+    return fitted
+
+
+def _dump(log: dict[str, Any]) -> bytes:
+    return (json.dumps(log, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def sarif_log(
+    result: AuditResult,
+    category: str | None = None,
+    kept: list[Finding] | None = None,
+    total: int | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
     rules = list(result.rules)
     rule_index = {rule.id: index for index, rule in enumerate(rules)}
-    kept, dropped = _within_limit(result.findings)
+    if kept is None:
+        ordered = _by_severity(result.findings)
+        kept, total = ordered[:MAX_RESULTS], len(ordered)
+    dropped = (total or 0) - len(kept)
     assets = {asset.id: asset for asset in result.assets}
     run: dict[str, Any] = {
         "tool": {
@@ -74,7 +134,7 @@ def sarif_log(result: AuditResult, category: str | None = None) -> dict[str, Any
     if dropped:
         run["properties"]["truncation"] = (
             f"{dropped} lower-severity results were left out to stay within "
-            f"{MAX_RESULTS} results per run; the JSON report has them all"
+            f"{reason or f'{MAX_RESULTS} results per run'}; the JSON report has them all"
         )
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
@@ -88,15 +148,14 @@ def _category(result: AuditResult) -> str:
 
 def truncation_note(result: AuditResult) -> str | None:
     """What the CLI prints on stderr when results had to be cut."""
-    _, dropped = _within_limit(result.findings)
-    if not dropped:
+    fitted = fit(result)
+    if not fitted.dropped:
         return None
-    return f"SARIF: {dropped} lower-severity results left out (limit {MAX_RESULTS} per run)"
+    return f"SARIF: {fitted.dropped} lower-severity results left out (limit: {fitted.limit})"
 
 
-def _within_limit(findings: tuple[Finding, ...]) -> tuple[list[Finding], int]:
-    ordered = sorted(findings, key=lambda f: -f.severity.rank)  # stable: keeps report order
-    return ordered[:MAX_RESULTS], max(0, len(ordered) - MAX_RESULTS)
+def _by_severity(findings: tuple[Finding, ...]) -> list[Finding]:
+    return sorted(findings, key=lambda f: -f.severity.rank)  # stable: keeps report order
 
 
 def _clip(text: str, limit: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import xml.etree.ElementTree as ElementTree
@@ -69,6 +70,26 @@ def test_sarif_keeps_the_most_severe_results_under_the_limit(
     assert [r["level"] for r in run["results"]] == ["error", "error"]
     assert run["properties"]["resultsOmitted"] == len(result.findings) - 2
     assert "left out" in (sarif.truncation_note(result) or "")
+
+
+def test_sarif_stays_under_the_compressed_upload_limit_cutting_low_severities_first(
+    result: AuditResult,
+) -> None:
+    whole = sarif.fit(result)
+    limit = len(gzip.compress(whole.data)) - 1  # one byte too many: something must go
+    fitted = sarif.fit(result, max_gzip_bytes=limit)
+    assert 0 < fitted.dropped < len(result.findings) and len(gzip.compress(fitted.data)) <= limit
+    log = json.loads(fitted.data)
+    jsonschema.validate(log, json.loads(SARIF_SCHEMA.read_text()))
+    run = log["runs"][0]
+    assert run["properties"]["resultsOmitted"] == fitted.dropped
+    assert "gzip-compressed" in run["properties"]["truncation"]
+    kept = {r["partialFingerprints"]["assessorFinding/v1"] for r in run["results"]}
+    rank = {f.fingerprint: f.severity.rank for f in result.findings}
+    lowest_kept = min(rank[f] for f in kept)
+    assert all(
+        rank[f.fingerprint] <= lowest_kept for f in result.findings if f.fingerprint not in kept
+    )
 
 
 def test_junit_parses_and_counts(result: AuditResult) -> None:
