@@ -9,6 +9,7 @@ from pathlib import Path
 from assessor.catalog import Catalog
 from assessor.engine.loader import LoadedRule, Overrides, builtin_rules_dir, load_rules
 from assessor.engine.residency import load_policy
+from assessor.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class RuleSelection:
         if self.policy is not None:
             policy = load_policy(self.policy, catalog)
             catalog, extra, overrides = policy.catalog, policy.rules, policy.overrides
+            if not extra and "residency" in self.packs:
+                raise InputError(str(self.policy), None, "rules", "the policy has no entries")
         for rule_id, values in self.overrides.items():
             overrides[rule_id] = {**overrides.get(rule_id, {}), **values}
         packs = self.packs
