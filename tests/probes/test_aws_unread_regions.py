@@ -95,3 +95,34 @@ def test_a_secret_replica_in_a_region_not_read_is_still_a_flow(aws: str, catalog
     assert set(targets) == {"ap-east-1", "eu-west-1"}
     assert targets["ap-east-1"].target_location is not None
     assert targets["ap-east-1"].target_location.country == "HK"
+
+
+def test_key_and_database_replicas_in_regions_not_read_stay_flows(
+    aws: str, catalog: Catalog
+) -> None:
+    kms = boto3.client("kms", region_name="us-east-1")
+    key = kms.create_key(MultiRegion=True, Description="orders")["KeyMetadata"]
+    kms.replicate_key(KeyId=key["KeyId"], ReplicaRegion="ap-east-1")
+    rds = boto3.client("rds", region_name="us-east-1")
+    rds.create_db_instance(
+        DBInstanceIdentifier="orders",
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="admin",
+        MasterUserPassword="password123",
+        AllocatedStorage=20,
+    )
+    source = rds.describe_db_instances(DBInstanceIdentifier="orders")["DBInstances"][0]
+    boto3.client("rds", region_name="ap-east-1").create_db_instance_read_replica(
+        DBInstanceIdentifier="orders-hk",
+        SourceDBInstanceIdentifier=source["DBInstanceArn"],
+        DBInstanceClass="db.t3.micro",
+    )
+    config = ProbeConfig({"services": ("kms", "rds"), "regions": ("us-east-1",)})
+    inventory = run_probes([AwsProbe(config)], catalog)
+    by_kind = {asset.kind: asset for asset in inventory.assets if asset.region == "us-east-1"}
+    for kind in ("key", "db-instance"):
+        flows = by_kind[kind].flows
+        assert [flow.target_region for flow in flows] == ["ap-east-1"], kind
+        assert flows[0].target_location is not None
+        assert flows[0].target_location.country == "HK"
