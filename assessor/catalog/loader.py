@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -54,6 +55,8 @@ class Catalog:
         sources: dict[str, SourceRef],
         vendors: dict[str, VendorProfile],
         pairs: dict[tuple[Provider, str], str] | None = None,
+        supports: dict[str, frozenset[str]] | None = None,
+        not_regions: dict[tuple[Provider, str], str] | None = None,
     ) -> None:
         self._regions = regions
         self._providers = providers
@@ -62,6 +65,10 @@ class Catalog:
         self._sources = sources
         self._vendors = vendors
         self._pairs = pairs or {}
+        self._supports = supports or {}
+        # Keys an SDK knows that are not places (internal endpoints, POPs), with the reason:
+        # still unknown locations, but reviewed, so completeness tests can tell them apart.
+        self._not_regions = not_regions or {}
 
     def country_location(self, code: str) -> Location:
         """A country-level location (declared items say only the country)."""
@@ -81,12 +88,54 @@ class Catalog:
         )
 
     def locate(self, provider: Provider, region: str | None) -> Location:
-        """The location behind ``region`` at ``provider``; unknown if the catalog has no row."""
-        if region:
-            found = self._regions.get((provider, normalize_region(region)))
-            if found is not None:
-                return found
+        """The location behind ``region`` at ``provider``; unknown if the catalog has no row.
+
+        Google Cloud also names zones (``us-central1-a``: a zonal bucket or disk), placed in
+        their region, and configurable dual-regions as ``REGION+REGION`` (a bucket's
+        ``customPlacementConfig.dataLocations``), placed in exactly those regions' countries.
+        Anything else not in the catalog is an unknown location, never a guess.
+        """
+        if not region:
+            return Location.unknown(provider, region)
+        code = normalize_region(region)
+        found = self._regions.get((provider, code))
+        if found is not None:
+            return found
+        if provider is Provider.GCP:
+            zone = GCP_ZONE.match(code)
+            if zone and (provider, zone.group(1)) in self._regions:
+                return self._regions[(provider, zone.group(1))].model_copy(update={"region": code})
+            if "+" in code:
+                return self._placement(provider, code)
         return Location.unknown(provider, region)
+
+    def _placement(self, provider: Provider, code: str) -> Location:
+        parts = [self.locate(provider, part) for part in code.split("+")]
+        if not all(part.known for part in parts):
+            return Location.unknown(provider, code)
+        countries = tuple(dict.fromkeys(c for part in parts for c in part.countries))
+        jurisdictions = tuple(dict.fromkeys(j for part in parts for j in part.jurisdictions))
+        first = parts[0]
+        return Location(
+            known=True,
+            provider=provider,
+            region=code,
+            name=" + ".join(part.name or part.region or "" for part in parts),
+            scope=LocationScope.DUAL_REGION,
+            country=countries[0] if len(countries) == 1 else None,
+            countries=countries,
+            city=first.city,
+            latitude=first.latitude,
+            longitude=first.longitude,
+            jurisdictions=jurisdictions,
+            # As sure as its least certain part.
+            confidence=max(
+                (part.confidence for part in parts if part.confidence),
+                key=list(Confidence).index,
+                default=None,
+            ),
+            source=first.source,
+        )
 
     def regions(self, provider: Provider | None = None) -> list[Location]:
         rows = self._regions.values()
@@ -117,6 +166,8 @@ class Catalog:
             self._sources,
             self._vendors,
             self._pairs,
+            self._supports,
+            self._not_regions,
         )
 
     def paired_region(self, provider: Provider, region: str | None) -> str | None:
@@ -138,6 +189,24 @@ class Catalog:
     def sources(self) -> dict[str, SourceRef]:
         return dict(self._sources)
 
+    def supports(self, source_id: str) -> frozenset[str]:
+        """What a source is evidence of: listings (``entity-list``), ``region-list``,
+        ``operator``."""
+        return self._supports.get(source_id, frozenset())
+
+    def not_a_region(self, provider: Provider, code: str) -> str | None:
+        """Why an SDK's key is not a place (an internal endpoint, a POP), if reviewed so."""
+        return self._not_regions.get((provider, normalize_region(code)))
+
+    def vendors(self) -> dict[str, VendorProfile]:
+        return dict(self._vendors)
+
+    def providers(self) -> dict[Provider, ProviderProfile]:
+        return dict(self._providers)
+
+
+GCP_ZONE = re.compile(r"^([a-z]+-[a-z]+\d+)-[a-z]$")
+
 
 def normalize_region(region: str) -> str:
     """Region codes compare case-insensitively (GCS answers ``US-EAST1`` for ``us-east1``)."""
@@ -147,7 +216,11 @@ def normalize_region(region: str) -> str:
 @functools.cache
 def load_catalog() -> Catalog:
     """Read every data file once per process."""
-    sources = {key: SourceRef(**value) for key, value in _load_yaml("sources.yaml").items()}
+    raw_sources = _load_yaml("sources.yaml")
+    # What each source is evidence of (a listing, a region list, an operator), so a flag on a
+    # vendor or provider can be checked against the sources it cites.
+    supports = {key: frozenset(value.pop("supports", ())) for key, value in raw_sources.items()}
+    sources = {key: SourceRef(**value) for key, value in raw_sources.items()}
     countries = {row.code: row for row in _load_countries()}
     cities = _load_cities()
     regions: dict[tuple[Provider, str], Location] = {}
@@ -161,6 +234,7 @@ def load_catalog() -> Catalog:
     providers = {}
     for key, value in _load_yaml("providers.yaml").items():
         _check_sources(value.get("sources", ()), sources, f"providers.yaml:{key}")
+        _check_flags(value, supports, f"providers.yaml:{key}")
         providers[Provider(key)] = _validated(ProviderProfile, {"id": key, **value}, key)
     groups = {}
     for key, value in _load_yaml("groups.yaml").items():
@@ -169,6 +243,7 @@ def load_catalog() -> Catalog:
     vendors = {}
     for key, value in _load_yaml("vendors.yaml").items():
         _check_sources(value.get("sources", ()), sources, f"vendors.yaml:{key}")
+        _check_flags(value, supports, f"vendors.yaml:{key}")
         vendors[key] = _validated(VendorProfile, {"id": key, **value}, key)
     pairs = {}
     for line, row in _read_csv("pairs.csv"):
@@ -178,7 +253,20 @@ def load_catalog() -> Catalog:
             if (provider, code) not in regions:
                 raise CatalogError(f"pairs.csv:{line}: {code!r} is not a {provider.value} region")
         pairs[(provider, row["region"])] = row["paired"]
-    return Catalog(regions, providers, groups, countries, sources, vendors, pairs)
+    not_regions = {}
+    for line, row in _read_csv("not-regions.csv"):
+        _check_sources([row["source"]], sources, f"not-regions.csv:{line}")
+        not_regions[(Provider(row["provider"]), row["code"])] = row["reason"]
+    return Catalog(
+        regions, providers, groups, countries, sources, vendors, pairs, supports, not_regions
+    )
+
+
+def _check_flags(entry: dict[str, Any], supports: dict[str, frozenset[str]], where: str) -> None:
+    """Every program an entry is said to be named in is evidenced by one of its sources."""
+    for flag in entry.get("named_in", ()):
+        if not any(flag in supports.get(source, ()) for source in entry.get("sources", ())):
+            raise CatalogError(f"{where}: no source of this entry supports named_in {flag!r}")
 
 
 def _region_row(

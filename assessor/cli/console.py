@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from assessor.history.store import OpenFinding, RunRecord
-from assessor.models import FindingStatus, Location, RunDiff, Severity
+from assessor.models import Confidence, FindingStatus, Location, RunDiff, Severity
 from assessor.run import RunOutcome
 
 
@@ -164,4 +164,46 @@ def region_rows(rows: Sequence[Location], as_json: bool) -> None:
         if not row.known:
             out(f"{provider_name:<8} {row.region or '?':<26} unknown location")
             continue
-        out(f"{provider_name:<8} {row.region or '':<26} {where:<32} {row.name}{operator}")
+        source = f"  [{row.confidence.value if row.confidence else '?'}: {row.source}]"
+        out(f"{provider_name:<8} {row.region or '':<26} {where:<32} {row.name}{operator}{source}")
+
+
+def catalog_check(rows: Sequence[Location], as_json: bool) -> None:
+    """Where the catalog's knowledge is thin: per provider, rows by confidence tag (V
+    verified, R reputable secondary, K widely known, U uncertain), and each row that is
+    not verified, with what is uncertain about it and its source."""
+    by_provider: dict[str, list[Location]] = {}
+    for row in rows:
+        by_provider.setdefault(row.provider.value if row.provider else "?", []).append(row)
+    report: dict[str, dict[str, Any]] = {
+        provider: {
+            "rows": len(members),
+            "by_confidence": {
+                tag.value: sum(1 for row in members if row.confidence is tag) for tag in Confidence
+            },
+            "not_verified": [
+                {
+                    "region": row.region,
+                    "confidence": row.confidence.value if row.confidence else None,
+                    "where": ", ".join(filter(None, [row.city, "/".join(row.countries)])),
+                    "operator": row.operator,
+                    "source": row.source,
+                }
+                for row in members
+                if row.confidence is not Confidence.VERIFIED
+            ],
+        }
+        for provider, members in sorted(by_provider.items())
+    }
+    if as_json:
+        out(json.dumps(report, indent=2))
+        return
+    for provider, facts in report.items():
+        counts = "  ".join(f"{tag} {count}" for tag, count in facts["by_confidence"].items())
+        out(f"{provider:<8} {facts['rows']:>4} rows   {counts}")
+        for row in facts["not_verified"]:
+            operator = f", operator {row['operator']}" if row["operator"] else ""
+            out(
+                f"    {row['confidence']}  {row['region']:<28} {row['where']}{operator}"
+                f"  ({row['source']})"
+            )

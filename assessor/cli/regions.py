@@ -24,13 +24,21 @@ from assessor.models import Provider
     default="table",
     show_default=True,
 )
-def regions(query: str | None, provider: str | None, output_format: str) -> None:
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Print, per provider, rows by confidence tag and every row that is not verified.",
+)
+def regions(query: str | None, provider: str | None, output_format: str, check: bool) -> None:
     """Look regions up in the location catalog (QUERY matches code, name, city or country).
 
     A region the catalog does not know is printed with known: false, never guessed.
     """
     catalog = load_catalog()
     rows = catalog.regions(Provider(provider) if provider else None)
+    if check:
+        console.catalog_check(rows, output_format == "json")
+        return
     if query:
         needle = query.lower()
         rows = [

@@ -179,6 +179,10 @@ def kms_key_region(key_name: str) -> str | None:
 
 def bucket_asset(facts: BucketFacts) -> Asset:
     region = facts.location.lower() or None
+    if facts.data_locations:
+        # A configurable dual-region reports its multi-region (ASIA) as location, but its
+        # data sits only in the two regions it names: the catalog places REGION+REGION there.
+        region = "+".join(sorted(placement.lower() for placement in facts.data_locations))
     if facts.kms_key:
         encryption = Encryption(
             custody=KeyCustody.CUSTOMER_MANAGED,
@@ -194,6 +198,8 @@ def bucket_asset(facts: BucketFacts) -> Asset:
         for placement in facts.data_locations
     )
     attributes = {"location_type": facts.location_type or ""}
+    if facts.data_locations:
+        attributes["multi_region"] = facts.location.upper()
     if facts.public_access_prevention:
         attributes["public_access_prevention"] = facts.public_access_prevention
     return Asset(

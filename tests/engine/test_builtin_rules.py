@@ -66,3 +66,40 @@ def test_cli_rules_list_and_show() -> None:
     shown = CliRunner().invoke(main, ["rules", "show", "location.country-of-concern"])
     assert shown.exit_code == 0 and '"id": "COC-001"' in shown.output
     assert CliRunner().invoke(main, ["rules", "show", "NOPE-999"]).exit_code == 2
+
+
+def test_hikvision_and_dahua_equipment_is_flagged_with_the_entity_list_as_evidence(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    import json
+
+    declared = tmp_path / "equipment.yaml"
+    declared.write_text(
+        "organization: acme\nitems:\n"
+        "  - {name: Lobby cameras, kind: equipment, vendor: hikvision, country: US}\n"
+        "  - {name: Warehouse NVR, kind: equipment, vendor: dahua, country: US}\n"
+        "  - {name: Core router, kind: equipment, vendor: huawei, country: US}\n"
+    )
+    ran = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            "--probe",
+            "declared",
+            "--declared-file",
+            str(declared),
+            "-o",
+            str(tmp_path),
+            "--format",
+            "json",
+        ],
+    )
+    assert ran.exit_code == 0, ran.output
+    findings = json.loads((tmp_path / "report.json").read_text())["findings"]
+    listed = {f["asset_id"].rsplit(":", 1)[-1]: f for f in findings if f["rule_id"] == "CLN-010"}
+    assert set(listed) == {"lobby-cameras", "warehouse-nvr"}
+    for finding in listed.values():
+        assert "entity-list" in finding["evidence"]["vendor_profile.named_in"]
+        assert finding["severity"] == "high"
+    # Huawei is Clean Path's own finding, not a second one.
+    assert {f["rule_id"] for f in findings if f["asset_id"].endswith("core-router")} == {"CLN-005"}
