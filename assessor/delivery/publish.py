@@ -57,7 +57,7 @@ def _s3(bucket: str, keys: list[tuple[ReportFile, str, str]]) -> None:
 
 
 def _gcs(bucket: str, keys: list[tuple[ReportFile, str, str]]) -> None:
-    from google.cloud import storage
+    import google.cloud.storage as storage
 
     if os.environ.get("STORAGE_EMULATOR_HOST"):
         from google.auth.credentials import AnonymousCredentials

@@ -10,8 +10,8 @@ import warnings
 from dataclasses import dataclass, field
 
 import boto3
+import google.cloud.storage as storage
 from google.auth.credentials import AnonymousCredentials
-from google.cloud import storage
 
 DEMO_GCP_PROJECT = "northwind-prod"
 

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import google.cloud.storage as storage
 import requests
 from google.api_core import exceptions as google_errors
 from google.auth.credentials import AnonymousCredentials
 from google.auth.transport.requests import AuthorizedSession
-from google.cloud import storage
 
 from assessor.models import (
     Asset,

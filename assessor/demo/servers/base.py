@@ -1,0 +1,117 @@
+"""The shared part of every loopback API server: a threaded HTTP server on 127.0.0.1, a
+credential check, fault injection (status, body, headers) and fixed latency per request,
+and a log of what was asked."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"{}")
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+    @classmethod
+    def of(cls, status: int, data: Any, **headers: str) -> Answer:
+        return cls(status, json.dumps(data).encode("utf-8"), dict(headers))
+
+
+Fault = Callable[[Request], Answer | None]
+
+
+class LoopbackApi:
+    """Subclasses answer requests; ``token`` is the bearer credential they require."""
+
+    token = "assessor-test-token"  # noqa: S105 - a loopback test credential
+
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+        self.fault: Fault | None = None
+        self.latency = 0.0
+        self._lock = threading.Lock()
+
+    def answer(self, request: Request) -> Answer:
+        raise NotImplementedError
+
+    def authorized(self, request: Request) -> bool:
+        return request.headers.get("authorization") == f"Bearer {self.token}"
+
+    def handle(self, request: Request) -> Answer:
+        with self._lock:
+            self.requests.append(request)
+        if self.latency:
+            time.sleep(self.latency)
+        if not self.authorized(request):
+            return Answer.of(
+                401, {"error": {"code": 401, "message": "missing or wrong credentials"}}
+            )
+        if self.fault is not None:
+            injected = self.fault(request)
+            if injected is not None:
+                return injected
+        return self.answer(request)
+
+
+@contextlib.contextmanager
+def serving(api: LoopbackApi) -> Iterator[str]:
+    """Serve ``api`` on a free loopback port; yields the base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            request = Request(
+                method=self.command,
+                path=parts.path,
+                query={key: values[-1] for key, values in parse_qs(parts.query).items()},
+                headers={key.lower(): value for key, value in self.headers.items()},
+                body=self.rfile.read(length) if length else b"",
+            )
+            answer = api.handle(request)
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            self.send_header("Content-Length", str(len(answer.body)))
+            for key, value in answer.headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(answer.body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

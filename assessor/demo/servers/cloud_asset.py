@@ -1,0 +1,71 @@
+"""Cloud Asset Inventory's REST shape: ``GET /v1/{scope}:searchAllResources`` with
+``pageSize`` (at most 500), ``pageToken`` and ``readMask``; camelCase results and a
+``nextPageToken``; errors as ``{"error": {"code", "message", "status"}}``.
+
+Resources are held per scope; an organization or folder scope answers every resource whose
+``folders``/``organization`` names it, a project scope those of that project.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assessor.demo.servers.base import Answer, LoopbackApi, Request
+
+_SEARCH = re.compile(r"^/v1/(organizations|folders|projects)/([^/:]+):searchAllResources$")
+MAX_PAGE = 500
+
+
+class CloudAssetApi(LoopbackApi):
+    def __init__(self, resources: list[dict[str, Any]] | None = None) -> None:
+        super().__init__()
+        self.resources: list[dict[str, Any]] = list(resources or [])
+        self.disabled: set[str] = set()  # scopes whose project has the API turned off
+
+    def answer(self, request: Request) -> Answer:
+        match = _SEARCH.match(request.path)
+        if request.method != "GET" or match is None:
+            return _error(404, "NOT_FOUND", f"{request.method} {request.path} is not served")
+        scope = f"{match.group(1)}/{match.group(2)}"
+        if scope in self.disabled:
+            return _error(
+                403,
+                "PERMISSION_DENIED",
+                "Cloud Asset API has not been used in project before or it is disabled. "
+                "Enable it by visiting the console. SERVICE_DISABLED",
+            )
+        size = min(int(request.query.get("pageSize") or 100), MAX_PAGE)
+        start = int(request.query.get("pageToken") or 0)
+        found = [r for r in self.resources if _in_scope(r, scope)]
+        page = found[start : start + size]
+        wanted = request.query.get("readMask", "")
+        results = [_masked(r, wanted) for r in page]
+        body: dict[str, Any] = {"results": results}
+        if start + size < len(found):
+            body["nextPageToken"] = str(start + size)
+        return Answer.of(200, body)
+
+
+def _in_scope(resource: dict[str, Any], scope: str) -> bool:
+    if scope.startswith("projects/"):
+        project = scope.split("/", 1)[1]
+        return (
+            resource.get("project") in (scope, f"projects/{project}")
+            or resource.get("projectId") == project
+        )
+    if scope.startswith("folders/"):
+        return scope in (resource.get("folders") or ())
+    return resource.get("organization") == scope
+
+
+def _masked(resource: dict[str, Any], read_mask: str) -> dict[str, Any]:
+    fields = {name.strip() for name in read_mask.split(",") if name.strip()}
+    shown = {k: v for k, v in resource.items() if k != "projectId"}
+    if fields and "*" not in fields:
+        shown = {k: v for k, v in shown.items() if k in fields}
+    return shown
+
+
+def _error(code: int, status: str, message: str) -> Answer:
+    return Answer.of(code, {"error": {"code": code, "message": message, "status": status}})

@@ -1,0 +1,131 @@
+"""What every live probe on an SDK that is not botocore shares: a client that refuses any
+operation the probe did not declare, the pacing and retries that keep calls within a
+provider's rate limits, a fault turned into a coverage gap, and the endpoint option that
+points a probe at a private endpoint or a local test server (and nowhere else).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from assessor.models import CoverageGap, GapReason
+from assessor.probes.base import ProbeOption, ProbeSettings, ReadOnlyViolation
+
+_T = TypeVar("_T")
+
+
+class GuardedClient:
+    """An SDK client that exposes only the methods a probe declared, each named by the
+    operation it performs (``search_all_resources`` → ``cloudasset.assets.searchAllResources``).
+    Anything else raises :class:`ReadOnlyViolation` before a request is built."""
+
+    def __init__(self, client: Any, probe: str, operations: Mapping[str, str]) -> None:
+        self._client = client
+        self._probe = probe
+        self._operations = dict(operations)
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in self._operations:
+            raise ReadOnlyViolation(
+                f"{self._probe} probe refused {name}: not one of its declared read operations"
+            )
+        return getattr(self._client, name)
+
+
+class Pacer:
+    """At most ``rate`` calls per second across threads (a provider's documented quota), so
+    the probe slows itself down instead of being throttled."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._interval = 1.0 / rate if rate > 0 else 0.0
+        self._next = 0.0
+        self._clock = clock
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self._interval:
+            return
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next)
+            self._next = start + self._interval
+        if start > now:
+            time.sleep(start - now)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """An SDK error as assessor sees it: why the part could not be read, and whether (and
+    after how long) asking again could help."""
+
+    reason: GapReason
+    message: str
+    retry_after: float | None = None
+
+
+def call(
+    operation: Callable[[], _T],
+    classify: Callable[[Exception], Fault | None],
+    pacer: Pacer | None = None,
+    attempts: int = 5,
+    backoff: float = 0.5,
+) -> _T:
+    """Run one call within the pace, retrying throttling and transient faults with
+    exponential backoff (or the server's own Retry-After). An exception ``classify`` does
+    not know is a bug and propagates; a known fault that outlasts the attempts is raised as
+    :class:`FaultError` for the probe to turn into a gap."""
+    for attempt in range(attempts):
+        if pacer is not None:
+            pacer.wait()
+        try:
+            return operation()
+        except ReadOnlyViolation:
+            raise
+        except Exception as error:
+            fault = classify(error)
+            if fault is None:
+                raise
+            if fault.retry_after is None or attempt == attempts - 1:
+                raise FaultError(fault, attempt + 1) from error
+            time.sleep(max(fault.retry_after, backoff * 2**attempt))
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+class FaultError(Exception):
+    """A classified fault that retries did not cure; ``attempts`` were made."""
+
+    def __init__(self, fault: Fault, attempts: int) -> None:
+        super().__init__(fault.message)
+        self.fault = fault
+        self.attempts = attempts
+
+    def gap(
+        self, probe: str, *, account: str | None, region: str | None, service: str
+    ) -> CoverageGap:
+        tried = f" (after {self.attempts} attempts)" if self.attempts > 1 else ""
+        return CoverageGap(
+            probe=probe,
+            reason=self.fault.reason,
+            message=f"{self.fault.message}{tried}",
+            account=account,
+            region=region,
+            service=service,
+        )
+
+
+def endpoint_option(probe: str) -> ProbeOption:
+    return ProbeOption(
+        "endpoint",
+        f"Base URL of the API (a private endpoint or a test server; also "
+        f"ASSESSOR_{probe.upper()}_ENDPOINT); when set, no call goes anywhere else",
+    )
+
+
+def endpoint(probe: str, settings: ProbeSettings) -> str | None:
+    """The endpoint override from ``--<probe>-endpoint`` or ``ASSESSOR_<PROBE>_ENDPOINT``."""
+    return settings.text("endpoint") or os.environ.get(f"ASSESSOR_{probe.upper()}_ENDPOINT") or None
