@@ -132,8 +132,12 @@ def _first_page(client: Any, request: Any) -> Any:
 def classify(error: Exception) -> Fault | None:
     """Cloud Asset errors → gap reasons; throttling and server errors are retried."""
     from google.api_core import exceptions
+    from google.auth import exceptions as auth_exceptions
 
     text = " ".join(str(error).split())[:300]
+    if isinstance(error, auth_exceptions.GoogleAuthError):
+        # A rejected token: the client tried to refresh it and could not.
+        return Fault(GapReason.ACCESS_DENIED, f"credentials rejected: {text}")
     if isinstance(error, exceptions.TooManyRequests | exceptions.ResourceExhausted):
         return Fault(GapReason.THROTTLED, f"throttled: {text}", retry_after=1.0)
     if isinstance(error, exceptions.ServiceUnavailable | exceptions.InternalServerError):
