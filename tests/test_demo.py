@@ -30,6 +30,14 @@ RISKY = {
     "nw-partner-drop": {"COC-006"},
     # PII in Brazil: the policy allows only the EU and the US.
     "nw-mobile-telemetry": {"RES-001"},
+    # Google Cloud (Cloud Asset Inventory): support tickets in Hong Kong; the ledger on a
+    # Spanner configuration that keeps a replica in Taiwan, outside the financial policy.
+    "nw_support_tickets": {"COC-001", "CLN-003", "ACR-002", "RES-001", "RES-003", "DSP-009"},
+    "nw-ledger": {"RES-002"},
+    # Azure (Resource Graph): customer files in Hong Kong (geo-replicated to Singapore), and
+    # orders in the Netherlands replicated to East Asia (Hong Kong).
+    "nwcustomerfiles": {"COC-001", "CLN-003", "ACR-002", "RES-001", "RES-003", "DSP-009"},
+    "nw-orders-cosmos": {"COC-004", "CLN-009", "ACR-004", "RES-003"},
     # Declared items.
     "Branch office routers": {"CLN-005"},
     "Transit to the Hong Kong office": {"CLN-006"},

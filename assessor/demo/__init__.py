@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from assessor.catalog import Catalog
+from assessor.demo.clouds import DEMO_AZURE_SUBSCRIPTION, DEMO_GCP_ORG, cloud_servers
 from assessor.demo.emulators import gcs_emulator, moto_server, pointed_at, seed_random_ids
 from assessor.demo.estate import DEMO_GCP_PROJECT, seed_aws, seed_aws_services, seed_gcs
 from assessor.inventory import ProgressCallback, run_probes
 from assessor.models import Inventory
 from assessor.probes.aws import AwsProbe
+from assessor.probes.azure import AzureProbe
 from assessor.probes.base import ProbeConfig
 from assessor.probes.declared import DeclaredProbe
+from assessor.probes.gcp import GcpProbe
 from assessor.probes.gcs import GcsProbe
 
 DEMO_FILES = Path(__file__).resolve().parent
@@ -20,11 +23,12 @@ DEMO_WAIVERS = DEMO_FILES / "waivers.yaml"
 
 
 def run_demo(catalog: Catalog, progress: ProgressCallback | None = None) -> Inventory:
-    """Start both emulators, seed the estate, run the aws and gcs probes, stop the emulators."""
+    """Start the emulators and loopback servers, seed the estate, run the probes, stop them."""
     with (
         moto_server() as aws_endpoint,
         gcs_emulator() as gcs_endpoint,
         pointed_at(aws_endpoint, gcs_endpoint),
+        cloud_servers() as (asset_url, graph_url),
     ):
         # moto draws resource ids (i-…, vol-…) at random; a fixed seed makes the demo's
         # report.json the same on every run (with SOURCE_DATE_EPOCH for the time).
@@ -35,6 +39,10 @@ def run_demo(catalog: Catalog, progress: ProgressCallback | None = None) -> Inve
         probes = [
             AwsProbe(ProbeConfig()),
             GcsProbe(ProbeConfig({"project": (DEMO_GCP_PROJECT,)})),
+            GcpProbe(ProbeConfig({"scope": (DEMO_GCP_ORG,), "endpoint": (asset_url,)})),
+            AzureProbe(
+                ProbeConfig({"subscription": (DEMO_AZURE_SUBSCRIPTION,), "endpoint": (graph_url,)})
+            ),
             DeclaredProbe(ProbeConfig({"file": (str(DEMO_FILES / "declared.yaml"),)})),
         ]
         return run_probes(probes, catalog, progress)
