@@ -22,6 +22,7 @@ class CloudAssetApi(LoopbackApi):
         super().__init__()
         self.resources: list[dict[str, Any]] = list(resources or [])
         self.disabled: set[str] = set()  # scopes whose project has the API turned off
+        self._scoped: dict[tuple[str, int], list[dict[str, Any]]] = {}
 
     def answer(self, request: Request) -> Answer:
         match = _SEARCH.match(request.path)
@@ -37,7 +38,10 @@ class CloudAssetApi(LoopbackApi):
             )
         size = min(int(request.query.get("pageSize") or 100), MAX_PAGE)
         start = int(request.query.get("pageToken") or 0)
-        found = [r for r in self.resources if _in_scope(r, scope)]
+        key = (scope, len(self.resources))
+        if key not in self._scoped:  # filtered once per scope, not once per page
+            self._scoped[key] = [r for r in self.resources if _in_scope(r, scope)]
+        found = self._scoped[key]
         page = found[start : start + size]
         wanted = request.query.get("readMask", "")
         results = [_masked(r, wanted) for r in page]

@@ -28,6 +28,7 @@ class ResourceGraphApi(LoopbackApi):
         self.quota = quota
         self.window = window
         self._recent: list[float] = []
+        self._scoped: dict[tuple[frozenset[str], int], list[dict[str, Any]]] = {}
 
     def answer(self, request: Request) -> Answer:
         if request.method != "POST" or request.path != PATH or "api-version" not in request.query:
@@ -65,7 +66,12 @@ class ResourceGraphApi(LoopbackApi):
         options = body.get("options") or {}
         top = min(int(options.get("$top") or 100), MAX_TOP)
         start = int(options.get("$skipToken") or 0)
-        found = [r for r in self.rows if not subscriptions or r["subscriptionId"] in subscriptions]
+        key = (frozenset(subscriptions), len(self.rows))
+        if key not in self._scoped:  # filtered once per scope, not once per page
+            self._scoped[key] = [
+                r for r in self.rows if not subscriptions or r["subscriptionId"] in subscriptions
+            ]
+        found = self._scoped[key]
         page = found[start : start + top]
         data: dict[str, Any] = {
             "totalRecords": len(found),
