@@ -234,3 +234,10 @@ def test_policy_is_a_reader_custom_role() -> None:
     role = AzureProbe.access_policy()
     assert role["Actions"] == ["*/read", "Microsoft.ResourceGraph/resources/read"]
     assert not role["DataActions"] and not role["NotActions"]
+
+
+def test_a_page_that_does_not_parse_is_a_gap(graph: ResourceGraphApi, catalog: Catalog) -> None:
+    graph.fault = lambda request: Answer(200, b"<html>portal</html>", content_type="text/html")
+    inventory = _scan(catalog, subscription=(SUB_A,))
+    (gap,) = inventory.gaps
+    assert gap.reason is GapReason.ERROR and not inventory.assets

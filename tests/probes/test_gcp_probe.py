@@ -327,3 +327,30 @@ def test_without_a_token_the_server_refuses(
     os.environ["GOOGLE_OAUTH_ACCESS_TOKEN"] = "wrong"
     inventory = _scan(catalog, ORG)
     assert inventory.gaps[0].reason is GapReason.ACCESS_DENIED and not inventory.assets
+
+
+def test_throttling_that_outlasts_the_retries_is_one_gap_per_scope(
+    cloud_asset: tuple[CloudAssetApi, str], catalog: Catalog
+) -> None:
+    api, _ = cloud_asset
+
+    def throttle(request: Any) -> Answer | None:
+        if "proj-1" in request.path:
+            return Answer.of(429, {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED"}})
+        return None
+
+    api.fault = throttle
+    inventory = _scan(catalog, "projects/proj-0", "projects/proj-1", **{"max-attempts": "2"})
+    (gap,) = inventory.gaps
+    assert gap.reason is GapReason.THROTTLED and gap.account == "projects/proj-1"
+    assert "after 2 attempts" in gap.message
+    assert {a.account for a in inventory.assets} == {"projects/proj-0"}
+
+
+def test_catalog_knows_the_multi_region_names_the_probe_meets(catalog: Catalog) -> None:
+    from assessor.models import Provider
+
+    for code in ("us", "eu", "asia", "nam4", "eur4", "asia1", "nam5", "eur3", "nam-eur-asia1"):
+        location = catalog.locate(Provider.GCP, code)
+        assert location.known and location.countries and location.source, code
+    assert not catalog.locate(Provider.GCP, "nam-mars1").known
