@@ -26,8 +26,11 @@ def test_every_probe_declares_only_read_operations(name: str) -> None:
     assert probe.read_operations, f"{name} declares no operations"
     for operation in probe.read_operations:
         _, _, action = operation.partition(":")
-        if "." in operation and not action:  # Google style: storage.buckets.list
-            assert operation.rsplit(".", 1)[-1] in {"list", "get", "getIamPolicy"}, operation
+        if "/" in operation:  # Azure RBAC style: Microsoft.ResourceGraph/resources/read
+            assert operation.endswith("/read"), f"{name}: {operation} is not a read"
+        elif "." in operation and not action:  # Google style: storage.buckets.list
+            verb = operation.rsplit(".", 1)[-1]
+            assert verb in {"list", "get", "getIamPolicy"} or verb.startswith("search"), operation
         else:
             assert READ_VERBS.match(action), f"{name}: {operation} is not a read"
     # Credential operations are few and named; none may also pose as a read.
