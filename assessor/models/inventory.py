@@ -41,6 +41,9 @@ class FlowKind(StrEnum):
     READ_REPLICA = "read-replica"
     KEY_REPLICA = "key-replica"
     DATA_PLACEMENT = "data-placement"
+    # Not a copy at rest: a network that carries the data between regions (Alibaba Cloud
+    # Enterprise Network, cross-region peering).
+    NETWORK = "network"
 
 
 # A probe that knows only that the provider copies data into the region's geo-pair (Azure

@@ -98,6 +98,70 @@ def gcs_data_placement(site: FlowSite) -> Iterator[tuple[str, Flow]]:
             yield site.key, site.flow(FlowKind.DATA_PLACEMENT, region=placed)
 
 
+def cosmos_geo_locations(site: FlowSite) -> Iterator[tuple[str, Flow]]:
+    """Cosmos DB ``geo_location`` blocks: every location other than the account's own."""
+    for block in find(site.body, "geo_location"):
+        location = site.text(block.get("location")) if isinstance(block, dict) else None
+        code = "".join(location.split()).lower() if location else None
+        if code != site.region:
+            yield site.key, site.flow(FlowKind.REPLICATION, region=code)
+
+
+def oss_bucket_replication(site: FlowSite) -> Iterator[tuple[str, Flow]]:
+    """``alicloud_oss_bucket_replication``: the destination's ``location`` is
+    ``oss-<region>``."""
+    source = site.target(site.body.get("bucket"))
+    for destination in find(site.body, "destination"):
+        if not isinstance(destination, dict) or source is None:
+            continue
+        location = site.text(destination.get("location")) or ""
+        target = site.target(destination.get("bucket"))
+        region = location.removeprefix("oss-") or (target.region if target else None)
+        yield source.key, site.flow(FlowKind.REPLICATION, target, region or None)
+
+
+def hbr_replication_vault(site: FlowSite) -> Iterator[tuple[str, Flow]]:
+    """A backup replication vault copies its source vault's backups into its own region."""
+    source = site.target(site.body.get("replication_source_vault_id"))
+    if source is not None:
+        yield source.key, site.flow(FlowKind.BACKUP, site.me())
+
+
+def cen_attachment(site: FlowSite) -> Iterator[tuple[str, Flow]]:
+    """Cloud Enterprise Network: each attached network's region is reachable from the CEN."""
+    network = site.target(site.body.get("instance_id"))
+    region = site.text(site.body.get("child_instance_region_id"))
+    if network is not None and region:
+        yield network.key, site.flow(FlowKind.NETWORK, region=region.lower())
+
+
+def cos_replica_rules(site: FlowSite) -> Iterator[tuple[str, Flow]]:
+    """COS ``replica_rules``: ``destination_bucket = "qcs::cos:<region>::<bucket>"``."""
+    for rule in find(site.body, "replica_rules"):
+        if not isinstance(rule, dict):
+            continue
+        destination = site.text(rule.get("destination_bucket")) or ""
+        parts = destination.split(":")
+        region = parts[3] if len(parts) > 3 and parts[0] == "qcs" else None
+        yield site.key, site.flow(FlowKind.REPLICATION, region=region or None)
+
+
+def obs_bucket_replication(site: FlowSite) -> Iterator[tuple[str, Flow]]:
+    """``huaweicloud_obs_bucket_replication``: to the destination bucket's region."""
+    source = site.target(site.body.get("bucket"))
+    destination = site.target(site.body.get("destination_bucket"))
+    if source is not None:
+        yield source.key, site.flow(FlowKind.REPLICATION, destination)
+
+
+def rds_cross_region_backup(site: FlowSite) -> Iterator[tuple[str, Flow]]:
+    """Huawei RDS cross-region backups: the instance's backups go to ``destination_region``."""
+    source = site.target(site.body.get("instance_id"))
+    region = site.text(site.body.get("destination_region"))
+    if source is not None:
+        yield source.key, site.flow(FlowKind.BACKUP, region=region.lower() if region else None)
+
+
 def find(value: Any, key: str) -> Iterator[Any]:
     """Every value under ``key`` at any depth (nested blocks serialize as lists of dicts)."""
     if isinstance(value, dict):

@@ -1,49 +1,59 @@
 """Static evaluation of the Terraform expressions that decide where things are.
 
-Only what can be known without running Terraform: literals, ``var.*`` (defaults, tfvars
-files, module inputs), ``local.*`` and interpolations of those. Anything else (a data
-source, a function call, a remote module output) stays unresolved, and the caller records
-which expression decided that.
+What can be known without running Terraform: literals, ``var.*`` (defaults, tfvars files,
+module inputs), ``local.*``, ``each.*`` and ``count.index`` of a known ``for_each``/``count``,
+arguments written in other resources' and data sources' configuration
+(``azurerm_resource_group.rg.location``), child modules' outputs, conditionals and the
+functions of :mod:`expressions`. Anything else (an attribute known only after apply, a
+remote module output) stays unresolved, and the caller records which expression decided
+that.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-_WHOLE = re.compile(r"^\$\{([^{}]+)\}$")
+from assessor.probes.terraform.expressions import Ref, Unresolved, template
+
+__all__ = ["Ref", "Scope", "Unresolved", "references"]
+
 _PART = re.compile(r"\$\{([^{}]+)\}")
-_REFERENCE = re.compile(r"^(var|local)\.([A-Za-z_][A-Za-z0-9_-]*)$")
+_ADDRESS = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)")
+_SPECIAL = ("var", "local", "module", "data", "each", "count", "path", "terraform", "self")
 
-
-class Unresolved(Exception):
-    """The expression cannot be known statically; ``expression`` says which one."""
-
-    def __init__(self, expression: str, why: str) -> None:
-        super().__init__(f"{expression}: {why}")
-        self.expression = expression
-        self.why = why
+# Looks up what is outside one module's variables and locals: another block's argument
+# (("aws_s3_bucket", "b", "region"), ("data", "t", "n", "arg")) or a module output
+# (("module", "name", "output")). Raises Unresolved when it cannot be known.
+World = Callable[[tuple[str | int, ...], "Scope"], Any]
 
 
 @dataclass
 class Scope:
-    """Variables and locals of one module instance."""
+    """Variables and locals of one module instance, and the instance keys of one resource."""
 
     variables: dict[str, Any] = field(default_factory=dict)
     locals: dict[str, Any] = field(default_factory=dict)
+    each: tuple[Any, Any] | None = None  # (key, value) of a for_each instance
+    count: int | None = None
+    world: World | None = None
     _resolving: set[str] = field(default_factory=set)
 
+    def instance(self, each: tuple[Any, Any] | None = None, count: int | None = None) -> Scope:
+        return replace(self, each=each, count=count, _resolving=set())
+
     def value(self, expression: Any) -> Any:
-        """The value of an expression, or raise :class:`Unresolved`."""
-        if not isinstance(expression, str):
-            return expression
-        whole = _WHOLE.match(expression)
-        if whole:
-            return self._reference(whole.group(1).strip(), expression)
-        if "${" not in expression:
-            return expression
-        return _PART.sub(lambda m: str(self._reference(m.group(1).strip(), expression)), expression)
+        """The value of an expression (strings evaluated, collections element by element),
+        or raise :class:`Unresolved`."""
+        if isinstance(expression, str):
+            return template(expression, self._resolve)
+        if isinstance(expression, dict):
+            return {key: self.value(item) for key, item in expression.items()}
+        if isinstance(expression, list):
+            return [self.value(item) for item in expression]
+        return expression
 
     def text(self, expression: Any) -> str | None:
         """A string value, or None when it cannot be resolved."""
@@ -53,23 +63,52 @@ class Scope:
             return None
         return value if isinstance(value, str) else None
 
-    def _reference(self, reference: str, expression: str) -> Any:
-        match = _REFERENCE.match(reference)
-        if not match:
-            raise Unresolved(expression, f"{reference} cannot be known without running Terraform")
-        kind, name = match.groups()
+    def _resolve(self, ref: Ref) -> Any:
+        head, rest = ref.parts[0], ref.parts[1:]
+        shown = ".".join(str(part) for part in ref.parts)
+        if head in ("var", "local") and rest:
+            return _walk(self._named(str(head), str(rest[0]), shown), rest[1:], shown)
+        if head == "each" and rest:
+            if self.each is None:
+                raise Unresolved(shown, "each is known only in a resource with a known for_each")
+            if rest[0] == "key":
+                return _walk(self.each[0], rest[1:], shown)
+            if rest[0] == "value":
+                return _walk(self.each[1], rest[1:], shown)
+        if head == "count" and rest == ("index",):
+            if self.count is None:
+                raise Unresolved(shown, "count.index is known only with a known count")
+            return self.count
+        if head in ("path", "terraform", "self"):
+            raise Unresolved(shown, f"{head}.* is not evaluated")
+        if self.world is None or not rest:
+            raise Unresolved(shown, f"{shown} cannot be known without running Terraform")
+        return self.world(ref.parts, self)
+
+    def _named(self, kind: str, name: str, shown: str) -> Any:
         table = self.variables if kind == "var" else self.locals
         if name not in table:
             why = "the variable has no value" if kind == "var" else "no such local"
-            raise Unresolved(expression, f"{kind}.{name}: {why}")
+            raise Unresolved(shown, f"{kind}.{name}: {why}")
         key = f"{kind}.{name}"
         if key in self._resolving:
-            raise Unresolved(expression, f"{key} refers to itself")
+            raise Unresolved(shown, f"{key} refers to itself")
         self._resolving.add(key)
         try:
             return self.value(table[name])
         finally:
             self._resolving.discard(key)
+
+
+def _walk(value: Any, path: tuple[str | int, ...], shown: str) -> Any:
+    for part in path:
+        if isinstance(value, dict) and str(part) in value:
+            value = value[str(part)]
+        elif isinstance(value, list) and isinstance(part, int) and -len(value) <= part < len(value):
+            value = value[part]
+        else:
+            raise Unresolved(shown, f"no {part!r} in the value")
+    return value
 
 
 def references(expression: Any) -> list[str]:
@@ -78,7 +117,10 @@ def references(expression: Any) -> list[str]:
         return []
     found = []
     for inner in _PART.findall(expression):
-        parts = inner.strip().split(".")
-        if len(parts) >= 2 and parts[0] not in ("var", "local", "module", "data", "each", "count"):
-            found.append(f"{parts[0]}.{parts[1]}")
+        for match in re.finditer(
+            r"(?<![\w.\"])([A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_-]*)", inner
+        ):
+            address = _ADDRESS.match(match.group(1))
+            if address and address.group(1) not in _SPECIAL and "_" in address.group(1):
+                found.append(f"{address.group(1)}.{address.group(2)}")
     return found

@@ -1,8 +1,12 @@
-"""Which Terraform resource types hold data or run workloads, and where their region is.
+"""Terraform resource types: where their region is written and what they copy elsewhere.
 
-One row per modelled type: the provider, the service and kind of asset, the arguments that
-name a region (tried in order, before the provider block's region) and the argument that
-names the thing. Types of a known provider that are not here are counted, not errors.
+Every resource of a known provider is an asset located by its region; one row per modelled
+type adds the service and kind, the arguments that name a region (tried in order, before the
+provider block's region), the argument that names the thing, the copies its configuration
+declares and whether it is an asset at all (a replication configuration is read only for
+its flow). Other types of a known provider get their service and kind from the type name
+(``huaweicloud_gaussdb_instance`` → gaussdb, instance) and the provider's usual region
+arguments; the probe's notes count them.
 """
 
 from __future__ import annotations
@@ -61,6 +65,13 @@ def _types(provider: str, rows: dict[str, _Row]) -> dict[str, ResourceType]:
 
 FLOWS: dict[str, FlowExtractor] = {
     "aws_s3_bucket_replication_configuration": flows.s3_replication_configuration,
+    "azurerm_cosmosdb_account": flows.cosmos_geo_locations,
+    "alicloud_oss_bucket_replication": flows.oss_bucket_replication,
+    "alicloud_hbr_replication_vault": flows.hbr_replication_vault,
+    "alicloud_cen_instance_attachment": flows.cen_attachment,
+    "tencentcloud_cos_bucket": flows.cos_replica_rules,
+    "huaweicloud_obs_bucket_replication": flows.obs_bucket_replication,
+    "huaweicloud_rds_cross_region_backup_strategy": flows.rds_cross_region_backup,
     "aws_dynamodb_table": flows.dynamodb_replicas,
     "aws_db_instance": flows.db_read_replica,
     "aws_kms_replica_key": flows.kms_replica_key,
@@ -68,7 +79,15 @@ FLOWS: dict[str, FlowExtractor] = {
     "azurerm_storage_account": flows.azure_geo_redundant_storage,
     "google_storage_bucket": flows.gcs_data_placement,
 }
-FLOW_ONLY = frozenset({"aws_s3_bucket_replication_configuration"})
+FLOW_ONLY = frozenset(
+    {
+        "aws_s3_bucket_replication_configuration",
+        "alicloud_oss_bucket_replication",
+        "alicloud_cen_instance_attachment",
+        "huaweicloud_obs_bucket_replication",
+        "huaweicloud_rds_cross_region_backup_strategy",
+    }
+)
 
 
 _R = ("region",)
@@ -136,6 +155,11 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             "alicloud_db_instance": ("rds", "db-instance", _R, ("instance_name",)),
             "alicloud_kms_key": ("kms", "key", _R, ("description",)),
             "alicloud_cs_managed_kubernetes": ("ack", "cluster", _R, ("name",)),
+            "alicloud_oss_bucket_replication": ("oss", "replication", _R, ("bucket",)),
+            "alicloud_hbr_vault": ("hbr", "vault", _R, ("vault_name",)),
+            "alicloud_hbr_replication_vault": ("hbr", "vault", _R, ("vault_name",)),
+            "alicloud_cen_instance_attachment": ("cen", "attachment", _R, ("instance_id",)),
+            "alicloud_gpdb_instance": ("gpdb", "db-instance", _R, ("description",)),
         },
     ),
     **_types(
@@ -152,12 +176,48 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             "huaweicloud_obs_bucket": ("obs", "bucket", _R, ("bucket",)),
             "huaweicloud_compute_instance": ("ecs", "instance", _R, ("name",)),
             "huaweicloud_rds_instance": ("rds", "db-instance", _R, ("name",)),
+            "huaweicloud_gaussdb_instance": ("gaussdb", "db-instance", _R, ("name",)),
+            "huaweicloud_obs_bucket_replication": ("obs", "replication", _R, ("bucket",)),
+            "huaweicloud_rds_cross_region_backup_strategy": (
+                "rds",
+                "backup-strategy",
+                _R,
+                ("instance_id",),
+            ),
         },
     ),
 }
 
 _AWS_ZONE = re.compile(r"^([a-z]{2}(-[a-z]+)+-\d+)[a-z]$")
 _GCP_ZONE = re.compile(r"^([a-z]+-[a-z]+\d+)-[a-z]$")
+
+
+# Where each provider's resources usually write their region, for types not in the table.
+DEFAULT_REGION_ARGS: dict[str, tuple[str, ...]] = {
+    "google": _GCP,
+    "google-beta": _GCP,
+    "azurerm": _AZ,
+    "alicloud": ("region", "region_id"),
+}
+_NAME_ARGS = ("name", "bucket", "instance_name", "display_name", "description")
+
+
+def type_of(resource_type: str) -> ResourceType | None:
+    """The modelled row of a type, if any."""
+    return RESOURCE_TYPES.get(resource_type)
+
+
+def generic_type(resource_type: str) -> ResourceType:
+    """A type of a known provider that is not modelled: service and kind from its name."""
+    provider = provider_of(resource_type)
+    parts = resource_type.split("_")[1:] or ["resource"]
+    return ResourceType(
+        provider,
+        parts[0],
+        "-".join(parts[1:]) or "resource",
+        DEFAULT_REGION_ARGS.get(provider, _R),
+        _NAME_ARGS,
+    )
 
 
 def provider_of(resource_type: str) -> str:
@@ -174,4 +234,8 @@ def region_from(value: str, provider: str) -> str:
     if provider in ("google", "google-beta"):
         match = _GCP_ZONE.match(text)
         return match.group(1) if match else text
+    if provider == "azurerm":
+        # "East Asia", "eastasia" and "EastAsia" are one region: codes are display names
+        # without spaces, lower-cased.
+        return "".join(text.split())
     return text
