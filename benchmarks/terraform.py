@@ -2,8 +2,9 @@
 
     python benchmarks/terraform.py --resources 20000
 
-Generates N resources across a root module and local modules (variables, locals, provider
-aliases), then ends with one line:
+Generates N resources across a root module in ``envs/prod`` and local modules it reaches
+through ``../../modules/mI`` (variables, locals, provider aliases, and in the modules one
+resource block per five instances through ``for_each``), then ends with one line:
 ``terraform: N resources, P files, parse S s, evaluate E s, peak RSS M MiB``.
 Target: 20,000 resources parse and evaluate in under 20 s.
 """
@@ -27,30 +28,38 @@ from assessor.probes.terraform import TerraformProbe
 
 PER_FILE = 50
 MODULES = 20
+FANOUT = 5  # instances per for_each block in the modules
 REGIONS = ["us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-east-1", "sa-east-1"]
 
 
-def generate(root: Path, count: int, seed: int = 5) -> int:
+def generate(repository: Path, count: int, seed: int = 5) -> int:
     rng = random.Random(seed)
     files = 0
+    root = repository / "envs" / "prod"
+    root.mkdir(parents=True)
     (root / "main.tf").write_text(
         'variable "region" { default = "eu-west-1" }\n'
         'locals { prefix = "bench" }\n'
         'provider "aws" { region = var.region }\n'
         'provider "aws" {\n  alias  = "far"\n  region = "ap-east-1"\n}\n'
         + "".join(
-            f'module "m{i}" {{\n  source = "./modules/m{i}"\n  region = "{REGIONS[i % len(REGIONS)]}"\n}}\n'
+            f'module "m{i}" {{\n  source = "../../modules/m{i}"\n  region = "{REGIONS[i % len(REGIONS)]}"\n}}\n'
             for i in range(MODULES)
         )
     )
     per_module = count // (MODULES + 1)
     for module in range(MODULES + 1):
-        directory = root if module == MODULES else root / "modules" / f"m{module}"
+        directory = root if module == MODULES else repository / "modules" / f"m{module}"
         directory.mkdir(parents=True, exist_ok=True)
         header = (
             ""
             if module == MODULES
-            else ('variable "region" {}\nprovider "aws" { region = var.region }\n')
+            else (
+                'variable "region" {}\nprovider "aws" { region = var.region }\n'
+                "locals {\n  copies = {"
+                + ", ".join(f'k{i} = "c{i}"' for i in range(FANOUT))
+                + "}\n}\n"
+            )
         )
         written = 0
         while written < per_module:
@@ -63,9 +72,10 @@ def generate(root: Path, count: int, seed: int = 5) -> int:
                     f'  bucket = "${{local.prefix}}-{module}-{written}"\n'
                     f'  tags = {{\n    data-class = "{rng.choice(["pii", "internal", "public"])}"\n  }}\n}}\n'
                     if module == MODULES
-                    else f'resource "{kind}" "r{written}" {{\n  bucket = "b-{module}-{written}"\n}}\n'
+                    else f'resource "{kind}" "r{written}" {{\n  for_each = local.copies\n'
+                    f'  bucket = "b-{module}-{written}-${{each.value}}"\n}}\n'
                 )
-                written += 1
+                written += 1 if module == MODULES else FANOUT
             (directory / f"r{written}.tf").write_text("".join(lines))
             files += 1
     return files + 1
@@ -76,13 +86,14 @@ def main() -> None:
     parser.add_argument("--resources", type=int, default=20_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        files = generate(root, args.resources)
+        repository = Path(folder)
+        files = generate(repository, args.resources)
         catalog = load_catalog()
         rules = RuleSelection().load(catalog)
-        os.chdir(root)
+        os.chdir(repository)
         started = time.perf_counter()
-        inventory = run_probes([TerraformProbe(ProbeConfig({"path": (".",)}))], catalog)
+        config = ProbeConfig({"path": ("envs/prod",), "repo-root": (".",)})
+        inventory = run_probes([TerraformProbe(config)], catalog)
         parse = time.perf_counter() - started
         started = time.perf_counter()
         findings = evaluate(inventory.assets, rules.rules, rules.catalog)

@@ -41,7 +41,12 @@ from assessor.probes.base import ProbeConfig
 @click.option(
     "--assume-region",
     is_flag=True,
-    help="Use AWS_REGION/AWS_DEFAULT_REGION where no provider sets a region.",
+    help="Use the provider's region variable (AWS_REGION, ...) where no provider sets one.",
+)
+@click.option(
+    "--repo-root",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="How far up local module sources may reach (default: the git work tree).",
 )
 @rules_options
 @report_options("assessor-ci", "sarif,junit,md,json", "high")
@@ -52,6 +57,7 @@ def ci(
     var_files: tuple[Path, ...],
     strict: bool,
     assume_region: bool,
+    repo_root: Path | None,
     selection: RuleSelection,
     reports: run.Reports,
     acceptance: Acceptance,
@@ -73,6 +79,7 @@ def ci(
             "var-file": tuple(map(str, var_files)),
             "strict": ("yes" if strict else "no",),
             "assume-region": ("yes" if assume_region else "no",),
+            "repo-root": (str(repo_root),) if repo_root else (),
         }
     )
     summary = os.environ.get("GITHUB_STEP_SUMMARY")

@@ -51,7 +51,7 @@ class ModuleSources:
         if source.startswith(("./", "../")) or source in (".", ".."):
             target = (calling / source).resolve()  # resolves symlinks too
             if not _within(target, self.repository):
-                return Refused(f"{source} leaves the repository ({self.repository}); not read")
+                return Refused(f"{source} leaves the repository ({self.repository})")
             if not target.is_dir() or not any(target.glob("*.tf")):
                 return Refused(f"{source} has no .tf files")
             return Found(target)

@@ -1,0 +1,149 @@
+"""Terraform as people write it: a corpus of fixtures, each modelling a pattern found in
+public configurations by the providers and module authors (its README names which), each
+with an ``expected.json`` of where every resource is."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from assessor.catalog import Catalog
+from assessor.cli import main
+from assessor.inventory import run_probes
+from assessor.models import Asset, Inventory
+from assessor.probes.base import ProbeConfig
+from assessor.probes.terraform import TerraformProbe
+
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "terraform" / "corpus"
+CASES = sorted(path for path in CORPUS.iterdir() if (path / "expected.json").is_file())
+PROVIDERS = ("aws", "azure", "google", "alicloud", "tencentcloud", "huaweicloud")
+
+
+def _scan(case: Path, expected: dict[str, Any], catalog: Catalog) -> Inventory:
+    config = ProbeConfig(
+        {
+            "path": (str(case / expected["scan"]),),
+            "repo-root": (str(case / expected["repo_root"]),),
+        }
+    )
+    return run_probes([TerraformProbe(config)], catalog)
+
+
+def _by_address(inventory: Inventory) -> dict[str, Asset]:
+    return {asset.id.split(":", 1)[1]: asset for asset in inventory.assets}
+
+
+def test_the_corpus_covers_every_provider_twice() -> None:
+    for provider in PROVIDERS:
+        cases = [case for case in CASES if case.name.startswith(provider)]
+        assert len(cases) >= 2, provider
+        assert all((case / "README.md").is_file() for case in cases)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda path: path.name)
+def test_every_resource_is_located_as_expected(case: Path, catalog: Catalog) -> None:
+    expected = json.loads((case / "expected.json").read_text())
+    inventory = _scan(case, expected, catalog)
+    assets = _by_address(inventory)
+    for address, (region, country) in expected["located"].items():
+        assert address in assets, f"{address} missing; found {sorted(assets)}"
+        asset = assets[address]
+        assert asset.region == region, (address, asset.region, asset.attributes)
+        countries = country if isinstance(country, list) else [country]
+        assert asset.location is not None and sorted(asset.location.countries) == sorted(countries)
+    assert set(assets) == set(expected["located"]), "every resource and nothing else"
+    for address in expected.get("absent", []):
+        assert address not in assets
+    for address, targets in expected.get("flows", {}).items():
+        assert sorted(flow.target_region or "?" for flow in assets[address].flows) == targets
+    for address, name in expected.get("names", {}).items():
+        assert assets[address].name == name
+    for address, value in expected.get("classification", {}).items():
+        assert assets[address].classification == value
+    messages = " ".join(gap.message for gap in inventory.gaps)
+    for text in expected.get("gaps_contain", []):
+        assert text in messages
+    if not expected.get("gaps_contain"):
+        assert not inventory.gaps, inventory.gaps
+
+
+def test_databases_in_mainland_china_or_hong_kong_are_flagged_high(tmp_path: Path) -> None:
+    for case in CASES:
+        expected = json.loads((case / "expected.json").read_text())
+        if not expected.get("severe"):
+            continue
+        out = tmp_path / case.name
+        ran = CliRunner().invoke(
+            main,
+            [
+                "ci",
+                str(case / expected["scan"]),
+                "--format",
+                "json",
+                "-o",
+                str(out),
+                "--fail-on",
+                "none",
+            ],
+            env=dict(os.environ),
+        )
+        assert ran.exit_code == 0, ran.output
+        report = json.loads((out / "report.json").read_text())
+        severe = {
+            finding["asset_id"].split(":", 1)[1]
+            for finding in report["findings"]
+            if finding["severity"] in ("high", "critical")
+        }
+        assert set(expected["severe"]) <= severe, (case.name, severe)
+
+
+def test_nothing_outside_the_repository_is_read(catalog: Catalog, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "main.tf").write_text('resource "aws_s3_bucket" "secret" { bucket = "x" }\n')
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "main.tf").write_text('module "up" {\n  source = "../outside"\n}\n')
+    (repo / "link").symlink_to(outside)
+    (repo / "linked.tf").write_text('module "via_link" {\n  source = "./link"\n}\n')
+    config = ProbeConfig({"path": (str(repo),), "repo-root": (str(repo),)})
+    inventory = run_probes([TerraformProbe(config)], catalog)
+    assert not inventory.assets
+    assert sum("leaves the repository" in gap.message for gap in inventory.gaps) == 2
+
+
+def test_registry_modules_without_init_say_to_run_it(catalog: Catalog, tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'module "kms" {\n  source = "terraform-aws-modules/kms/aws"\n}\n'
+    )
+    config = ProbeConfig({"path": (str(tmp_path),), "repo-root": (str(tmp_path),)})
+    inventory = run_probes([TerraformProbe(config)], catalog)
+    (gap,) = inventory.gaps
+    assert "run terraform init" in gap.message and gap.resource.endswith("main.tf:1")
+
+
+def test_an_example_calling_its_module_two_levels_up_through_the_ci_job(tmp_path: Path) -> None:
+    """``assessor ci examples/complete`` inside a module repository (a git work tree): the
+    module two levels up is read, with the example's provider region."""
+    import shutil
+    import subprocess
+
+    repo = tmp_path / "terraform-aws-store"
+    shutil.copytree(CORPUS / "aws-module-example", repo)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    out = tmp_path / "ci"
+    ran = CliRunner().invoke(
+        main,
+        ["ci", str(repo / "examples" / "complete"), "--format", "json", "-o", str(out)],
+        env=dict(os.environ),
+    )
+    assert ran.exit_code == 1, ran.output  # buckets in Hong Kong fail the job at high
+    report = json.loads((out / "report.json").read_text())
+    located = {a["id"].split(":", 1)[1]: a["location"]["country"] for a in report["assets"]}
+    assert located['module.store.aws_s3_bucket.this["customers"]'] == "HK"
+    assert not report["gaps"]
