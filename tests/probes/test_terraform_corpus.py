@@ -147,3 +147,44 @@ def test_an_example_calling_its_module_two_levels_up_through_the_ci_job(tmp_path
     located = {a["id"].split(":", 1)[1]: a["location"]["country"] for a in report["assets"]}
     assert located['module.store.aws_s3_bucket.this["customers"]'] == "HK"
     assert not report["gaps"]
+
+
+def test_data_sources_hbr_vaults_and_provider_environment_variables(
+    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "main.tf").write_text(
+        """
+data "alicloud_regions" "current" {
+  name = "cn-hongkong"
+}
+
+resource "alicloud_hbr_vault" "source" {
+  vault_name = "source"
+  region     = "eu-central-1"
+}
+
+resource "alicloud_hbr_replication_vault" "copy" {
+  vault_name                    = "copy"
+  region                        = data.alicloud_regions.current.name
+  replication_source_vault_id   = alicloud_hbr_vault.source.id
+  replication_source_region_id  = "eu-central-1"
+}
+
+resource "tencentcloud_mysql_instance" "db" {
+  instance_name = "db"
+}
+"""
+    )
+    monkeypatch.setenv("TENCENTCLOUD_REGION", "ap-shanghai")
+    config = ProbeConfig(
+        {"path": (str(tmp_path),), "repo-root": (str(tmp_path),), "assume-region": ("yes",)}
+    )
+    inventory = run_probes([TerraformProbe(config)], catalog)
+    assets = _by_address(inventory)
+    assert "data.alicloud_regions.current" not in assets  # data sources are not assets
+    copy = assets["alicloud_hbr_replication_vault.copy"]
+    assert copy.region == "cn-hongkong" and copy.location.country == "HK"
+    (flow,) = assets["alicloud_hbr_vault.source"].flows
+    assert flow.kind.value == "backup" and flow.target_region == "cn-hongkong"
+    db = assets["tencentcloud_mysql_instance.db"]
+    assert db.region == "ap-shanghai" and "TENCENTCLOUD_REGION" in db.attributes["location_note"]
