@@ -22,6 +22,7 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    raw_query: str = ""
 
     def json(self) -> Any:
         return json.loads(self.body or b"{}")
@@ -59,6 +60,10 @@ class LoopbackApi:
     def authorized(self, request: Request) -> bool:
         return request.headers.get("authorization") == f"Bearer {self.token}"
 
+    def refused(self, request: Request) -> Answer:
+        """The provider's own answer to an unsigned or wrongly signed request."""
+        return Answer.of(401, {"error": {"code": 401, "message": "missing or wrong credentials"}})
+
     def handle(self, request: Request) -> Answer:
         with self._lock:
             self.requests.append(request)
@@ -88,9 +93,13 @@ def serving(api: LoopbackApi) -> Iterator[str]:
             request = Request(
                 method=self.command,
                 path=parts.path,
-                query={key: values[-1] for key, values in parse_qs(parts.query).items()},
+                query={
+                    key: values[-1]
+                    for key, values in parse_qs(parts.query, keep_blank_values=True).items()
+                },
                 headers={key.lower(): value for key, value in self.headers.items()},
                 body=self.rfile.read(length) if length else b"",
+                raw_query=parts.query,
             )
             answer = api.handle(request)
             self.send_response(answer.status)

@@ -1,0 +1,268 @@
+"""Alibaba Cloud: every resource from Resource Center, and every OSS bucket with the regions
+its cross-region replication copies into.
+
+Calls: one ``SearchResources`` page per 100 resources (``SearchMultiAccountResources`` for a
+resource directory, folder or member with ``--alibaba-scope``), paced to Resource Center's
+20 requests a second; one OSS ``ListBuckets`` page per 1,000 buckets (each names its region)
+and one ``GetBucketReplication`` per bucket, in the bucket's own region.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from functools import partial
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from assessor.errors import ConfigurationError
+from assessor.models import Asset, GapReason, replaced
+from assessor.probes.alibaba.resources import oss_region, replication_flows, resource_asset
+from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption, classification
+from assessor.probes.live import (
+    Fault,
+    FaultError,
+    GuardedClient,
+    Pacer,
+    call,
+    endpoint,
+    endpoint_option,
+)
+
+PAGE_SIZE = 100
+RATE_PER_SECOND = 20  # Resource Center's documented limit
+RESOURCE_CENTER = "resourcecenter.aliyuncs.com"
+OPERATIONS = {
+    "search_resources": "resourcecenter:SearchResources",
+    "search_multi_account_resources": "resourcecenter:SearchMultiAccountResources",
+}
+OSS_OPERATIONS = {
+    "list_buckets": "oss:ListBuckets",
+    "get_bucket_replication": "oss:GetBucketReplication",
+}
+
+
+class AlibabaProbe(Probe):
+    """Every Alibaba Cloud resource of an account or resource directory."""
+
+    name = "alibaba"
+    description = (
+        "Alibaba Cloud: every resource from Resource Center; OSS buckets and their "
+        "cross-region replication"
+    )
+    version = "1"
+    options = (
+        ProbeOption(
+            "scope",
+            "Resource directory, folder or member account id (cross-account search)",
+        ),
+        ProbeOption("role-arn", "RAM role to assume (acs:ram::ACCOUNT:role/NAME)"),
+        ProbeOption("skip-oss", "Do not read OSS bucket replication", OptionKind.BOOL, False),
+        endpoint_option("alibaba"),
+        ProbeOption("max-attempts", "Attempts per call", OptionKind.INT, 5, minimum=1),
+    )
+    read_operations: ClassVar[frozenset[str]] = frozenset(
+        {*OPERATIONS.values(), *OSS_OPERATIONS.values()}
+    )
+    credential_operations: ClassVar[frozenset[str]] = frozenset({"sts:AssumeRole"})
+
+    @classmethod
+    def access_policy(cls, role: str | None = None) -> dict[str, Any]:
+        """A RAM policy with only the declared reads (and AssumeRole on the named role)."""
+        statements: list[dict[str, Any]] = [
+            {"Effect": "Allow", "Action": sorted(cls.read_operations), "Resource": "*"}
+        ]
+        if role:
+            statements.append({"Effect": "Allow", "Action": ["sts:AssumeRole"], "Resource": role})
+        return {"Version": "1", "Statement": statements}
+
+    def scope(self) -> str:
+        return f"scope {self.settings.text('scope')}" if self.settings.text("scope") else "account"
+
+    def scan(self) -> Iterator[ProbeItem]:
+        key_id, secret = _credentials(self.settings.text("role-arn"))
+        override = endpoint("alibaba", self.settings)
+        attempts = self.settings.integer("max-attempts")
+        client = GuardedClient(_resource_center(key_id, secret, override), self.name, OPERATIONS)
+        assets: list[Asset] = []
+        scope = self.settings.text("scope")
+        try:
+            assets = list(_search(client, scope, attempts))
+        except FaultError as error:
+            yield error.gap(self.name, account=scope, region=None, service="resourcecenter")
+        buckets: dict[str, Asset] = {}
+        if not self.settings.flag("skip-oss"):
+            oss = _Oss(key_id, secret, override, attempts)
+            try:
+                for name, region in oss.buckets():
+                    flows, gap = oss.replication(name, region)
+                    if gap is not None:
+                        yield gap.gap(self.name, account=None, region=region, service="oss")
+                    buckets[name] = _bucket(name, region, flows)
+            except FaultError as error:
+                yield error.gap(self.name, account=None, region=None, service="oss")
+        for asset in assets:
+            bucket = buckets.pop(asset.name, None) if asset.kind == "bucket" else None
+            yield replaced(asset, flows=bucket.flows) if bucket is not None else asset
+        yield from buckets.values()  # buckets Resource Center did not list
+
+
+def _search(client: Any, scope: str | None, attempts: int) -> Iterator[Asset]:
+    from alibabacloud_resourcecenter20221201 import models
+
+    pacer = Pacer(RATE_PER_SECOND)
+    token: str | None = None
+    while True:
+        if scope:
+            request: Any = models.SearchMultiAccountResourcesRequest(
+                scope=scope, max_results=PAGE_SIZE, next_token=token
+            )
+            search = partial(client.search_multi_account_resources, request)
+        else:
+            request = models.SearchResourcesRequest(max_results=PAGE_SIZE, next_token=token)
+            search = partial(client.search_resources, request)
+        page = call(search, classify, pacer, attempts)
+        body = page.body
+        for resource in body.resources or ():
+            yield resource_asset(resource.to_map(), "")
+        token = body.next_token
+        if not token:
+            return
+
+
+class _Oss:
+    def __init__(self, key_id: str, secret: str, override: str | None, attempts: int) -> None:
+        import oss2
+
+        self.auth = oss2.Auth(key_id, secret)
+        self.override = override
+        self.attempts = attempts
+
+    def _endpoint(self, region: str | None) -> str:
+        if self.override:
+            return self.override
+        return f"https://oss-{region}.aliyuncs.com" if region else "https://oss.aliyuncs.com"
+
+    def buckets(self) -> Iterator[tuple[str, str | None]]:
+        import oss2
+
+        service = GuardedClient(
+            oss2.Service(self.auth, self._endpoint(None), is_path_style=bool(self.override)),
+            "alibaba",
+            {"list_buckets": OSS_OPERATIONS["list_buckets"]},
+        )
+        marker = ""
+        while True:
+            listing = partial(service.list_buckets, marker=marker, max_keys=1000)
+            page = call(listing, classify, None, self.attempts)
+            for bucket in page.buckets:
+                yield bucket.name, oss_region(bucket.location)
+            if not page.is_truncated:
+                return
+            marker = page.next_marker
+
+    def replication(self, name: str, region: str | None) -> tuple[list[Any], FaultError | None]:
+        import oss2
+
+        bucket = GuardedClient(
+            oss2.Bucket(self.auth, self._endpoint(region), name, is_path_style=bool(self.override)),
+            "alibaba",
+            {"get_bucket_replication": OSS_OPERATIONS["get_bucket_replication"]},
+        )
+        try:
+            result = call(bucket.get_bucket_replication, classify, None, self.attempts)
+        except FaultError as error:
+            if error.fault.message.startswith("NoSuchReplicationConfiguration"):
+                return [], None
+            return [], error
+        return replication_flows(result.rule_list), None
+
+
+def _bucket(name: str, region: str | None, flows: list[Any]) -> Asset:
+    from assessor.models import Provider
+
+    return Asset(
+        id=f"acs:oss:{region or ''}::bucket/{name}",
+        provider=Provider.ALIBABA,
+        service="oss",
+        kind="bucket",
+        name=name,
+        account="unknown",
+        region=region,
+        classification=classification({}),
+        flows=tuple(flows),
+    )
+
+
+def classify(error: Exception) -> Fault | None:
+    """Resource Center (tea) and OSS errors → gap reasons; throttling is retried."""
+    module = type(error).__module__
+    if isinstance(error, RuntimeError) and str(error).startswith("parse xml"):
+        return Fault(GapReason.ERROR, f"an answer that does not parse: {error}")
+    if not module.startswith(("Tea", "oss2", "alibabacloud", "darabonba")):
+        return None
+    code = _code(error)
+    status = int(getattr(error, "status", 0) or getattr(error, "statusCode", 0) or 0)
+    message = " ".join(str(getattr(error, "message", "") or error).split())[:300]
+    text = f"{code}: {message}" if code else message
+    if code.startswith("Throttling") or status in (429, 503):
+        return Fault(GapReason.THROTTLED, f"throttled: {text}", retry_after=0.5)
+    if any(word in code for word in ("NotEnabled", "NotActivated", "NotOpen")):
+        return Fault(GapReason.ACCESS_DENIED, f"Resource Center is not enabled: {text}")
+    if status in (401, 403) or code.startswith(_DENIED):
+        return Fault(GapReason.ACCESS_DENIED, f"access denied: {text}")
+    if code == "NoSuchReplicationConfiguration":
+        return Fault(GapReason.ERROR, "NoSuchReplicationConfiguration")
+    if status >= 500:
+        return Fault(GapReason.ERROR, f"server error: {text}", retry_after=0.5)
+    return Fault(GapReason.ERROR, text)
+
+
+_DENIED = (
+    "NoPermission",
+    "Forbidden",
+    "AccessDenied",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+)
+
+
+def _code(error: Exception) -> str:
+    code = getattr(error, "code", None)
+    if code:
+        return str(code)
+    details = getattr(error, "details", None)
+    return str(details.get("Code", "")) if isinstance(details, dict) else ""
+
+
+def _credentials(role_arn: str | None) -> tuple[str, str]:
+    key_id = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
+    secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    if role_arn:
+        raise ConfigurationError(
+            "--alibaba-role-arn: assuming a RAM role is not supported in this version; "
+            "run with the role's credentials in ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET"
+        )
+    if not key_id or not secret:
+        raise ConfigurationError(
+            "the alibaba probe needs ALIBABA_CLOUD_ACCESS_KEY_ID and "
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+        )
+    return key_id, secret
+
+
+def _resource_center(key_id: str, secret: str, override: str | None) -> Any:
+    from alibabacloud_resourcecenter20221201.client import Client
+    from alibabacloud_tea_openapi.models import Config
+
+    if override:
+        parts = urlsplit(override)
+        config = Config(
+            access_key_id=key_id,
+            access_key_secret=secret,
+            endpoint=parts.netloc,
+            protocol=parts.scheme.upper() or "HTTPS",
+        )
+    else:
+        config = Config(access_key_id=key_id, access_key_secret=secret, endpoint=RESOURCE_CENTER)
+    return Client(config)

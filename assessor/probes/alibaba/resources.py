@@ -1,0 +1,67 @@
+"""Resource Center results and OSS answers → assets: the pure half of the alibaba probe."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assessor.models import Asset, Flow, FlowKind, Provider
+from assessor.probes.base import classification
+
+
+def service_and_kind(resource_type: str) -> tuple[str, str]:
+    """``ACS::OSS::Bucket`` → (``oss``, ``bucket``); ``ACS::RDS::DBInstance`` → (``rds``,
+    ``db-instance``)."""
+    parts = resource_type.split("::")
+    service = parts[1].lower() if len(parts) > 1 else "unknown"
+    kind = parts[2] if len(parts) > 2 else "resource"
+    kind = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", kind).lower()
+    return service, kind
+
+
+def oss_region(location: str | None) -> str | None:
+    """OSS names regions ``oss-cn-hongkong``; the catalog, ``cn-hongkong``."""
+    return location.removeprefix("oss-") if location else None
+
+
+def resource_asset(row: dict[str, Any], account: str) -> Asset:
+    """One SearchResources / SearchMultiAccountResources row."""
+    resource_type = str(row.get("ResourceType", ""))
+    service, kind = service_and_kind(resource_type)
+    tags = {
+        str(t.get("Key")): str(t.get("Value", "")) for t in row.get("Tags") or () if t.get("Key")
+    }
+    region = str(row.get("RegionId") or "").lower() or None
+    attributes = {"resource_type": resource_type, "zone": str(row.get("ZoneId") or "")}
+    if region == "global":
+        attributes["location_note"] = "global: the resource has no single location"
+    identity = str(row.get("ResourceId", ""))
+    owner = str(row.get("AccountId") or account)
+    return Asset(
+        id=f"acs:{service}:{region or ''}:{owner}:{kind}/{identity}",
+        provider=Provider.ALIBABA,
+        service=service,
+        kind=kind,
+        name=str(row.get("ResourceName") or identity),
+        account=owner,
+        region=region,
+        tags=tags,
+        classification=classification(tags),
+        attributes={k: v for k, v in attributes.items() if v},
+    )
+
+
+def replication_flows(rules: list[Any]) -> list[Flow]:
+    """OSS cross-region replication rules → flows to each destination's region."""
+    flows = []
+    for rule in rules:
+        target_bucket = getattr(rule, "target_bucket_name", None)
+        location = getattr(rule, "target_bucket_location", None)
+        flows.append(
+            Flow(
+                kind=FlowKind.REPLICATION,
+                target_id=f"acs:oss:::{target_bucket}" if target_bucket else None,
+                target_region=oss_region(location),
+            )
+        )
+    return flows

@@ -1,0 +1,178 @@
+"""The alibaba probe: the real Resource Center (tea) and OSS (oss2) SDKs, unmodified, against a
+loopback server that speaks both wire shapes and checks their signatures."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from assessor.catalog import Catalog
+from assessor.cli import main
+from assessor.demo.servers.alibaba import AlibabaApi
+from assessor.demo.servers.base import Answer, serving
+from assessor.inventory import run_probes
+from assessor.models import GapReason, Inventory
+from assessor.probes.alibaba import AlibabaProbe
+from assessor.probes.base import ProbeConfig
+
+ACCOUNT, MEMBER = "1111222233334444", "5555666677778888"
+
+
+def _row(kind: str, name: str, region: str, account: str = ACCOUNT, **tags: str) -> dict[str, Any]:
+    return {
+        "ResourceType": kind,
+        "ResourceId": name,
+        "ResourceName": name,
+        "RegionId": region,
+        "ZoneId": f"{region}-a" if region != "global" else "",
+        "AccountId": account,
+        "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+    }
+
+
+def estate() -> AlibabaApi:
+    rows = [_row("ACS::ECS::Instance", f"i-{n}", "eu-central-1") for n in range(230)]
+    rows += [
+        _row("ACS::OSS::Bucket", "acme-hk-pii", "cn-hongkong", **{"data-class": "pii"}),
+        _row("ACS::OSS::Bucket", "acme-fra", "eu-central-1"),
+        _row("ACS::RDS::DBInstance", "rm-orders", "cn-shanghai", MEMBER),
+        _row("ACS::RAM::Role", "auditor", "global"),
+    ]
+    api = AlibabaApi(rows)
+    api.directories["rd-acme"] = {MEMBER}
+    api.buckets = [
+        {"name": "acme-hk-pii", "region": "cn-hongkong"},
+        {
+            "name": "acme-fra",
+            "region": "eu-central-1",
+            "replicate_to": ("acme-sh-copy", "cn-shanghai"),
+        },
+        {"name": "acme-unlisted", "region": "us-west-1"},
+    ]
+    return api
+
+
+@pytest.fixture
+def alibaba(monkeypatch: pytest.MonkeyPatch) -> Iterator[AlibabaApi]:
+    api = estate()
+    with serving(api) as url:
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", api.access_key_id)
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", api.access_key_secret)
+        monkeypatch.setenv("ASSESSOR_ALIBABA_ENDPOINT", url)
+        yield api
+
+
+def _scan(catalog: Catalog, **options: str) -> Inventory:
+    config = ProbeConfig({key: (value,) for key, value in options.items()})
+    return run_probes([AlibabaProbe(config)], catalog)
+
+
+def _named(inventory: Inventory, name: str) -> Any:
+    return next(asset for asset in inventory.assets if asset.name == name)
+
+
+def test_every_resource_across_pages_with_its_region_and_country(
+    alibaba: AlibabaApi, catalog: Catalog
+) -> None:
+    inventory = _scan(catalog)
+    assert not inventory.gaps
+    assert len(inventory.assets) == len(alibaba.resources) + 1  # and the bucket RC did not list
+    searches = [r for r in alibaba.requests if r.headers.get("x-acs-action") == "SearchResources"]
+    assert len(searches) == 3
+    bucket = _named(inventory, "acme-hk-pii")
+    assert bucket.location.country == "HK" and bucket.classification == "pii"
+    assert _named(inventory, "rm-orders").location.country == "CN"
+    role = _named(inventory, "auditor")
+    assert role.region == "global" and not role.location.known  # said, never guessed
+    unlisted = _named(inventory, "acme-unlisted")
+    assert unlisted.location.country == "US"
+
+
+def test_a_replication_rule_into_the_prc_is_a_flow_on_its_source(
+    alibaba: AlibabaApi, catalog: Catalog
+) -> None:
+    inventory = _scan(catalog)
+    (flow,) = _named(inventory, "acme-fra").flows
+    assert flow.target_region == "cn-shanghai" and flow.target_location.country == "CN"
+
+
+def test_the_audit_flags_hong_kong_and_the_copy_into_the_prc(
+    alibaba: AlibabaApi, tmp_path: Path
+) -> None:
+    ran = CliRunner().invoke(
+        main,
+        ["audit", "--probe", "alibaba", "-o", str(tmp_path), "--format", "json"],
+        env=dict(os.environ),
+    )
+    assert ran.exit_code == 0, ran.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    names = {asset["id"]: asset["name"] for asset in report["assets"]}
+    fired: dict[str, set[str]] = {}
+    for finding in report["findings"]:
+        fired.setdefault(names[finding["asset_id"]], set()).add(finding["rule_id"])
+    assert {"COC-001", "CLN-003"} <= fired["acme-hk-pii"]
+    assert "COC-004" in fired["acme-fra"]  # replicates into Shanghai
+    assert "ACR-001" in fired["i-7"]  # any resource at Alibaba Cloud: the Commerce review
+
+
+def test_a_resource_directory_scope_searches_across_accounts(
+    alibaba: AlibabaApi, catalog: Catalog
+) -> None:
+    inventory = _scan(catalog, scope="rd-acme", **{"skip-oss": "yes"})
+    assert [asset.name for asset in inventory.assets] == ["rm-orders"]
+    assert inventory.assets[0].account == MEMBER
+
+
+def test_throttling_a_disabled_resource_center_and_a_denied_bucket_are_gaps(
+    alibaba: AlibabaApi, catalog: Catalog
+) -> None:
+    calls = {"count": 0}
+
+    def faults(request: Any) -> Answer | None:
+        if request.headers.get("x-acs-action"):
+            calls["count"] += 1
+            if calls["count"] == 1:  # one throttled page, then fine
+                return Answer.of(429, {"Code": "Throttling.User", "Message": "slow down"})
+        if request.path.startswith("/acme-hk-pii"):
+            return Answer(
+                403,
+                b"<Error><Code>AccessDenied</Code><Message>no</Message></Error>",
+                content_type="application/xml",
+            )
+        return None
+
+    alibaba.fault = faults
+    inventory = _scan(catalog)
+    (gap,) = inventory.gaps
+    assert gap.reason is GapReason.ACCESS_DENIED and gap.service == "oss"
+    assert gap.region == "cn-hongkong"
+    assert _named(inventory, "acme-hk-pii").location.country == "HK"  # still an asset
+    alibaba.fault = None
+    alibaba.disabled = True
+    inventory = _scan(catalog, **{"skip-oss": "yes"})
+    (gap,) = inventory.gaps
+    assert gap.reason is GapReason.ACCESS_DENIED and "not enabled" in gap.message
+
+
+def test_wrong_credentials_are_refused_by_the_signature_check(
+    alibaba: AlibabaApi, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "not-the-secret")
+    inventory = _scan(catalog)
+    assert not inventory.assets
+    assert {gap.reason for gap in inventory.gaps} == {GapReason.ACCESS_DENIED}
+
+
+def test_the_ram_policy_lists_only_declared_reads() -> None:
+    ran = CliRunner().invoke(main, ["policy", "alibaba"])
+    (statement,) = json.loads(ran.output)["Statement"]
+    assert statement["Action"] == sorted(AlibabaProbe.read_operations)
+    assert all(a.split(":")[1].startswith(("Search", "List", "Get")) for a in statement["Action"])
+    ran = CliRunner().invoke(main, ["policy", "alibaba", "--org-role", "acs:ram::1:role/audit"])
+    assert json.loads(ran.output)["Statement"][1]["Resource"] == "acs:ram::1:role/audit"
