@@ -9,7 +9,7 @@ import pytest
 from assessor.errors import ProbeNotFound
 from assessor.probes.base import Probe, available_probes, load_probe
 
-READ_VERBS = re.compile(r"^(List|Get|Describe|Head|Read)([A-Z]|$)")
+READ_VERBS = re.compile(r"^(List|Get|Describe|Head|Read|Search)([A-Z]|$)")
 
 
 def test_builtin_probes_are_registered_as_entry_points() -> None:
