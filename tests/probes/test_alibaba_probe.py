@@ -174,5 +174,5 @@ def test_the_ram_policy_lists_only_declared_reads() -> None:
     (statement,) = json.loads(ran.output)["Statement"]
     assert statement["Action"] == sorted(AlibabaProbe.read_operations)
     assert all(a.split(":")[1].startswith(("Search", "List", "Get")) for a in statement["Action"])
-    ran = CliRunner().invoke(main, ["policy", "alibaba", "--org-role", "acs:ram::1:role/audit"])
-    assert json.loads(ran.output)["Statement"][1]["Resource"] == "acs:ram::1:role/audit"
+    ran = CliRunner().invoke(main, ["policy", "alibaba", "--org-role", "audit"])
+    assert len(json.loads(ran.output)["Statement"]) == 1  # it assumes no role

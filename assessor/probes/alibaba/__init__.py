@@ -56,7 +56,6 @@ class AlibabaProbe(Probe):
             "scope",
             "Resource directory, folder or member account id (cross-account search)",
         ),
-        ProbeOption("role-arn", "RAM role to assume (acs:ram::ACCOUNT:role/NAME)"),
         ProbeOption("skip-oss", "Do not read OSS bucket replication", OptionKind.BOOL, False),
         endpoint_option("alibaba"),
         ProbeOption("max-attempts", "Attempts per call", OptionKind.INT, 5, minimum=1),
@@ -64,23 +63,20 @@ class AlibabaProbe(Probe):
     read_operations: ClassVar[frozenset[str]] = frozenset(
         {*OPERATIONS.values(), *OSS_OPERATIONS.values()}
     )
-    credential_operations: ClassVar[frozenset[str]] = frozenset({"sts:AssumeRole"})
 
     @classmethod
     def access_policy(cls, role: str | None = None) -> dict[str, Any]:
-        """A RAM policy with only the declared reads (and AssumeRole on the named role)."""
+        """A RAM policy with only the declared reads (the probe assumes no role)."""
         statements: list[dict[str, Any]] = [
             {"Effect": "Allow", "Action": sorted(cls.read_operations), "Resource": "*"}
         ]
-        if role:
-            statements.append({"Effect": "Allow", "Action": ["sts:AssumeRole"], "Resource": role})
         return {"Version": "1", "Statement": statements}
 
     def scope(self) -> str:
         return f"scope {self.settings.text('scope')}" if self.settings.text("scope") else "account"
 
     def scan(self) -> Iterator[ProbeItem]:
-        key_id, secret = _credentials(self.settings.text("role-arn"))
+        key_id, secret = _credentials()
         override = endpoint("alibaba", self.settings)
         attempts = self.settings.integer("max-attempts")
         client = GuardedClient(_resource_center(key_id, secret, override), self.name, OPERATIONS)
@@ -235,14 +231,10 @@ def _code(error: Exception) -> str:
     return str(details.get("Code", "")) if isinstance(details, dict) else ""
 
 
-def _credentials(role_arn: str | None) -> tuple[str, str]:
+def _credentials() -> tuple[str, str]:
+    """The standard environment variables (a RAM user's or a role session's keys)."""
     key_id = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
     secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-    if role_arn:
-        raise ConfigurationError(
-            "--alibaba-role-arn: assuming a RAM role is not supported in this version; "
-            "run with the role's credentials in ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET"
-        )
     if not key_id or not secret:
         raise ConfigurationError(
             "the alibaba probe needs ALIBABA_CLOUD_ACCESS_KEY_ID and "
