@@ -70,9 +70,7 @@ class LoopbackApi:
         if self.latency:
             time.sleep(self.latency)
         if not self.authorized(request):
-            return Answer.of(
-                401, {"error": {"code": 401, "message": "missing or wrong credentials"}}
-            )
+            return self.refused(request)
         if self.fault is not None:
             injected = self.fault(request)
             if injected is not None:

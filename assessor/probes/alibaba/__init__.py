@@ -220,6 +220,7 @@ _DENIED = (
     "AccessDenied",
     "InvalidAccessKeyId",
     "SignatureDoesNotMatch",
+    "IncompleteSignature",
 )
 
 

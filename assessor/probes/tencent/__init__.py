@@ -1,0 +1,308 @@
+"""Tencent Cloud: every resource from Cloud Config (or, where Config is not enabled, the Tag
+service's resource list), and every COS bucket with the regions its replication copies into.
+
+Calls: one ``ListDiscoveredResources`` page per 200 resources (``ListAggregateDiscoveredResources``
+for an account group with ``--tencent-aggregator``), paced to Config's 20 requests a second;
+when Config answers that it is not enabled, one ``GetResources`` page per 200 tagged
+resources instead, and the methodology says so; one COS ``GetService`` and one
+``GetBucketReplication`` per bucket, at the bucket's own region.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from functools import partial
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from assessor.errors import ConfigurationError
+from assessor.models import Asset, GapReason, Provider, replaced
+from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
+from assessor.probes.live import (
+    Fault,
+    FaultError,
+    GuardedClient,
+    Pacer,
+    call,
+    endpoint,
+    endpoint_option,
+)
+from assessor.probes.tencent.resources import (
+    config_asset,
+    replication_flows,
+    tag_asset,
+)
+
+PAGE_SIZE = 200
+RATE_PER_SECOND = 20  # Cloud Config's documented limit
+CONFIG_OPERATIONS = {
+    "ListDiscoveredResources": "config:ListDiscoveredResources",
+    "ListAggregateDiscoveredResources": "config:ListAggregateDiscoveredResources",
+}
+TAG_OPERATIONS = {"GetResources": "tag:GetResources"}
+COS_OPERATIONS = {
+    "list_buckets": "cos:GetService",
+    "get_bucket_replication": "cos:GetBucketReplication",
+}
+
+
+class TencentProbe(Probe):
+    """Every Tencent Cloud resource of an account or account group."""
+
+    name = "tencent"
+    description = (
+        "Tencent Cloud: every resource from Cloud Config (or the Tag service); COS buckets "
+        "and their cross-region replication"
+    )
+    version = "1"
+    options = (
+        ProbeOption("aggregator", "Cloud Config account group id (cross-account)"),
+        ProbeOption("region", "API region for the calls", OptionKind.TEXT, "ap-guangzhou"),
+        ProbeOption("skip-cos", "Do not read COS bucket replication", OptionKind.BOOL, False),
+        endpoint_option("tencent"),
+        ProbeOption("max-attempts", "Attempts per call", OptionKind.INT, 5, minimum=1),
+    )
+    read_operations: ClassVar[frozenset[str]] = frozenset(
+        {*CONFIG_OPERATIONS.values(), *TAG_OPERATIONS.values(), *COS_OPERATIONS.values()}
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._notes: list[str] = []
+
+    @classmethod
+    def access_policy(cls, role: str | None = None) -> dict[str, Any]:
+        """A CAM policy with only the declared reads."""
+        return {
+            "version": "2.0",
+            "statement": [
+                {"effect": "allow", "action": sorted(cls.read_operations), "resource": ["*"]}
+            ],
+        }
+
+    def scope(self) -> str:
+        group = self.settings.text("aggregator")
+        return f"account group {group}" if group else "account"
+
+    def notes(self) -> tuple[str, ...]:
+        return tuple(self._notes)
+
+    def scan(self) -> Iterator[ProbeItem]:
+        secret_id, secret_key = _credentials()
+        override = endpoint("tencent", self.settings)
+        region = self.settings.text("region") or "ap-guangzhou"
+        attempts = self.settings.integer("max-attempts")
+        listing = _Listing(secret_id, secret_key, override, region, attempts)
+        assets: list[Asset] = []
+        try:
+            assets = list(listing.config(self.settings.text("aggregator")))
+            self._notes.append("resources listed by Cloud Config")
+        except FaultError as error:
+            if not error.fault.message.startswith("Cloud Config is not enabled"):
+                yield error.gap(self.name, account=None, region=None, service="config")
+            else:
+                self._notes.append(
+                    "Cloud Config is not enabled: resources listed by the Tag service "
+                    "(only resources that carry a tag)"
+                )
+                try:
+                    assets = list(listing.tags())
+                except FaultError as tag_error:
+                    yield tag_error.gap(self.name, account=None, region=None, service="tag")
+        buckets: dict[str, Asset] = {}
+        if not self.settings.flag("skip-cos"):
+            cos = _Cos(secret_id, secret_key, override, region, attempts)
+            try:
+                for name, bucket_region in cos.buckets():
+                    flows, fault = cos.replication(name, bucket_region)
+                    if fault is not None:
+                        yield fault.gap(
+                            self.name, account=None, region=bucket_region, service="cos"
+                        )
+                    buckets[name] = _bucket(name, bucket_region, flows)
+            except FaultError as error:
+                yield error.gap(self.name, account=None, region=None, service="cos")
+        for asset in assets:
+            bucket = buckets.pop(asset.name, None) if asset.kind == "bucket" else None
+            yield replaced(asset, flows=bucket.flows) if bucket is not None else asset
+        yield from buckets.values()
+
+
+class _Listing:
+    def __init__(
+        self, secret_id: str, secret_key: str, override: str | None, region: str, attempts: int
+    ) -> None:
+        from tencentcloud.common import credential
+        from tencentcloud.common.profile.client_profile import ClientProfile
+        from tencentcloud.common.profile.http_profile import HttpProfile
+
+        self.credential = credential.Credential(secret_id, secret_key)
+        self.region = region
+        self.attempts = attempts
+        self.pacer = Pacer(RATE_PER_SECOND)
+
+        def profile(host: str) -> Any:
+            if override:
+                parts = urlsplit(override)
+                return ClientProfile(
+                    httpProfile=HttpProfile(protocol=parts.scheme, endpoint=parts.netloc)
+                )
+            return ClientProfile(httpProfile=HttpProfile(endpoint=host))
+
+        self.profile = profile
+
+    def config(self, group: str | None) -> Iterator[Asset]:
+        from tencentcloud.config.v20220802 import config_client, models
+
+        client = GuardedClient(
+            config_client.ConfigClient(
+                self.credential, self.region, self.profile("config.tencentcloudapi.com")
+            ),
+            "tencent",
+            CONFIG_OPERATIONS,
+        )
+        token = ""
+        while True:
+            if group:
+                request: Any = models.ListAggregateDiscoveredResourcesRequest()
+                request.AccountGroupId = group
+                operation = client.ListAggregateDiscoveredResources
+            else:
+                request = models.ListDiscoveredResourcesRequest()
+                operation = client.ListDiscoveredResources
+            request.MaxResults = PAGE_SIZE
+            request.NextToken = token or None
+            page = call(partial(operation, request), classify, self.pacer, self.attempts)
+            for item in page.Items or ():
+                yield config_asset(_as_dict(item), "")
+            token = page.NextToken
+            if not token:
+                return
+
+    def tags(self) -> Iterator[Asset]:
+        from tencentcloud.tag.v20180813 import models, tag_client
+
+        client = GuardedClient(
+            tag_client.TagClient(
+                self.credential, self.region, self.profile("tag.tencentcloudapi.com")
+            ),
+            "tencent",
+            TAG_OPERATIONS,
+        )
+        token = ""
+        while True:
+            request = models.GetResourcesRequest()
+            request.MaxResults = PAGE_SIZE
+            request.PaginationToken = token or None
+            page = call(partial(client.GetResources, request), classify, self.pacer, self.attempts)
+            for mapping in page.ResourceTagMappingList or ():
+                yield tag_asset(_as_dict(mapping))
+            token = page.PaginationToken
+            if not token:
+                return
+
+
+class _Cos:
+    def __init__(
+        self, secret_id: str, secret_key: str, override: str | None, region: str, attempts: int
+    ) -> None:
+        self.keys = (secret_id, secret_key)
+        self.override = urlsplit(override) if override else None
+        self.region = region
+        self.attempts = attempts
+
+    def _client(self, region: str) -> Any:
+        from qcloud_cos import CosConfig, CosS3Client
+
+        settings: dict[str, Any] = {
+            "Region": region,
+            "SecretId": self.keys[0],
+            "SecretKey": self.keys[1],
+        }
+        if self.override is not None:
+            # Keep the real bucket host names (they carry the bucket), but connect here.
+            settings |= {
+                "Scheme": self.override.scheme,
+                "IP": self.override.hostname,
+                "Port": self.override.port,
+                "ServiceDomain": self.override.netloc,
+            }
+        return GuardedClient(CosS3Client(CosConfig(**settings)), "tencent", COS_OPERATIONS)
+
+    def buckets(self) -> Iterator[tuple[str, str | None]]:
+        answer = call(self._client(self.region).list_buckets, classify, None, self.attempts)
+        listed = (answer.get("Buckets") or {}).get("Bucket") or []
+        for bucket in listed if isinstance(listed, list) else [listed]:
+            yield str(bucket.get("Name")), str(bucket.get("Location") or "").lower() or None
+
+    def replication(self, name: str, region: str | None) -> tuple[list[Any], FaultError | None]:
+        client = self._client(region or self.region)
+        try:
+            answer = call(
+                partial(client.get_bucket_replication, Bucket=name), classify, None, self.attempts
+            )
+        except FaultError as error:
+            if error.fault.message == "NoSuchReplicationConfiguration":
+                return [], None
+            return [], error
+        return replication_flows(answer or {}), None
+
+
+def _bucket(name: str, region: str | None, flows: list[Any]) -> Asset:
+    return Asset(
+        id=f"qcs::cos:{region or ''}::{name}",
+        provider=Provider.TENCENT,
+        service="cos",
+        kind="bucket",
+        name=name,
+        account="unknown",
+        region=region,
+        flows=tuple(flows),
+    )
+
+
+def _as_dict(model: Any) -> dict[str, Any]:
+    import json
+
+    return dict(json.loads(model.to_json_string()))
+
+
+def classify(error: Exception) -> Fault | None:
+    """Tencent API and COS errors → gap reasons; throttling is retried."""
+    module = type(error).__module__
+    if not module.startswith(("tencentcloud", "qcloud_cos")):
+        return None
+    code = str(getattr(error, "code", "") or "")
+    if module.startswith("qcloud_cos"):
+        code = str(_cos_code(error))
+    message = " ".join(str(getattr(error, "message", "") or error).split())[:300]
+    text = f"{code}: {message}" if code else message
+    if code in ("RequestLimitExceeded", "LimitExceeded") or code.startswith("RequestLimitExceeded"):
+        return Fault(GapReason.THROTTLED, f"throttled: {text}", retry_after=0.5)
+    if "NotEnabled" in code or "NotOpen" in code or "RecorderNotExist" in code:
+        return Fault(GapReason.ACCESS_DENIED, f"Cloud Config is not enabled: {text}")
+    if code.startswith(
+        ("AuthFailure", "UnauthorizedOperation", "AccessDenied", "SignatureDoesNotMatch")
+    ):
+        return Fault(GapReason.ACCESS_DENIED, f"access denied: {text}")
+    if code == "NoSuchReplicationConfiguration":
+        return Fault(GapReason.ERROR, "NoSuchReplicationConfiguration")
+    if code.startswith(("InternalError", "ServiceUnavailable")):
+        return Fault(GapReason.ERROR, f"server error: {text}", retry_after=0.5)
+    return Fault(GapReason.ERROR, text)
+
+
+def _cos_code(error: Exception) -> str:
+    get_code = getattr(error, "get_error_code", None)
+    return str(get_code()) if callable(get_code) else ""
+
+
+def _credentials() -> tuple[str, str]:
+    secret_id = os.environ.get("TENCENTCLOUD_SECRET_ID")
+    secret_key = os.environ.get("TENCENTCLOUD_SECRET_KEY")
+    if not secret_id or not secret_key:
+        raise ConfigurationError(
+            "the tencent probe needs TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY"
+        )
+    return secret_id, secret_key

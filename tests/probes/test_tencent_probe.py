@@ -1,0 +1,179 @@
+"""The tencent probe: the real Tencent Cloud API SDKs (Config, Tag) and the COS SDK, unmodified,
+against a loopback server that speaks their wire shapes and checks TC3 and COS signatures."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from assessor.catalog import Catalog
+from assessor.cli import main
+from assessor.demo.servers.base import Answer, serving
+from assessor.demo.servers.tencent import TencentApi
+from assessor.inventory import run_probes
+from assessor.models import GapReason, Inventory
+from assessor.probes.base import ProbeConfig
+from assessor.probes.tencent import TencentProbe
+
+OWNER, MEMBER = "100000000001", "100000000002"
+
+
+def _item(kind: str, name: str, region: str, owner: str = OWNER, **tags: str) -> dict[str, Any]:
+    return {
+        "ResourceType": kind,
+        "ResourceId": name,
+        "ResourceName": name,
+        "ResourceRegion": region,
+        "ResourceOwnerId": owner,
+        "ResourceStatus": "",
+        "ResourceDelete": 0,
+        "ResourceCreateTime": "2024-01-01 00:00:00",
+        "Tags": [{"TagKey": k, "TagValue": v} for k, v in tags.items()],
+        "ResourceZone": "",
+        "ConfigStatus": 1,
+    }
+
+
+def estate() -> TencentApi:
+    items = [_item("QCS::CVM::Instance", f"ins-{n}", "ap-singapore") for n in range(450)]
+    items += [
+        _item("QCS::COS::Bucket", "data-1250000000", "ap-guangzhou", **{"data-class": "pii"}),
+        _item("QCS::CDB::Instance", "cdb-orders", "ap-hongkong", MEMBER),
+    ]
+    api = TencentApi(items)
+    api.groups["group-1"] = {MEMBER}
+    api.tagged = [
+        {
+            "Resource": "qcs::cvm:ap-beijing:uin/100000000001:instance/ins-tagged",
+            "Tags": [{"TagKey": "data-class", "TagValue": "internal"}],
+        },
+    ]
+    api.buckets = [
+        {"name": "data-1250000000", "region": "ap-guangzhou"},
+        {
+            "name": "eu-1250000000",
+            "region": "eu-frankfurt",
+            "replicate_to": ("dr-1250000000", "ap-shanghai"),
+        },
+    ]
+    return api
+
+
+@pytest.fixture
+def tencent(monkeypatch: pytest.MonkeyPatch) -> Iterator[TencentApi]:
+    api = estate()
+    with serving(api) as url:
+        monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", api.secret_id)
+        monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", api.secret_key)
+        monkeypatch.setenv("ASSESSOR_TENCENT_ENDPOINT", url)
+        yield api
+
+
+def _scan(catalog: Catalog, **options: str) -> Inventory:
+    config = ProbeConfig({key: (value,) for key, value in options.items()})
+    return run_probes([TencentProbe(config)], catalog)
+
+
+def _named(inventory: Inventory, name: str) -> Any:
+    return next(asset for asset in inventory.assets if asset.name == name)
+
+
+def test_every_resource_across_pages_and_the_replication_into_the_prc(
+    tencent: TencentApi, catalog: Catalog
+) -> None:
+    inventory = _scan(catalog)
+    assert not inventory.gaps
+    assert len(inventory.assets) == len(tencent.items) + 1  # and a bucket Config did not list
+    pages = [
+        r for r in tencent.requests if r.headers.get("x-tc-action") == "ListDiscoveredResources"
+    ]
+    assert len(pages) == 3 and all(r.json()["MaxResults"] == 200 for r in pages)
+    bucket = _named(inventory, "data-1250000000")
+    assert bucket.location.country == "CN" and bucket.classification == "pii"
+    assert _named(inventory, "cdb-orders").location.country == "HK"
+    (flow,) = _named(inventory, "eu-1250000000").flows
+    assert flow.target_region == "ap-shanghai" and flow.target_location.country == "CN"
+    assert inventory.probes[0].notes == ("resources listed by Cloud Config",)
+
+
+def test_without_cloud_config_the_tag_service_lists_and_says_so(
+    tencent: TencentApi, catalog: Catalog
+) -> None:
+    tencent.config_enabled = False
+    inventory = _scan(catalog, **{"skip-cos": "yes"})
+    (asset,) = inventory.assets
+    assert asset.name == "ins-tagged" and asset.location.country == "CN" and not inventory.gaps
+    assert "Tag service" in inventory.probes[0].notes[0]
+
+
+def test_an_account_group_is_read_through_the_aggregator(
+    tencent: TencentApi, catalog: Catalog
+) -> None:
+    inventory = _scan(catalog, aggregator="group-1", **{"skip-cos": "yes"})
+    assert [asset.name for asset in inventory.assets] == ["cdb-orders"]
+
+
+def test_throttling_is_retried_and_a_denied_bucket_is_one_gap(
+    tencent: TencentApi, catalog: Catalog
+) -> None:
+    seen = {"count": 0}
+
+    def faults(request: Any) -> Answer | None:
+        if request.headers.get("x-tc-action"):
+            seen["count"] += 1
+            if seen["count"] == 1:
+                error = {
+                    "Error": {"Code": "RequestLimitExceeded", "Message": "slow"},
+                    "RequestId": "r",
+                }
+                return Answer.of(200, {"Response": error})
+        if request.headers.get("host", "").startswith("eu-1250000000"):
+            return Answer(
+                403,
+                b"<Error><Code>AccessDenied</Code><Message>no</Message><Resource>x</Resource>"
+                b"<RequestId>r</RequestId></Error>",
+                content_type="application/xml",
+            )
+        return None
+
+    tencent.fault = faults
+    inventory = _scan(catalog)
+    (gap,) = inventory.gaps
+    assert (
+        gap.reason is GapReason.ACCESS_DENIED
+        and gap.service == "cos"
+        and gap.region == "eu-frankfurt"
+    )
+    assert _named(inventory, "eu-1250000000").location.country == "DE"  # still an asset
+
+
+def test_the_audit_flags_the_prc_copy_and_the_cam_policy_is_reads_only(
+    tencent: TencentApi, tmp_path: Path
+) -> None:
+    ran = CliRunner().invoke(
+        main,
+        ["audit", "--probe", "tencent", "-o", str(tmp_path), "--format", "json"],
+        env=dict(os.environ),
+    )
+    assert ran.exit_code == 0, ran.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    names = {asset["id"]: asset["name"] for asset in report["assets"]}
+    fired = {(names[f["asset_id"]], f["rule_id"]) for f in report["findings"]}
+    assert ("eu-1250000000", "COC-004") in fired and ("cdb-orders", "COC-001") in fired
+    policy = json.loads(CliRunner().invoke(main, ["policy", "tencent"]).output)
+    (statement,) = policy["statement"]
+    assert statement["action"] == sorted(TencentProbe.read_operations)
+
+
+def test_a_wrong_key_is_refused_by_the_signature_check(
+    tencent: TencentApi, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", "wrong")
+    inventory = _scan(catalog)
+    assert not inventory.assets and {g.reason for g in inventory.gaps} == {GapReason.ACCESS_DENIED}
