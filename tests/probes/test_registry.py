@@ -31,8 +31,10 @@ def test_every_probe_declares_only_read_operations(name: str) -> None:
         elif "." in operation and not action:  # Google style: storage.buckets.list
             verb = operation.rsplit(".", 1)[-1]
             assert verb in {"list", "get", "getIamPolicy"} or verb.startswith("search"), operation
-        else:
-            assert READ_VERBS.match(action), f"{name}: {operation} is not a read"
+        else:  # service:Action, or Huawei's service:resource:action
+            verb = action.rsplit(":", 1)[-1]
+            verb = verb[:1].upper() + verb[1:]
+            assert READ_VERBS.match(verb), f"{name}: {operation} is not a read"
     # Credential operations are few and named; none may also pose as a read.
     assert probe.credential_operations <= {"sts:AssumeRole"}
     assert not probe.credential_operations & probe.read_operations

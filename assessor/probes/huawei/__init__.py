@@ -1,0 +1,270 @@
+"""Huawei Cloud: every resource from Config (RMS ``ListAllResources``), and every OBS bucket
+with its location and the buckets its cross-region replication copies into.
+
+Calls: one ``ListAllResources`` page per 200 resources, paced to 10 requests a second (the
+domain id is always passed, so the SDK never calls IAM to look it up); one OBS
+``ListBuckets`` with locations and one ``GetBucketReplication`` per bucket.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from functools import partial
+from typing import Any, ClassVar
+
+from assessor.errors import ConfigurationError
+from assessor.models import Asset, Flow, FlowKind, GapReason, Provider, replaced
+from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption, classification
+from assessor.probes.live import (
+    Fault,
+    FaultError,
+    GuardedClient,
+    Pacer,
+    call,
+    endpoint,
+    endpoint_option,
+)
+
+PAGE_SIZE = 200
+RATE_PER_SECOND = 10
+RMS_ENDPOINT = "https://rms.myhuaweicloud.com"
+RMS_OPERATIONS = {"list_all_resources": "rms:resources:list"}
+OBS_OPERATIONS = {
+    "listBuckets": "obs:bucket:ListAllMyBuckets",
+    "getBucketReplication": "obs:bucket:GetReplicationConfiguration",
+}
+
+
+class HuaweiProbe(Probe):
+    """Every Huawei Cloud resource of an account (domain)."""
+
+    name = "huawei"
+    description = (
+        "Huawei Cloud: every resource from Config (RMS); OBS buckets and their cross-region "
+        "replication"
+    )
+    version = "1"
+    options = (
+        ProbeOption("domain-id", "The account (domain) id; also HUAWEICLOUD_SDK_DOMAIN_ID"),
+        ProbeOption("skip-obs", "Do not read OBS bucket replication", OptionKind.BOOL, False),
+        endpoint_option("huawei"),
+        ProbeOption("max-attempts", "Attempts per call", OptionKind.INT, 5, minimum=1),
+    )
+    read_operations: ClassVar[frozenset[str]] = frozenset(
+        {*RMS_OPERATIONS.values(), *OBS_OPERATIONS.values()}
+    )
+
+    @classmethod
+    def access_policy(cls, role: str | None = None) -> dict[str, Any]:
+        """An IAM custom policy with only the declared reads."""
+        return {
+            "Version": "1.1",
+            "Statement": [{"Effect": "Allow", "Action": sorted(cls.read_operations)}],
+        }
+
+    def scope(self) -> str:
+        return f"domain {self._domain()}"
+
+    def _domain(self) -> str:
+        return self.settings.text("domain-id") or os.environ.get("HUAWEICLOUD_SDK_DOMAIN_ID", "")
+
+    def scan(self) -> Iterator[ProbeItem]:
+        ak, sk = _credentials()
+        domain = self._domain()
+        if not domain:
+            raise ConfigurationError(
+                "the huawei probe needs --huawei-domain-id (or HUAWEICLOUD_SDK_DOMAIN_ID)"
+            )
+        override = endpoint("huawei", self.settings)
+        attempts = self.settings.integer("max-attempts")
+        assets: list[Asset] = []
+        try:
+            assets = list(_resources(ak, sk, domain, override, attempts))
+        except FaultError as error:
+            yield error.gap(self.name, account=domain, region=None, service="rms")
+        buckets: dict[str, Asset] = {}
+        if not self.settings.flag("skip-obs"):
+            obs = _Obs(ak, sk, override, attempts)
+            try:
+                listed = dict(obs.buckets())
+                for name, region in listed.items():
+                    targets, fault = obs.replication(name)
+                    if fault is not None:
+                        yield fault.gap(self.name, account=domain, region=region, service="obs")
+                    flows = [
+                        Flow(
+                            kind=FlowKind.REPLICATION,
+                            target_id=f"obs:::{t}",
+                            target_region=listed.get(t),
+                        )
+                        for t in targets
+                    ]
+                    buckets[name] = _bucket(name, region, domain, flows)
+            except FaultError as error:
+                yield error.gap(self.name, account=domain, region=None, service="obs")
+        for asset in assets:
+            bucket = buckets.pop(asset.name, None) if asset.kind == "bucket" else None
+            yield replaced(asset, flows=bucket.flows) if bucket is not None else asset
+        yield from buckets.values()
+
+
+def _resources(
+    ak: str, sk: str, domain: str, override: str | None, attempts: int
+) -> Iterator[Asset]:
+    from huaweicloudsdkcore.auth.credentials import GlobalCredentials
+    from huaweicloudsdkrms.v1 import ListAllResourcesRequest, RmsClient
+
+    client = GuardedClient(
+        RmsClient.new_builder()
+        .with_credentials(GlobalCredentials(ak, sk, domain))
+        .with_endpoints([override or RMS_ENDPOINT])
+        .build(),
+        "huawei",
+        RMS_OPERATIONS,
+    )
+    pacer = Pacer(RATE_PER_SECOND)
+    marker = None
+    while True:
+        request = ListAllResourcesRequest(limit=PAGE_SIZE, marker=marker)
+        page = call(partial(client.list_all_resources, request), classify, pacer, attempts)
+        for resource in page.resources or ():
+            yield resource_asset(resource.to_dict(), domain)
+        marker = page.page_info.next_marker if page.page_info else None
+        if not marker:
+            return
+
+
+def resource_asset(row: dict[str, Any], domain: str) -> Asset:
+    """One RMS resource: ``provider`` (the service) and ``type``, ``region_id``, tags."""
+    service = str(row.get("provider") or "unknown").lower()
+    kind = str(row.get("type") or "resource").lower().removesuffix("s")
+    region = str(row.get("region_id") or "").lower() or None
+    tags = {str(k): str(v) for k, v in (row.get("tags") or {}).items()}
+    identity = str(row.get("id", ""))
+    attributes = {
+        "project_id": str(row.get("project_id") or ""),
+        "ep_id": str(row.get("ep_id") or ""),
+    }
+    if region == "global":
+        attributes["location_note"] = "global: the resource has no single location"
+    return Asset(
+        id=f"{service}:{region or ''}:{domain}:{kind}:{identity}",
+        provider=Provider.HUAWEI,
+        service=service,
+        kind=kind,
+        name=str(row.get("name") or identity),
+        account=domain,
+        region=region,
+        tags=tags,
+        classification=classification(tags),
+        attributes={k: v for k, v in attributes.items() if v},
+    )
+
+
+class _Obs:
+    def __init__(self, ak: str, sk: str, override: str | None, attempts: int) -> None:
+        from obs import ObsClient
+
+        server = override or "https://obs.myhuaweicloud.com"
+        self.client = GuardedClient(
+            ObsClient(
+                access_key_id=ak,
+                secret_access_key=sk,
+                server=server,
+                path_style=bool(override),
+                max_retry_count=0,
+            ),
+            "huawei",
+            OBS_OPERATIONS,
+        )
+        self.attempts = attempts
+
+    def _checked(self, answer: Any) -> Any:
+        if answer.status >= 300:
+            raise _ObsError(
+                answer.status, str(answer.errorCode or ""), str(answer.errorMessage or "")
+            )
+        return answer.body
+
+    def buckets(self) -> Iterator[tuple[str, str | None]]:
+        body = call(
+            lambda: self._checked(self.client.listBuckets(isQueryLocation=True)),
+            classify,
+            None,
+            self.attempts,
+        )
+        for bucket in body.buckets or ():
+            yield str(bucket.name), str(bucket.location or "").lower() or None
+
+    def replication(self, name: str) -> tuple[list[str], FaultError | None]:
+        try:
+            body = call(partial(self._checked_replication, name), classify, None, self.attempts)
+        except FaultError as error:
+            if error.fault.message == "NoSuchReplicationConfiguration":
+                return [], None
+            return [], error
+        rules = (body or {}).get("replicationRules") or []
+        return [
+            str(rule.get("bucket")) for rule in rules if rule.get("status", "Enabled") == "Enabled"
+        ], None
+
+    def _checked_replication(self, name: str) -> Any:
+        return self._checked(self.client.getBucketReplication(name))
+
+
+class _ObsError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.status, self.code, self.message = status, code, message
+
+
+def _bucket(name: str, region: str | None, domain: str, flows: list[Flow]) -> Asset:
+    return Asset(
+        id=f"obs:{region or ''}:{domain}:bucket:{name}",
+        provider=Provider.HUAWEI,
+        service="obs",
+        kind="bucket",
+        name=name,
+        account=domain,
+        region=region,
+        flows=tuple(flows),
+    )
+
+
+def classify(error: Exception) -> Fault | None:
+    """Huawei SDK and OBS errors → gap reasons; throttling is retried."""
+    from huaweicloudsdkcore.exceptions import exceptions
+
+    if isinstance(error, _ObsError):
+        status, code, message = error.status, error.code, error.message
+    elif isinstance(error, exceptions.ServiceResponseException):
+        status, code, message = (
+            error.status_code,
+            str(error.error_code or ""),
+            str(error.error_msg or ""),
+        )
+    elif isinstance(error, exceptions.SdkException):
+        return Fault(GapReason.ERROR, f"cannot reach the API: {error}", retry_after=0.5)
+    else:
+        return None
+    text = " ".join(f"{code}: {message}".split())[:300]
+    if status == 429 or code.startswith("APIGW.0308"):
+        return Fault(GapReason.THROTTLED, f"throttled: {text}", retry_after=0.5)
+    if "not enabled" in message.lower():
+        return Fault(GapReason.ACCESS_DENIED, f"Config (RMS) is not enabled: {text}")
+    if status in (401, 403):
+        return Fault(GapReason.ACCESS_DENIED, f"access denied: {text}")
+    if code == "NoSuchReplicationConfiguration":
+        return Fault(GapReason.ERROR, "NoSuchReplicationConfiguration")
+    if status >= 500:
+        return Fault(GapReason.ERROR, f"server error: {text}", retry_after=0.5)
+    return Fault(GapReason.ERROR, text)
+
+
+def _credentials() -> tuple[str, str]:
+    ak = os.environ.get("HUAWEICLOUD_SDK_AK")
+    sk = os.environ.get("HUAWEICLOUD_SDK_SK")
+    if not ak or not sk:
+        raise ConfigurationError("the huawei probe needs HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK")
+    return ak, sk

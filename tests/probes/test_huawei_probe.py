@@ -1,0 +1,146 @@
+"""The huawei probe: the real huaweicloudsdkrms and OBS SDKs, unmodified, against a loopback
+server that speaks their wire shapes and checks SDK-HMAC-SHA256 and OBS signatures."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from assessor.catalog import Catalog
+from assessor.cli import main
+from assessor.demo.servers.base import Answer, serving
+from assessor.demo.servers.huawei import HuaweiApi
+from assessor.inventory import run_probes
+from assessor.models import GapReason, Inventory
+from assessor.probes.base import ProbeConfig
+from assessor.probes.huawei import HuaweiProbe
+
+
+def _resource(provider: str, kind: str, name: str, region: str, **tags: str) -> dict[str, Any]:
+    return {
+        "id": f"{provider}-{name}",
+        "name": name,
+        "provider": provider,
+        "type": kind,
+        "region_id": region,
+        "project_id": "p1",
+        "ep_id": "0",
+        "tags": tags,
+        "properties": {},
+    }
+
+
+def estate() -> HuaweiApi:
+    rows = [_resource("ecs", "cloudservers", f"vm-{n}", "eu-west-101") for n in range(430)]
+    rows += [
+        # ap-southeast-1 is Hong Kong at Huawei Cloud (Singapore at AWS).
+        _resource("rds", "instances", "orders-db", "ap-southeast-1", **{"data-class": "pii"}),
+        _resource("obs", "buckets", "acme-data", "eu-west-101"),
+        _resource("iam", "users", "auditor", "global"),
+    ]
+    api = HuaweiApi(rows)
+    api.buckets = [
+        {"name": "acme-data", "region": "eu-west-101", "replicate_to": "acme-dr"},
+        {"name": "acme-dr", "region": "cn-east-3"},
+    ]
+    return api
+
+
+@pytest.fixture
+def huawei(monkeypatch: pytest.MonkeyPatch) -> Iterator[HuaweiApi]:
+    api = estate()
+    with serving(api) as url:
+        monkeypatch.setenv("HUAWEICLOUD_SDK_AK", api.access_key)
+        monkeypatch.setenv("HUAWEICLOUD_SDK_SK", api.secret_key)
+        monkeypatch.setenv("HUAWEICLOUD_SDK_DOMAIN_ID", api.domain_id)
+        monkeypatch.setenv("ASSESSOR_HUAWEI_ENDPOINT", url)
+        yield api
+
+
+def _scan(catalog: Catalog, **options: str) -> Inventory:
+    config = ProbeConfig({key: (value,) for key, value in options.items()})
+    return run_probes([HuaweiProbe(config)], catalog)
+
+
+def _named(inventory: Inventory, name: str) -> Any:
+    return next(asset for asset in inventory.assets if asset.name == name)
+
+
+def test_every_resource_across_pages_with_huaweis_own_region_meanings(
+    huawei: HuaweiApi, catalog: Catalog
+) -> None:
+    inventory = _scan(catalog)
+    assert not inventory.gaps
+    assert len(inventory.assets) == len(huawei.resources) + 1  # and the bucket RMS did not list
+    pages = [r for r in huawei.requests if r.path.endswith("/all-resources")]
+    assert len(pages) == 3 and all(r.query["limit"] == "200" for r in pages)
+    database = _named(inventory, "orders-db")
+    assert database.location.country == "HK" and database.classification == "pii"
+    assert _named(inventory, "vm-3").location.country == "IE"
+    user = _named(inventory, "auditor")
+    assert user.region == "global" and not user.location.known
+    (flow,) = _named(inventory, "acme-data").flows
+    assert flow.target_region == "cn-east-3" and flow.target_location.country == "CN"
+    # The domain id is always passed: the SDK never asked IAM for it.
+    assert not [r for r in huawei.requests if "/v3/auth/" in r.path]
+
+
+def test_faults_are_gaps_and_the_rest_is_read(huawei: HuaweiApi, catalog: Catalog) -> None:
+    seen = {"count": 0}
+
+    def faults(request: Any) -> Answer | None:
+        if request.path.endswith("/all-resources"):
+            seen["count"] += 1
+            if seen["count"] == 1:
+                return Answer.of(429, {"error_code": "APIGW.0308", "error_msg": "throttled"})
+        if request.path.startswith("/acme-dr"):
+            return Answer(
+                403,
+                b"<Error><Code>AccessDenied</Code><Message>no</Message></Error>",
+                content_type="application/xml",
+            )
+        return None
+
+    huawei.fault = faults
+    inventory = _scan(catalog)
+    (gap,) = inventory.gaps
+    assert (
+        gap.reason is GapReason.ACCESS_DENIED and gap.service == "obs" and gap.region == "cn-east-3"
+    )
+    assert len(inventory.assets) == len(huawei.resources) + 1
+    huawei.fault = None
+    huawei.enabled = False
+    inventory = _scan(catalog, **{"skip-obs": "yes"})
+    (gap,) = inventory.gaps
+    assert "not enabled" in gap.message and not inventory.assets
+
+
+def test_the_audit_flags_hong_kong_and_the_iam_policy_is_reads_only(
+    huawei: HuaweiApi, tmp_path: Path
+) -> None:
+    ran = CliRunner().invoke(
+        main,
+        ["audit", "--probe", "huawei", "-o", str(tmp_path), "--format", "json"],
+        env=dict(os.environ),
+    )
+    assert ran.exit_code == 0, ran.output
+    report = json.loads((tmp_path / "report.json").read_text())
+    names = {asset["id"]: asset["name"] for asset in report["assets"]}
+    fired = {(names[f["asset_id"]], f["rule_id"]) for f in report["findings"]}
+    assert ("orders-db", "COC-001") in fired and ("acme-data", "COC-004") in fired
+    policy = json.loads(CliRunner().invoke(main, ["policy", "huawei"]).output)
+    assert policy["Statement"][0]["Action"] == sorted(HuaweiProbe.read_operations)
+
+
+def test_a_wrong_key_is_refused_by_the_signature_check(
+    huawei: HuaweiApi, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", "wrong")
+    inventory = _scan(catalog)
+    assert not inventory.assets and {g.reason for g in inventory.gaps} == {GapReason.ACCESS_DENIED}
