@@ -5,17 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from assessor.catalog import Catalog
+from assessor.demo.china_clouds import china_cloud_servers
 from assessor.demo.clouds import DEMO_AZURE_SUBSCRIPTION, DEMO_GCP_ORG, cloud_servers
 from assessor.demo.emulators import gcs_emulator, moto_server, pointed_at, seed_random_ids
 from assessor.demo.estate import DEMO_GCP_PROJECT, seed_aws, seed_aws_services, seed_gcs
 from assessor.inventory import ProgressCallback, run_probes
 from assessor.models import Inventory
+from assessor.probes.alibaba import AlibabaProbe
 from assessor.probes.aws import AwsProbe
 from assessor.probes.azure import AzureProbe
 from assessor.probes.base import ProbeConfig
 from assessor.probes.declared import DeclaredProbe
 from assessor.probes.gcp import GcpProbe
 from assessor.probes.gcs import GcsProbe
+from assessor.probes.huawei import HuaweiProbe
+from assessor.probes.tencent import TencentProbe
 
 DEMO_FILES = Path(__file__).resolve().parent
 DEMO_POLICY = DEMO_FILES / "policy.yaml"
@@ -29,6 +33,7 @@ def run_demo(catalog: Catalog, progress: ProgressCallback | None = None) -> Inve
         gcs_emulator() as gcs_endpoint,
         pointed_at(aws_endpoint, gcs_endpoint),
         cloud_servers() as (asset_url, graph_url),
+        china_cloud_servers() as china,
     ):
         # moto draws resource ids (i-…, vol-…) at random; a fixed seed makes the demo's
         # report.json the same on every run (with SOURCE_DATE_EPOCH for the time).
@@ -43,6 +48,9 @@ def run_demo(catalog: Catalog, progress: ProgressCallback | None = None) -> Inve
             AzureProbe(
                 ProbeConfig({"subscription": (DEMO_AZURE_SUBSCRIPTION,), "endpoint": (graph_url,)})
             ),
+            AlibabaProbe(ProbeConfig({"endpoint": (china["alibaba"],)})),
+            TencentProbe(ProbeConfig({"endpoint": (china["tencent"],)})),
+            HuaweiProbe(ProbeConfig({"endpoint": (china["huawei"],)})),
             DeclaredProbe(ProbeConfig({"file": (str(DEMO_FILES / "declared.yaml"),)})),
         ]
         return run_probes(probes, catalog, progress)
