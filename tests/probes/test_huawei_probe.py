@@ -144,3 +144,33 @@ def test_a_wrong_key_is_refused_by_the_signature_check(
     monkeypatch.setenv("HUAWEICLOUD_SDK_SK", "wrong")
     inventory = _scan(catalog)
     assert not inventory.assets and {g.reason for g in inventory.gaps} == {GapReason.ACCESS_DENIED}
+
+
+@pytest.mark.parametrize(
+    ("module", "operations", "write"),
+    [
+        ("assessor.probes.alibaba", "OPERATIONS", "delete_resource_group"),
+        ("assessor.probes.tencent", "CONFIG_OPERATIONS", "DeleteConfigRule"),
+        ("assessor.probes.huawei", "RMS_OPERATIONS", "delete_policy_assignment"),
+    ],
+)
+def test_a_mutating_call_is_refused_before_it_is_sent(
+    module: str, operations: str, write: str
+) -> None:
+    import importlib
+
+    from assessor.probes.base import ReadOnlyViolation
+    from assessor.probes.live import GuardedClient
+
+    declared = getattr(importlib.import_module(module), operations)
+
+    class Sdk:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"{name} reached the SDK")
+
+    client = GuardedClient(Sdk(), "probe", declared)
+    with pytest.raises(ReadOnlyViolation, match=f"refused {write}"):
+        getattr(client, write)
+    for name in declared:  # declared reads pass through to the SDK
+        with pytest.raises(AssertionError, match="reached the SDK"):
+            getattr(client, name)
