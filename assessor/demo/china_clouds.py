@@ -4,7 +4,6 @@ loopback servers that speak each provider's APIs (none has an emulator)."""
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ from assessor.demo.servers.alibaba import AlibabaApi
 from assessor.demo.servers.base import serving
 from assessor.demo.servers.huawei import HuaweiApi
 from assessor.demo.servers.tencent import TencentApi
+from assessor.probes.live import scoped_environment
 
 
 def _alibaba() -> AlibabaApi:
@@ -92,14 +92,10 @@ def china_cloud_servers() -> Iterator[dict[str, str]]:
         "HUAWEICLOUD_SDK_SK": huawei.secret_key,
         "HUAWEICLOUD_SDK_DOMAIN_ID": huawei.domain_id,
     }
-    saved = {key: os.environ.get(key) for key in variables}
-    with serving(alibaba) as a, serving(tencent) as t, serving(huawei) as h:
-        os.environ.update(variables)
-        try:
-            yield {"alibaba": a, "tencent": t, "huawei": h}
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with (
+        serving(alibaba) as a,
+        serving(tencent) as t,
+        serving(huawei) as h,
+        scoped_environment(variables),
+    ):
+        yield {"alibaba": a, "tencent": t, "huawei": h}

@@ -4,13 +4,13 @@ loopback Cloud Asset and Resource Graph servers (neither has an emulator)."""
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from typing import Any
 
 from assessor.demo.servers.base import serving
 from assessor.demo.servers.cloud_asset import CloudAssetApi
 from assessor.demo.servers.resource_graph import ResourceGraphApi
+from assessor.probes.live import scoped_environment
 
 DEMO_GCP_ORG = "organizations/1001"
 DEMO_AZURE_SUBSCRIPTION = "7d1c0f00-0000-4000-8000-00000000c0de"
@@ -114,17 +114,6 @@ def cloud_servers() -> Iterator[tuple[str, str]]:
     """Serve the estate; yields (Cloud Asset URL, Resource Graph URL) with the bearer tokens
     the probes read from the environment set for the duration."""
     gcp, azure = CloudAssetApi(GCP_RESOURCES), ResourceGraphApi(AZURE_ROWS)
-    saved = {
-        key: os.environ.get(key) for key in ("GOOGLE_OAUTH_ACCESS_TOKEN", "AZURE_ACCESS_TOKEN")
-    }
-    with serving(gcp) as gcp_url, serving(azure) as azure_url:
-        os.environ["GOOGLE_OAUTH_ACCESS_TOKEN"] = gcp.token
-        os.environ["AZURE_ACCESS_TOKEN"] = azure.token
-        try:
-            yield gcp_url, azure_url
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    tokens = {"GOOGLE_OAUTH_ACCESS_TOKEN": gcp.token, "AZURE_ACCESS_TOKEN": azure.token}
+    with serving(gcp) as gcp_url, serving(azure) as azure_url, scoped_environment(tokens):
+        yield gcp_url, azure_url

@@ -6,14 +6,15 @@ points a probe at a private endpoint or a local test server (and nowhere else).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from assessor.models import CoverageGap, GapReason
+from assessor.models import Asset, CoverageGap, Flow, GapReason, replaced
 from assessor.probes.base import ProbeOption, ProbeSettings, ReadOnlyViolation
 
 _T = TypeVar("_T")
@@ -129,3 +130,89 @@ def endpoint_option(probe: str) -> ProbeOption:
 def endpoint(probe: str, settings: ProbeSettings) -> str | None:
     """The endpoint override from ``--<probe>-endpoint`` or ``ASSESSOR_<PROBE>_ENDPOINT``."""
     return settings.text("endpoint") or os.environ.get(f"ASSESSOR_{probe.upper()}_ENDPOINT") or None
+
+
+ABSENT = "absent"  # the Fault message for "no such configuration": not a fault at all
+
+
+@dataclass(frozen=True)
+class ErrorCodes:
+    """How one provider's APIs name their faults, so every probe turns them into the same
+    gap reasons (and retries what may pass)."""
+
+    throttled: tuple[str, ...]  # code prefixes
+    denied: tuple[str, ...]  # code prefixes
+    disabled: tuple[str, ...] = ("NotEnabled", "NotActivated", "NotOpen")  # code substrings
+    absent: tuple[str, ...] = ()  # codes that mean "nothing configured"
+    service: str = "the service"  # named when it is not enabled
+
+    def classify(self, code: str, status: int, message: str) -> Fault:
+        text = " ".join((f"{code}: {message}" if code else message).split())[:300]
+        if code in self.absent:
+            return Fault(GapReason.ERROR, ABSENT)
+        if status == 429 or code.startswith(self.throttled):
+            return Fault(GapReason.THROTTLED, f"throttled: {text}", retry_after=0.5)
+        if any(word in code for word in self.disabled) or "not enabled" in message.lower():
+            return Fault(GapReason.ACCESS_DENIED, f"{self.service} is not enabled: {text}")
+        if status in (401, 403) or code.startswith(self.denied):
+            return Fault(GapReason.ACCESS_DENIED, f"access denied: {text}")
+        if status >= 500 or code.startswith(("InternalError", "ServiceUnavailable")):
+            return Fault(GapReason.ERROR, f"server error: {text}", retry_after=0.5)
+        return Fault(GapReason.ERROR, text)
+
+
+class BucketReader(Protocol):
+    """A provider's object storage as the bucket pass sees it."""
+
+    def buckets(self) -> Iterator[tuple[str, str | None]]: ...
+
+    def replication(self, name: str, region: str | None) -> list[Flow]: ...
+
+
+def read_buckets(
+    reader: BucketReader,
+    probe: str,
+    service: str,
+    make: Callable[[str, str | None, list[Flow]], Asset],
+    account: str | None = None,
+) -> Generator[CoverageGap, None, dict[str, Asset]]:
+    """Every bucket with its replication flows; a bucket whose rules cannot be read is still
+    an asset (its location is known), and the fault a gap. Yields gaps, returns the buckets."""
+    found: dict[str, Asset] = {}
+    try:
+        for name, region in reader.buckets():
+            flows: list[Flow] = []
+            try:
+                flows = reader.replication(name, region)
+            except FaultError as error:
+                if error.fault.message != ABSENT:
+                    yield error.gap(probe, account=account, region=region, service=service)
+            found[name] = make(name, region, flows)
+    except FaultError as error:
+        yield error.gap(probe, account=account, region=None, service=service)
+    return found
+
+
+def with_buckets(assets: Iterable[Asset], buckets: dict[str, Asset]) -> Iterator[Asset]:
+    """The index's assets, a bucket among them given the flows its replication rules name;
+    then the buckets the index did not list."""
+    for asset in assets:
+        bucket = buckets.pop(asset.name, None) if asset.kind == "bucket" else None
+        yield replaced(asset, flows=bucket.flows) if bucket is not None else asset
+    yield from buckets.values()
+
+
+@contextlib.contextmanager
+def scoped_environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration (the demo hands probes their credentials
+    the way a user's shell would), then put back what was there."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -16,10 +16,11 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from assessor.errors import ConfigurationError
-from assessor.models import Asset, GapReason, replaced
+from assessor.models import Asset, Flow, GapReason
 from assessor.probes.alibaba.resources import oss_region, replication_flows, resource_asset
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption, classification
 from assessor.probes.live import (
+    ErrorCodes,
     Fault,
     FaultError,
     GuardedClient,
@@ -27,6 +28,8 @@ from assessor.probes.live import (
     call,
     endpoint,
     endpoint_option,
+    read_buckets,
+    with_buckets,
 )
 
 PAGE_SIZE = 100
@@ -89,18 +92,8 @@ class AlibabaProbe(Probe):
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-oss"):
             oss = _Oss(key_id, secret, override, attempts)
-            try:
-                for name, region in oss.buckets():
-                    flows, gap = oss.replication(name, region)
-                    if gap is not None:
-                        yield gap.gap(self.name, account=None, region=region, service="oss")
-                    buckets[name] = _bucket(name, region, flows)
-            except FaultError as error:
-                yield error.gap(self.name, account=None, region=None, service="oss")
-        for asset in assets:
-            bucket = buckets.pop(asset.name, None) if asset.kind == "bucket" else None
-            yield replaced(asset, flows=bucket.flows) if bucket is not None else asset
-        yield from buckets.values()  # buckets Resource Center did not list
+            buckets = yield from read_buckets(oss, self.name, "oss", _bucket)
+        yield from with_buckets(assets, buckets)
 
 
 def _search(client: Any, scope: str | None, attempts: int) -> Iterator[Asset]:
@@ -157,7 +150,7 @@ class _Oss:
                 return
             marker = page.next_marker
 
-    def replication(self, name: str, region: str | None) -> tuple[list[Any], FaultError | None]:
+    def replication(self, name: str, region: str | None) -> list[Flow]:
         import oss2
 
         bucket = GuardedClient(
@@ -165,13 +158,8 @@ class _Oss:
             "alibaba",
             {"get_bucket_replication": OSS_OPERATIONS["get_bucket_replication"]},
         )
-        try:
-            result = call(bucket.get_bucket_replication, classify, None, self.attempts)
-        except FaultError as error:
-            if error.fault.message.startswith("NoSuchReplicationConfiguration"):
-                return [], None
-            return [], error
-        return replication_flows(result.rule_list), None
+        result = call(bucket.get_bucket_replication, classify, None, self.attempts)
+        return replication_flows(result.rule_list)
 
 
 def _bucket(name: str, region: str | None, flows: list[Any]) -> Asset:
@@ -190,38 +178,30 @@ def _bucket(name: str, region: str | None, flows: list[Any]) -> Asset:
     )
 
 
+ERRORS = ErrorCodes(
+    throttled=("Throttling",),
+    denied=(
+        "NoPermission",
+        "Forbidden",
+        "AccessDenied",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "IncompleteSignature",
+    ),
+    absent=("NoSuchReplicationConfiguration",),
+    service="Resource Center",
+)
+
+
 def classify(error: Exception) -> Fault | None:
     """Resource Center (tea) and OSS errors → gap reasons; throttling is retried."""
-    module = type(error).__module__
     if isinstance(error, RuntimeError) and str(error).startswith("parse xml"):
         return Fault(GapReason.ERROR, f"an answer that does not parse: {error}")
-    if not module.startswith(("Tea", "oss2", "alibabacloud", "darabonba")):
+    if not type(error).__module__.startswith(("Tea", "oss2", "alibabacloud", "darabonba")):
         return None
-    code = _code(error)
     status = int(getattr(error, "status", 0) or getattr(error, "statusCode", 0) or 0)
-    message = " ".join(str(getattr(error, "message", "") or error).split())[:300]
-    text = f"{code}: {message}" if code else message
-    if code.startswith("Throttling") or status in (429, 503):
-        return Fault(GapReason.THROTTLED, f"throttled: {text}", retry_after=0.5)
-    if any(word in code for word in ("NotEnabled", "NotActivated", "NotOpen")):
-        return Fault(GapReason.ACCESS_DENIED, f"Resource Center is not enabled: {text}")
-    if status in (401, 403) or code.startswith(_DENIED):
-        return Fault(GapReason.ACCESS_DENIED, f"access denied: {text}")
-    if code == "NoSuchReplicationConfiguration":
-        return Fault(GapReason.ERROR, "NoSuchReplicationConfiguration")
-    if status >= 500:
-        return Fault(GapReason.ERROR, f"server error: {text}", retry_after=0.5)
-    return Fault(GapReason.ERROR, text)
-
-
-_DENIED = (
-    "NoPermission",
-    "Forbidden",
-    "AccessDenied",
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-    "IncompleteSignature",
-)
+    message = str(getattr(error, "message", "") or error)
+    return ERRORS.classify(_code(error), status, message)
 
 
 def _code(error: Exception) -> str:

@@ -14,9 +14,10 @@ from functools import partial
 from typing import Any, ClassVar
 
 from assessor.errors import ConfigurationError
-from assessor.models import Asset, Flow, FlowKind, GapReason, Provider, replaced
+from assessor.models import Asset, Flow, FlowKind, GapReason, Provider
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption, classification
 from assessor.probes.live import (
+    ErrorCodes,
     Fault,
     FaultError,
     GuardedClient,
@@ -24,6 +25,8 @@ from assessor.probes.live import (
     call,
     endpoint,
     endpoint_option,
+    read_buckets,
+    with_buckets,
 )
 
 PAGE_SIZE = 200
@@ -86,27 +89,10 @@ class HuaweiProbe(Probe):
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-obs"):
             obs = _Obs(ak, sk, override, attempts)
-            try:
-                listed = dict(obs.buckets())
-                for name, region in listed.items():
-                    targets, fault = obs.replication(name)
-                    if fault is not None:
-                        yield fault.gap(self.name, account=domain, region=region, service="obs")
-                    flows = [
-                        Flow(
-                            kind=FlowKind.REPLICATION,
-                            target_id=f"obs:::{t}",
-                            target_region=listed.get(t),
-                        )
-                        for t in targets
-                    ]
-                    buckets[name] = _bucket(name, region, domain, flows)
-            except FaultError as error:
-                yield error.gap(self.name, account=domain, region=None, service="obs")
-        for asset in assets:
-            bucket = buckets.pop(asset.name, None) if asset.kind == "bucket" else None
-            yield replaced(asset, flows=bucket.flows) if bucket is not None else asset
-        yield from buckets.values()
+            buckets = yield from read_buckets(
+                obs, self.name, "obs", partial(_bucket, domain=domain), domain
+            )
+        yield from with_buckets(assets, buckets)
 
 
 def _resources(
@@ -179,6 +165,7 @@ class _Obs:
             OBS_OPERATIONS,
         )
         self.attempts = attempts
+        self.locations: dict[str, str | None] = {}
 
     def _checked(self, answer: Any) -> Any:
         if answer.status >= 300:
@@ -188,28 +175,31 @@ class _Obs:
         return answer.body
 
     def buckets(self) -> Iterator[tuple[str, str | None]]:
-        body = call(
-            lambda: self._checked(self.client.listBuckets(isQueryLocation=True)),
-            classify,
-            None,
-            self.attempts,
-        )
-        for bucket in body.buckets or ():
-            yield str(bucket.name), str(bucket.location or "").lower() or None
+        body = call(self._listing, classify, None, self.attempts)
+        self.locations = {
+            str(bucket.name): str(bucket.location or "").lower() or None
+            for bucket in body.buckets or ()
+        }
+        yield from self.locations.items()
 
-    def replication(self, name: str) -> tuple[list[str], FaultError | None]:
-        try:
-            body = call(partial(self._checked_replication, name), classify, None, self.attempts)
-        except FaultError as error:
-            if error.fault.message == "NoSuchReplicationConfiguration":
-                return [], None
-            return [], error
+    def _listing(self) -> Any:
+        return self._checked(self.client.listBuckets(isQueryLocation=True))
+
+    def replication(self, name: str, region: str | None) -> list[Flow]:
+        """OBS rules name the destination bucket only: its region is the listing's."""
+        body = call(partial(self._replication, name), classify, None, self.attempts)
         rules = (body or {}).get("replicationRules") or []
         return [
-            str(rule.get("bucket")) for rule in rules if rule.get("status", "Enabled") == "Enabled"
-        ], None
+            Flow(
+                kind=FlowKind.REPLICATION,
+                target_id=f"obs:::{rule.get('bucket')}",
+                target_region=self.locations.get(str(rule.get("bucket"))),
+            )
+            for rule in rules
+            if rule.get("status", "Enabled") == "Enabled"
+        ]
 
-    def _checked_replication(self, name: str) -> Any:
+    def _replication(self, name: str) -> Any:
         return self._checked(self.client.getBucketReplication(name))
 
 
@@ -219,7 +209,7 @@ class _ObsError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def _bucket(name: str, region: str | None, domain: str, flows: list[Flow]) -> Asset:
+def _bucket(name: str, region: str | None, flows: list[Flow], domain: str = "") -> Asset:
     return Asset(
         id=f"obs:{region or ''}:{domain}:bucket:{name}",
         provider=Provider.HUAWEI,
@@ -232,34 +222,26 @@ def _bucket(name: str, region: str | None, domain: str, flows: list[Flow]) -> As
     )
 
 
+ERRORS = ErrorCodes(
+    throttled=("APIGW.0308",),
+    denied=("APIGW.0301", "AccessDenied", "SignatureDoesNotMatch"),
+    absent=("NoSuchReplicationConfiguration",),
+    service="Config (RMS)",
+)
+
+
 def classify(error: Exception) -> Fault | None:
     """Huawei SDK and OBS errors → gap reasons; throttling is retried."""
     from huaweicloudsdkcore.exceptions import exceptions
 
     if isinstance(error, _ObsError):
-        status, code, message = error.status, error.code, error.message
-    elif isinstance(error, exceptions.ServiceResponseException):
-        status, code, message = (
-            error.status_code,
-            str(error.error_code or ""),
-            str(error.error_msg or ""),
-        )
-    elif isinstance(error, exceptions.SdkException):
+        return ERRORS.classify(error.code, error.status, error.message)
+    if isinstance(error, exceptions.ServiceResponseException):
+        code, message = str(error.error_code or ""), str(error.error_msg or "")
+        return ERRORS.classify(code, error.status_code, message)
+    if isinstance(error, exceptions.SdkException):
         return Fault(GapReason.ERROR, f"cannot reach the API: {error}", retry_after=0.5)
-    else:
-        return None
-    text = " ".join(f"{code}: {message}".split())[:300]
-    if status == 429 or code.startswith("APIGW.0308"):
-        return Fault(GapReason.THROTTLED, f"throttled: {text}", retry_after=0.5)
-    if "not enabled" in message.lower():
-        return Fault(GapReason.ACCESS_DENIED, f"Config (RMS) is not enabled: {text}")
-    if status in (401, 403):
-        return Fault(GapReason.ACCESS_DENIED, f"access denied: {text}")
-    if code == "NoSuchReplicationConfiguration":
-        return Fault(GapReason.ERROR, "NoSuchReplicationConfiguration")
-    if status >= 500:
-        return Fault(GapReason.ERROR, f"server error: {text}", retry_after=0.5)
-    return Fault(GapReason.ERROR, text)
+    return None
 
 
 def _credentials() -> tuple[str, str]:

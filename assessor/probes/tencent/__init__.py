@@ -17,9 +17,10 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from assessor.errors import ConfigurationError
-from assessor.models import Asset, GapReason, Provider, replaced
+from assessor.models import Asset, Flow, Provider
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
 from assessor.probes.live import (
+    ErrorCodes,
     Fault,
     FaultError,
     GuardedClient,
@@ -27,6 +28,8 @@ from assessor.probes.live import (
     call,
     endpoint,
     endpoint_option,
+    read_buckets,
+    with_buckets,
 )
 from assessor.probes.tencent.resources import (
     config_asset,
@@ -113,20 +116,8 @@ class TencentProbe(Probe):
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-cos"):
             cos = _Cos(secret_id, secret_key, override, region, attempts)
-            try:
-                for name, bucket_region in cos.buckets():
-                    flows, fault = cos.replication(name, bucket_region)
-                    if fault is not None:
-                        yield fault.gap(
-                            self.name, account=None, region=bucket_region, service="cos"
-                        )
-                    buckets[name] = _bucket(name, bucket_region, flows)
-            except FaultError as error:
-                yield error.gap(self.name, account=None, region=None, service="cos")
-        for asset in assets:
-            bucket = buckets.pop(asset.name, None) if asset.kind == "bucket" else None
-            yield replaced(asset, flows=bucket.flows) if bucket is not None else asset
-        yield from buckets.values()
+            buckets = yield from read_buckets(cos, self.name, "cos", _bucket)
+        yield from with_buckets(assets, buckets)
 
 
 class _Listing:
@@ -236,17 +227,10 @@ class _Cos:
         for bucket in listed if isinstance(listed, list) else [listed]:
             yield str(bucket.get("Name")), str(bucket.get("Location") or "").lower() or None
 
-    def replication(self, name: str, region: str | None) -> tuple[list[Any], FaultError | None]:
+    def replication(self, name: str, region: str | None) -> list[Flow]:
         client = self._client(region or self.region)
-        try:
-            answer = call(
-                partial(client.get_bucket_replication, Bucket=name), classify, None, self.attempts
-            )
-        except FaultError as error:
-            if error.fault.message == "NoSuchReplicationConfiguration":
-                return [], None
-            return [], error
-        return replication_flows(answer or {}), None
+        reading = partial(client.get_bucket_replication, Bucket=name)
+        return replication_flows(call(reading, classify, None, self.attempts) or {})
 
 
 def _bucket(name: str, region: str | None, flows: list[Any]) -> Asset:
@@ -268,34 +252,27 @@ def _as_dict(model: Any) -> dict[str, Any]:
     return dict(json.loads(model.to_json_string()))
 
 
+ERRORS = ErrorCodes(
+    throttled=("RequestLimitExceeded", "LimitExceeded"),
+    denied=("AuthFailure", "UnauthorizedOperation", "AccessDenied", "SignatureDoesNotMatch"),
+    disabled=("NotEnabled", "NotOpen", "RecorderNotExist"),
+    absent=("NoSuchReplicationConfiguration",),
+    service="Cloud Config",
+)
+
+
 def classify(error: Exception) -> Fault | None:
     """Tencent API and COS errors → gap reasons; throttling is retried."""
     module = type(error).__module__
     if not module.startswith(("tencentcloud", "qcloud_cos")):
         return None
-    code = str(getattr(error, "code", "") or "")
     if module.startswith("qcloud_cos"):
-        code = str(_cos_code(error))
-    message = " ".join(str(getattr(error, "message", "") or error).split())[:300]
-    text = f"{code}: {message}" if code else message
-    if code in ("RequestLimitExceeded", "LimitExceeded") or code.startswith("RequestLimitExceeded"):
-        return Fault(GapReason.THROTTLED, f"throttled: {text}", retry_after=0.5)
-    if "NotEnabled" in code or "NotOpen" in code or "RecorderNotExist" in code:
-        return Fault(GapReason.ACCESS_DENIED, f"Cloud Config is not enabled: {text}")
-    if code.startswith(
-        ("AuthFailure", "UnauthorizedOperation", "AccessDenied", "SignatureDoesNotMatch")
-    ):
-        return Fault(GapReason.ACCESS_DENIED, f"access denied: {text}")
-    if code == "NoSuchReplicationConfiguration":
-        return Fault(GapReason.ERROR, "NoSuchReplicationConfiguration")
-    if code.startswith(("InternalError", "ServiceUnavailable")):
-        return Fault(GapReason.ERROR, f"server error: {text}", retry_after=0.5)
-    return Fault(GapReason.ERROR, text)
-
-
-def _cos_code(error: Exception) -> str:
-    get_code = getattr(error, "get_error_code", None)
-    return str(get_code()) if callable(get_code) else ""
+        get_code = getattr(error, "get_error_code", None)
+        code = str(get_code()) if callable(get_code) else ""
+        status = int(getattr(error, "get_status_code", lambda: 0)() or 0)
+    else:
+        code, status = str(getattr(error, "code", "") or ""), 0
+    return ERRORS.classify(code, status, str(getattr(error, "message", "") or error))
 
 
 def _credentials() -> tuple[str, str]:
