@@ -14,7 +14,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from assessor.models import Asset, CoverageGap, Flow, GapReason, replaced
+from assessor.models import Asset, CoverageGap, Flow, GapReason, Provider, replaced
 from assessor.probes.base import ProbeOption, ProbeSettings, ReadOnlyViolation
 
 _T = TypeVar("_T")
@@ -216,3 +216,25 @@ def scoped_environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def bucket_asset(
+    provider: Provider,
+    service: str,
+    identity: str,
+    name: str,
+    region: str | None,
+    flows: Iterable[Flow],
+    account: str = "unknown",
+) -> Asset:
+    """An object-storage bucket the bucket pass found (with its replication flows)."""
+    return Asset(
+        id=identity,
+        provider=provider,
+        service=service,
+        kind="bucket",
+        name=name,
+        account=account,
+        region=region,
+        flows=tuple(flows),
+    )

@@ -16,15 +16,16 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from assessor.errors import ConfigurationError
-from assessor.models import Asset, Flow, GapReason
+from assessor.models import Asset, Flow, GapReason, Provider
 from assessor.probes.alibaba.resources import oss_region, replication_flows, resource_asset
-from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption, classification
+from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
 from assessor.probes.live import (
     ErrorCodes,
     Fault,
     FaultError,
     GuardedClient,
     Pacer,
+    bucket_asset,
     call,
     endpoint,
     endpoint_option,
@@ -162,20 +163,9 @@ class _Oss:
         return replication_flows(result.rule_list)
 
 
-def _bucket(name: str, region: str | None, flows: list[Any]) -> Asset:
-    from assessor.models import Provider
-
-    return Asset(
-        id=f"acs:oss:{region or ''}::bucket/{name}",
-        provider=Provider.ALIBABA,
-        service="oss",
-        kind="bucket",
-        name=name,
-        account="unknown",
-        region=region,
-        classification=classification({}),
-        flows=tuple(flows),
-    )
+def _bucket(name: str, region: str | None, flows: list[Flow]) -> Asset:
+    identity = f"acs:oss:{region or ''}::bucket/{name}"
+    return bucket_asset(Provider.ALIBABA, "oss", identity, name, region, flows)
 
 
 ERRORS = ErrorCodes(

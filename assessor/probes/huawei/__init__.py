@@ -22,6 +22,7 @@ from assessor.probes.live import (
     FaultError,
     GuardedClient,
     Pacer,
+    bucket_asset,
     call,
     endpoint,
     endpoint_option,
@@ -210,16 +211,8 @@ class _ObsError(Exception):
 
 
 def _bucket(name: str, region: str | None, flows: list[Flow], domain: str = "") -> Asset:
-    return Asset(
-        id=f"obs:{region or ''}:{domain}:bucket:{name}",
-        provider=Provider.HUAWEI,
-        service="obs",
-        kind="bucket",
-        name=name,
-        account=domain,
-        region=region,
-        flows=tuple(flows),
-    )
+    identity = f"obs:{region or ''}:{domain}:bucket:{name}"
+    return bucket_asset(Provider.HUAWEI, "obs", identity, name, region, flows, domain)
 
 
 ERRORS = ErrorCodes(

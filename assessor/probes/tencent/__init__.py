@@ -25,6 +25,7 @@ from assessor.probes.live import (
     FaultError,
     GuardedClient,
     Pacer,
+    bucket_asset,
     call,
     endpoint,
     endpoint_option,
@@ -233,17 +234,9 @@ class _Cos:
         return replication_flows(call(reading, classify, None, self.attempts) or {})
 
 
-def _bucket(name: str, region: str | None, flows: list[Any]) -> Asset:
-    return Asset(
-        id=f"qcs::cos:{region or ''}::{name}",
-        provider=Provider.TENCENT,
-        service="cos",
-        kind="bucket",
-        name=name,
-        account="unknown",
-        region=region,
-        flows=tuple(flows),
-    )
+def _bucket(name: str, region: str | None, flows: list[Flow]) -> Asset:
+    identity = f"qcs::cos:{region or ''}::{name}"
+    return bucket_asset(Provider.TENCENT, "cos", identity, name, region, flows)
 
 
 def _as_dict(model: Any) -> dict[str, Any]:
