@@ -166,8 +166,8 @@ class _Listing:
             request.MaxResults = PAGE_SIZE
             request.NextToken = token or None
             page = call(partial(operation, request), classify, self.pacer, self.attempts)
-            for item in page.Items or ():
-                yield config_asset(_as_dict(item), "")
+            for item in _as_dict(page).get("Items") or ():  # one conversion a page
+                yield config_asset(item, "")
             token = page.NextToken
             if not token:
                 return
@@ -188,8 +188,8 @@ class _Listing:
             request.MaxResults = PAGE_SIZE
             request.PaginationToken = token or None
             page = call(partial(client.GetResources, request), classify, self.pacer, self.attempts)
-            for mapping in page.ResourceTagMappingList or ():
-                yield tag_asset(_as_dict(mapping))
+            for mapping in _as_dict(page).get("ResourceTagMappingList") or ():
+                yield tag_asset(mapping)
             token = page.PaginationToken
             if not token:
                 return
