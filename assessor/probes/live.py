@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from assessor.models import Asset, CoverageGap, Flow, GapReason, Provider, replaced
-from assessor.probes.base import ProbeOption, ProbeSettings, ReadOnlyViolation
+from assessor.probes.base import OptionKind, ProbeOption, ProbeSettings, ReadOnlyViolation
 
 _T = TypeVar("_T")
 
@@ -119,6 +119,14 @@ class FaultError(Exception):
         )
 
 
+def regions_option() -> ProbeOption:
+    return ProbeOption(
+        "regions",
+        "Regions whose buckets' replication is read (default: all; the others stay assets)",
+        OptionKind.LIST,
+    )
+
+
 def endpoint_option(probe: str) -> ProbeOption:
     return ProbeOption(
         "endpoint",
@@ -175,21 +183,40 @@ def read_buckets(
     service: str,
     make: Callable[[str, str | None, list[Flow]], Asset],
     account: str | None = None,
+    regions: Iterable[str] = (),
 ) -> Generator[CoverageGap, None, dict[str, Asset]]:
-    """Every bucket with its replication flows; a bucket whose rules cannot be read is still
-    an asset (its location is known), and the fault a gap. Yields gaps, returns the buckets."""
+    """Every bucket with its replication flows; a bucket whose rules cannot be read (or whose
+    region is not among ``regions``, when any are chosen) is still an asset (its location is
+    known), and what was not read a gap. Yields gaps, returns the buckets."""
     found: dict[str, Asset] = {}
+    chosen = frozenset(regions)
+    skipped: dict[str | None, list[str]] = {}
     try:
         for name, region in reader.buckets():
             flows: list[Flow] = []
-            try:
-                flows = reader.replication(name, region)
-            except FaultError as error:
-                if error.fault.message != ABSENT:
-                    yield error.gap(probe, account=account, region=region, service=service)
+            if chosen and region not in chosen:
+                skipped.setdefault(region, []).append(name)
+            else:
+                try:
+                    flows = reader.replication(name, region)
+                except FaultError as error:
+                    if error.fault.message != ABSENT:
+                        yield error.gap(probe, account=account, region=region, service=service)
             found[name] = make(name, region, flows)
     except FaultError as error:
         yield error.gap(probe, account=account, region=None, service=service)
+    for region, names in sorted(skipped.items(), key=lambda item: item[0] or ""):
+        shown = ", ".join(sorted(names)[:5]) + (" …" if len(names) > 5 else "")
+        yield CoverageGap(
+            probe=probe,
+            reason=GapReason.REGION_DISABLED,
+            message=f"buckets in {region} (not selected by --{probe}-regions): listed with their "
+            f"location, but their replication rules were not read ({len(names)}: {shown})",
+            account=account,
+            region=region,
+            service=service,
+            resource=names[0] if len(names) == 1 else None,
+        )
     return found
 
 

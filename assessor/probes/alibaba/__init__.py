@@ -30,12 +30,14 @@ from assessor.probes.live import (
     endpoint,
     endpoint_option,
     read_buckets,
+    regions_option,
     with_buckets,
 )
 
 PAGE_SIZE = 100
 RATE_PER_SECOND = 20  # Resource Center's documented limit
-RESOURCE_CENTER = "resourcecenter.aliyuncs.com"
+# Resource Center has one endpoint per site: China (aliyun.com accounts) and international.
+RESOURCE_CENTER = {"cn": "resourcecenter.aliyuncs.com", "intl": "resourcecenter-intl.aliyuncs.com"}
 OPERATIONS = {
     "search_resources": "resourcecenter:SearchResources",
     "search_multi_account_resources": "resourcecenter:SearchMultiAccountResources",
@@ -60,6 +62,8 @@ class AlibabaProbe(Probe):
             "scope",
             "Resource directory, folder or member account id (cross-account search)",
         ),
+        ProbeOption("site", "Account site", OptionKind.CHOICE, "intl", tuple(RESOURCE_CENTER)),
+        regions_option(),
         ProbeOption("skip-oss", "Do not read OSS bucket replication", OptionKind.BOOL, False),
         endpoint_option("alibaba"),
         ProbeOption("max-attempts", "Attempts per call", OptionKind.INT, 5, minimum=1),
@@ -83,7 +87,10 @@ class AlibabaProbe(Probe):
         key_id, secret = _credentials()
         override = endpoint("alibaba", self.settings)
         attempts = self.settings.integer("max-attempts")
-        client = GuardedClient(_resource_center(key_id, secret, override), self.name, OPERATIONS)
+        site = self.settings.text("site") or "intl"
+        client = GuardedClient(
+            _resource_center(key_id, secret, override, site), self.name, OPERATIONS
+        )
         assets: list[Asset] = []
         scope = self.settings.text("scope")
         try:
@@ -93,7 +100,9 @@ class AlibabaProbe(Probe):
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-oss"):
             oss = _Oss(key_id, secret, override, attempts)
-            buckets = yield from read_buckets(oss, self.name, "oss", _bucket)
+            buckets = yield from read_buckets(
+                oss, self.name, "oss", _bucket, regions=self.settings.items("regions")
+            )
         yield from with_buckets(assets, buckets)
 
 
@@ -214,7 +223,7 @@ def _credentials() -> tuple[str, str]:
     return key_id, secret
 
 
-def _resource_center(key_id: str, secret: str, override: str | None) -> Any:
+def _resource_center(key_id: str, secret: str, override: str | None, site: str) -> Any:
     from alibabacloud_resourcecenter20221201.client import Client
     from alibabacloud_tea_openapi.models import Config
 
@@ -227,5 +236,7 @@ def _resource_center(key_id: str, secret: str, override: str | None) -> Any:
             protocol=parts.scheme.upper() or "HTTPS",
         )
     else:
-        config = Config(access_key_id=key_id, access_key_secret=secret, endpoint=RESOURCE_CENTER)
+        config = Config(
+            access_key_id=key_id, access_key_secret=secret, endpoint=RESOURCE_CENTER[site]
+        )
     return Client(config)

@@ -27,12 +27,18 @@ from assessor.probes.live import (
     endpoint,
     endpoint_option,
     read_buckets,
+    regions_option,
     with_buckets,
 )
 
 PAGE_SIZE = 200
 RATE_PER_SECOND = 10
-RMS_ENDPOINT = "https://rms.myhuaweicloud.com"
+# Config (RMS) and OBS per site: the global one (China and international regions) and the
+# European site, whose accounts live on myhuaweicloud.eu.
+SITES = {
+    "global": ("https://rms.myhuaweicloud.com", "https://obs.myhuaweicloud.com"),
+    "eu": ("https://rms.myhuaweicloud.eu", "https://obs.eu-west-101.myhuaweicloud.eu"),
+}
 RMS_OPERATIONS = {"list_all_resources": "rms:resources:list"}
 OBS_OPERATIONS = {
     "listBuckets": "obs:bucket:ListAllMyBuckets",
@@ -51,6 +57,8 @@ class HuaweiProbe(Probe):
     version = "1"
     options = (
         ProbeOption("domain-id", "The account (domain) id; also HUAWEICLOUD_SDK_DOMAIN_ID"),
+        ProbeOption("site", "Account site", OptionKind.CHOICE, "global", tuple(SITES)),
+        regions_option(),
         ProbeOption("skip-obs", "Do not read OBS bucket replication", OptionKind.BOOL, False),
         endpoint_option("huawei"),
         ProbeOption("max-attempts", "Attempts per call", OptionKind.INT, 5, minimum=1),
@@ -81,23 +89,24 @@ class HuaweiProbe(Probe):
                 "the huawei probe needs --huawei-domain-id (or HUAWEICLOUD_SDK_DOMAIN_ID)"
             )
         override = endpoint("huawei", self.settings)
+        site = self.settings.text("site") or "global"
         attempts = self.settings.integer("max-attempts")
         assets: list[Asset] = []
         try:
-            assets = list(_resources(ak, sk, domain, override, attempts))
+            assets = list(_resources(ak, sk, domain, override, attempts, site))
         except FaultError as error:
             yield error.gap(self.name, account=domain, region=None, service="rms")
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-obs"):
-            obs = _Obs(ak, sk, override, attempts)
-            buckets = yield from read_buckets(
-                obs, self.name, "obs", partial(_bucket, domain=domain), domain
-            )
+            obs = _Obs(ak, sk, override or SITES[site][1], attempts, bool(override))
+            make = partial(_bucket, domain=domain)
+            regions = self.settings.items("regions")
+            buckets = yield from read_buckets(obs, self.name, "obs", make, domain, regions)
         yield from with_buckets(assets, buckets)
 
 
 def _resources(
-    ak: str, sk: str, domain: str, override: str | None, attempts: int
+    ak: str, sk: str, domain: str, override: str | None, attempts: int, site: str = "global"
 ) -> Iterator[Asset]:
     from huaweicloudsdkcore.auth.credentials import GlobalCredentials
     from huaweicloudsdkrms.v1 import ListAllResourcesRequest, RmsClient
@@ -105,7 +114,7 @@ def _resources(
     client = GuardedClient(
         RmsClient.new_builder()
         .with_credentials(GlobalCredentials(ak, sk, domain))
-        .with_endpoints([override or RMS_ENDPOINT])
+        .with_endpoints([override or SITES[site][0]])
         .build(),
         "huawei",
         RMS_OPERATIONS,
@@ -150,16 +159,15 @@ def resource_asset(row: dict[str, Any], domain: str) -> Asset:
 
 
 class _Obs:
-    def __init__(self, ak: str, sk: str, override: str | None, attempts: int) -> None:
+    def __init__(self, ak: str, sk: str, server: str, attempts: int, path_style: bool) -> None:
         from obs import ObsClient
 
-        server = override or "https://obs.myhuaweicloud.com"
         self.client = GuardedClient(
             ObsClient(
                 access_key_id=ak,
                 secret_access_key=sk,
                 server=server,
-                path_style=bool(override),
+                path_style=path_style,
                 max_retry_count=0,
             ),
             "huawei",

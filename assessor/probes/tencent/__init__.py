@@ -30,6 +30,7 @@ from assessor.probes.live import (
     endpoint,
     endpoint_option,
     read_buckets,
+    regions_option,
     with_buckets,
 )
 from assessor.probes.tencent.resources import (
@@ -38,6 +39,8 @@ from assessor.probes.tencent.resources import (
     tag_asset,
 )
 
+# API domains per site: mainland China accounts and international ones (isolated domain).
+SITES = {"cn": "tencentcloudapi.com", "intl": "intl.tencentcloudapi.com"}
 PAGE_SIZE = 200
 RATE_PER_SECOND = 20  # Cloud Config's documented limit
 CONFIG_OPERATIONS = {
@@ -63,6 +66,8 @@ class TencentProbe(Probe):
     options = (
         ProbeOption("aggregator", "Cloud Config account group id (cross-account)"),
         ProbeOption("region", "API region for the calls", OptionKind.TEXT, "ap-guangzhou"),
+        ProbeOption("site", "Account site", OptionKind.CHOICE, "intl", tuple(SITES)),
+        regions_option(),
         ProbeOption("skip-cos", "Do not read COS bucket replication", OptionKind.BOOL, False),
         endpoint_option("tencent"),
         ProbeOption("max-attempts", "Attempts per call", OptionKind.INT, 5, minimum=1),
@@ -97,7 +102,8 @@ class TencentProbe(Probe):
         override = endpoint("tencent", self.settings)
         region = self.settings.text("region") or "ap-guangzhou"
         attempts = self.settings.integer("max-attempts")
-        listing = _Listing(secret_id, secret_key, override, region, attempts)
+        domain = SITES[self.settings.text("site") or "intl"]
+        listing = _Listing(secret_id, secret_key, override, region, attempts, domain)
         assets: list[Asset] = []
         try:
             assets = list(listing.config(self.settings.text("aggregator")))
@@ -117,19 +123,28 @@ class TencentProbe(Probe):
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-cos"):
             cos = _Cos(secret_id, secret_key, override, region, attempts)
-            buckets = yield from read_buckets(cos, self.name, "cos", _bucket)
+            buckets = yield from read_buckets(
+                cos, self.name, "cos", _bucket, regions=self.settings.items("regions")
+            )
         yield from with_buckets(assets, buckets)
 
 
 class _Listing:
     def __init__(
-        self, secret_id: str, secret_key: str, override: str | None, region: str, attempts: int
+        self,
+        secret_id: str,
+        secret_key: str,
+        override: str | None,
+        region: str,
+        attempts: int,
+        domain: str = SITES["intl"],
     ) -> None:
         from tencentcloud.common import credential
         from tencentcloud.common.profile.client_profile import ClientProfile
         from tencentcloud.common.profile.http_profile import HttpProfile
 
         self.credential = credential.Credential(secret_id, secret_key)
+        self.domain = domain
         self.region = region
         self.attempts = attempts
         self.pacer = Pacer(RATE_PER_SECOND)
@@ -149,7 +164,7 @@ class _Listing:
 
         client = GuardedClient(
             config_client.ConfigClient(
-                self.credential, self.region, self.profile("config.tencentcloudapi.com")
+                self.credential, self.region, self.profile(f"config.{self.domain}")
             ),
             "tencent",
             CONFIG_OPERATIONS,
@@ -176,9 +191,7 @@ class _Listing:
         from tencentcloud.tag.v20180813 import models, tag_client
 
         client = GuardedClient(
-            tag_client.TagClient(
-                self.credential, self.region, self.profile("tag.tencentcloudapi.com")
-            ),
+            tag_client.TagClient(self.credential, self.region, self.profile(f"tag.{self.domain}")),
             "tencent",
             TAG_OPERATIONS,
         )

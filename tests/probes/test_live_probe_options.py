@@ -1,0 +1,82 @@
+"""Options the alibaba, tencent and huawei probes share: the account's site decides the API
+domain, and ``--<probe>-regions`` narrows which buckets' replication is read without ever
+dropping a bucket whose location is known."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from assessor.catalog import Catalog
+from assessor.demo.servers.base import serving
+from assessor.demo.servers.tencent import TencentApi
+from assessor.inventory import run_probes
+from assessor.models import GapReason
+from assessor.probes.base import ProbeConfig
+from assessor.probes.tencent import TencentProbe
+
+
+def test_each_site_reaches_its_own_api_domain() -> None:
+    from huaweicloudsdkcore.auth.credentials import GlobalCredentials
+    from huaweicloudsdkrms.v1 import RmsClient
+
+    from assessor.probes import alibaba, huawei, tencent
+
+    assert alibaba._resource_center("a", "b", None, "intl")._endpoint == (
+        "resourcecenter-intl.aliyuncs.com"
+    )
+    assert alibaba._resource_center("a", "b", None, "cn")._endpoint == "resourcecenter.aliyuncs.com"
+    listing = tencent._Listing("a", "b", None, "ap-guangzhou", 1, tencent.SITES["intl"])
+    assert listing.profile(f"config.{listing.domain}").httpProfile.endpoint == (
+        "config.intl.tencentcloudapi.com"
+    )
+    rms, obs = huawei.SITES["eu"]
+    client = (
+        RmsClient.new_builder()
+        .with_credentials(GlobalCredentials("a", "b", "d"))
+        .with_endpoints([rms])
+        .build()
+    )
+    assert client._endpoints == ["https://rms.myhuaweicloud.eu"] and obs.endswith(".eu")
+    for probe, site in ((alibaba.AlibabaProbe, "moon"), (tencent.TencentProbe, "moon")):
+        with pytest.raises(Exception, match="unknown 'moon'"):
+            probe(ProbeConfig({"site": (site,)}))
+
+
+@pytest.fixture
+def tencent_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[TencentApi]:
+    api = TencentApi([])
+    api.buckets = [
+        {
+            "name": "gz-1250000000",
+            "region": "ap-guangzhou",
+            "replicate_to": ("hk-1250000000", "ap-hongkong"),
+        },
+        {
+            "name": "fra-1250000000",
+            "region": "eu-frankfurt",
+            "replicate_to": ("sh-1250000000", "ap-shanghai"),
+        },
+    ]
+    with serving(api) as url:
+        monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", api.secret_id)
+        monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", api.secret_key)
+        monkeypatch.setenv("ASSESSOR_TENCENT_ENDPOINT", url)
+        yield api
+
+
+def test_buckets_outside_the_chosen_regions_stay_assets_with_a_gap(
+    tencent_api: TencentApi, catalog: Catalog
+) -> None:
+    config = ProbeConfig({"regions": ("ap-guangzhou",)})
+    inventory = run_probes([TencentProbe(config)], catalog)
+    assets = {asset.name: asset for asset in inventory.assets}
+    assert assets["gz-1250000000"].flows[0].target_location.country == "HK"
+    fra = assets["fra-1250000000"]
+    assert fra.location.country == "DE" and not fra.flows
+    (gap,) = inventory.gaps
+    assert gap.reason is GapReason.REGION_DISABLED and gap.region == "eu-frankfurt"
+    assert "not selected by --tencent-regions" in gap.message and gap.resource == "fra-1250000000"
+    replications = [r for r in tencent_api.requests if "replication" in r.query]
+    assert len(replications) == 1  # Frankfurt's rules were not asked for
