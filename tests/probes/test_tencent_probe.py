@@ -177,3 +177,43 @@ def test_a_wrong_key_is_refused_by_the_signature_check(
     monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", "wrong")
     inventory = _scan(catalog)
     assert not inventory.assets and {g.reason for g in inventory.gaps} == {GapReason.ACCESS_DENIED}
+
+
+ROLE = f"qcs::cam::uin/{OWNER}:roleName/assessor-audit"
+
+
+def test_a_named_cam_role_is_assumed_and_every_read_signs_with_its_temporary_keys(
+    tencent: TencentApi, catalog: Catalog
+) -> None:
+    tencent.roles.add(ROLE)
+    inventory = _scan(catalog, **{"role-arn": ROLE})
+    assert not inventory.gaps and len(inventory.assets) == len(tencent.items) + 1
+    assumed = [r for r in tencent.requests if r.headers.get("x-tc-action") == "AssumeRole"]
+    assert len(assumed) == 1 and assumed[0].json()["RoleArn"] == ROLE
+    # The long-term key signs only the AssumeRole call; Config and COS (which the server
+    # refuses without the session token) sign with the temporary key.
+    (temporary,) = tencent.issued
+    assert tencent.signers[0] == tencent.secret_id
+    assert set(tencent.signers[1:]) == {temporary} and len(tencent.signers) > 3
+    assert f"read as the role {ROLE}" in inventory.probes[0].notes
+
+
+def test_a_role_that_cannot_be_assumed_is_one_sts_gap_and_nothing_is_read_as_the_caller(
+    tencent: TencentApi, catalog: Catalog
+) -> None:
+    inventory = _scan(catalog, **{"role-arn": ROLE})
+    (gap,) = inventory.gaps
+    assert gap.service == "sts" and not inventory.assets
+    assert [r.headers.get("x-tc-action") for r in tencent.requests] == ["AssumeRole"]
+
+
+def test_the_cam_policy_for_a_role_allows_assuming_only_that_role() -> None:
+    ran = CliRunner().invoke(main, ["policy", "tencent", "--org-role", "assessor-audit"])
+    assert ran.exit_code == 0, ran.output
+    reads, assume = json.loads(ran.output)["statement"]
+    assert reads["action"] == sorted(TencentProbe.read_operations)
+    assert assume == {
+        "effect": "allow",
+        "action": ["sts:AssumeRole"],
+        "resource": ["qcs::cam::uin/*:roleName/assessor-audit"],
+    }

@@ -2,6 +2,8 @@
 ``X-TC-Action``, signed ``TC3-HMAC-SHA256``; answers ``{"Response": {...}}``, errors
 ``{"Response": {"Error": {"Code", "Message"}}}``) for Cloud Config and the Tag service, and
 COS (``GetService`` and ``GET /?replication`` on the bucket's host), signed ``q-sign-algorithm``.
+STS ``AssumeRole`` issues temporary keys; a request signed with one must carry its token
+(``X-TC-Token`` or ``x-cos-security-token``), as Tencent requires.
 """
 
 from __future__ import annotations
@@ -14,7 +16,12 @@ from xml.sax.saxutils import escape
 
 from assessor.demo.servers.base import Answer, LoopbackApi, Request
 
-ACTIONS = {"ListDiscoveredResources", "ListAggregateDiscoveredResources", "GetResources"}
+ACTIONS = {
+    "ListDiscoveredResources",
+    "ListAggregateDiscoveredResources",
+    "GetResources",
+    "AssumeRole",
+}
 MAX_RESULTS = 200
 
 
@@ -29,14 +36,32 @@ class TencentApi(LoopbackApi):
         self.tagged: list[dict[str, Any]] = []  # Tag service mappings
         self.buckets: list[dict[str, Any]] = []  # {"name", "region", "replicate_to"}
         self.config_enabled = True
+        self.roles: set[str] = set()  # role ARNs the long-term key may assume
+        self.issued: dict[str, tuple[str, str]] = {}  # temporary id → (key, token)
+        self.signers: list[str] = []  # the key id behind each authorized request
 
     def authorized(self, request: Request) -> bool:
         authorization = request.headers.get("authorization", "")
         if authorization.startswith("TC3-HMAC-SHA256 "):
-            return _tc3_valid(request, authorization, self.secret_id, self.secret_key)
-        if authorization.startswith("q-sign-algorithm=sha1"):
-            return _cos_valid(request, authorization, self.secret_id, self.secret_key)
-        return False
+            key_id = authorization.split("Credential=", 1)[-1].split("/", 1)[0]
+            token = request.headers.get("x-tc-token")
+            valid = _tc3_valid
+        elif authorization.startswith("q-sign-algorithm=sha1"):
+            key_id = authorization.split("q-ak=", 1)[-1].split("&", 1)[0]
+            token = request.headers.get("x-cos-security-token")
+            valid = _cos_valid
+        else:
+            return False
+        if key_id == self.secret_id:
+            secret = self.secret_key
+        elif key_id in self.issued and self.issued[key_id][1] == token:
+            secret = self.issued[key_id][0]
+        else:
+            return False
+        if not valid(request, authorization, key_id, secret):
+            return False
+        self.signers.append(key_id)
+        return True
 
     def refused(self, request: Request) -> Answer:
         if "x-tc-action" in request.headers:
@@ -50,6 +75,8 @@ class TencentApi(LoopbackApi):
         if request.method != "POST" or action not in ACTIONS:
             return _api_error("InvalidAction", f"{action} is not served")
         body = request.json()
+        if action == "AssumeRole":
+            return self._assume(body)
         size = min(int(body.get("MaxResults") or 20), MAX_RESULTS)
         if action == "GetResources":
             start = int(body.get("PaginationToken") or 0)
@@ -71,6 +98,15 @@ class TencentApi(LoopbackApi):
         page = found[start : start + size]
         more = start + size < len(found)
         return _api({"Items": page, "NextToken": str(start + size) if more else ""})
+
+    def _assume(self, body: dict[str, Any]) -> Answer:
+        if body.get("RoleArn") not in self.roles:
+            return _api_error("ResourceNotFound.RoleNotExist", "the role does not exist")
+        number = len(self.issued) + 1
+        key_id, key, token = f"AKIDtmp{number}", f"tmp-key-{number}", f"tmp-token-{number}"
+        self.issued[key_id] = (key, token)
+        granted = {"TmpSecretId": key_id, "TmpSecretKey": key, "Token": token}
+        return _api({"Credentials": granted, "ExpiredTime": 4102444800})
 
     def _cos(self, request: Request) -> Answer:
         if request.method != "GET":

@@ -67,6 +67,8 @@ class TencentProbe(Probe):
         ProbeOption("aggregator", "Cloud Config account group id (cross-account)"),
         ProbeOption("region", "API region for the calls", OptionKind.TEXT, "ap-guangzhou"),
         ProbeOption("site", "Account site", OptionKind.CHOICE, "intl", tuple(SITES)),
+        ProbeOption("role-arn", "CAM role to assume (qcs::cam::uin/ACCOUNT:roleName/NAME)"),
+        ProbeOption("role-session", "Session name when assuming the role", default="assessor"),
         regions_option(),
         ProbeOption("skip-cos", "Do not read COS bucket replication", OptionKind.BOOL, False),
         endpoint_option("tencent"),
@@ -75,6 +77,7 @@ class TencentProbe(Probe):
     read_operations: ClassVar[frozenset[str]] = frozenset(
         {*CONFIG_OPERATIONS.values(), *TAG_OPERATIONS.values(), *COS_OPERATIONS.values()}
     )
+    credential_operations: ClassVar[frozenset[str]] = frozenset({"sts:AssumeRole"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -82,13 +85,14 @@ class TencentProbe(Probe):
 
     @classmethod
     def access_policy(cls, role: str | None = None) -> dict[str, Any]:
-        """A CAM policy with only the declared reads."""
-        return {
-            "version": "2.0",
-            "statement": [
-                {"effect": "allow", "action": sorted(cls.read_operations), "resource": ["*"]}
-            ],
-        }
+        """A CAM policy with only the declared reads, and assuming ``role`` when one is named."""
+        statements: list[dict[str, Any]] = [
+            {"effect": "allow", "action": sorted(cls.read_operations), "resource": ["*"]}
+        ]
+        if role:
+            arn = role if role.startswith("qcs::") else f"qcs::cam::uin/*:roleName/{role}"
+            statements.append({"effect": "allow", "action": ["sts:AssumeRole"], "resource": [arn]})
+        return {"version": "2.0", "statement": statements}
 
     def scope(self) -> str:
         group = self.settings.text("aggregator")
@@ -104,6 +108,15 @@ class TencentProbe(Probe):
         attempts = self.settings.integer("max-attempts")
         domain = SITES[self.settings.text("site") or "intl"]
         listing = _Listing(secret_id, secret_key, override, region, attempts, domain)
+        keys: tuple[str, str, str | None] = (secret_id, secret_key, None)
+        role = self.settings.text("role-arn")
+        if role:
+            try:
+                keys = listing.assume(role, self.settings.text("role-session") or "assessor")
+            except FaultError as error:
+                yield error.gap(self.name, account=None, region=None, service="sts")
+                return
+            self._notes.append(f"read as the role {role}")
         assets: list[Asset] = []
         try:
             assets = list(listing.config(self.settings.text("aggregator")))
@@ -122,7 +135,7 @@ class TencentProbe(Probe):
                     yield tag_error.gap(self.name, account=None, region=None, service="tag")
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-cos"):
-            cos = _Cos(secret_id, secret_key, override, region, attempts)
+            cos = _Cos(keys, override, region, attempts)
             buckets = yield from read_buckets(
                 cos, self.name, "cos", _bucket, regions=self.settings.items("regions")
             )
@@ -158,6 +171,22 @@ class _Listing:
             return ClientProfile(httpProfile=HttpProfile(endpoint=host))
 
         self.profile = profile
+
+    def assume(self, role: str, session: str) -> tuple[str, str, str]:
+        """STS AssumeRole (the one credential operation); every later call uses the role's
+        temporary keys. Returns them for COS."""
+        from tencentcloud.common import credential
+        from tencentcloud.common.common_client import CommonClient
+
+        profile = self.profile(f"sts.{self.domain}")
+        sts = CommonClient("sts", "2018-08-13", self.credential, self.region, profile)
+        params = {"RoleArn": role, "RoleSessionName": session, "DurationSeconds": 3600}
+        assuming = partial(sts.call_json, "AssumeRole", params)
+        answer = call(assuming, classify, self.pacer, self.attempts)
+        granted = answer["Response"]["Credentials"]
+        keys = (granted["TmpSecretId"], granted["TmpSecretKey"], granted["Token"])
+        self.credential = credential.Credential(*keys)
+        return keys
 
     def config(self, group: str | None) -> Iterator[Asset]:
         from tencentcloud.config.v20220802 import config_client, models
@@ -210,9 +239,9 @@ class _Listing:
 
 class _Cos:
     def __init__(
-        self, secret_id: str, secret_key: str, override: str | None, region: str, attempts: int
+        self, keys: tuple[str, str, str | None], override: str | None, region: str, attempts: int
     ) -> None:
-        self.keys = (secret_id, secret_key)
+        self.keys = keys
         self.override = urlsplit(override) if override else None
         self.region = region
         self.attempts = attempts
@@ -224,6 +253,7 @@ class _Cos:
             "Region": region,
             "SecretId": self.keys[0],
             "SecretKey": self.keys[1],
+            "Token": self.keys[2],
         }
         if self.override is not None:
             # Keep the real bucket host names (they carry the bucket), but connect here.
