@@ -175,4 +175,46 @@ def test_the_ram_policy_lists_only_declared_reads() -> None:
     assert statement["Action"] == sorted(AlibabaProbe.read_operations)
     assert all(a.split(":")[1].startswith(("Search", "List", "Get")) for a in statement["Action"])
     ran = CliRunner().invoke(main, ["policy", "alibaba", "--org-role", "audit"])
-    assert len(json.loads(ran.output)["Statement"]) == 1  # it assumes no role
+    reads, assume = json.loads(ran.output)["Statement"]
+    assert reads == statement  # the same reads, and assuming only that role
+    assert assume == {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": ROLE_POLICY}
+
+
+ROLE = f"acs:ram::{ACCOUNT}:role/assessor-audit"
+ROLE_POLICY = "acs:ram:*:*:role/audit"
+
+
+def test_a_named_ram_role_is_assumed_and_every_read_signs_with_its_session_keys(
+    alibaba: AlibabaApi, catalog: Catalog
+) -> None:
+    alibaba.roles.add(ROLE)
+    inventory = _scan(catalog, **{"role-arn": ROLE})
+    assert not inventory.gaps and len(inventory.assets) >= len(alibaba.resources)
+    assumed = [r for r in alibaba.requests if r.headers.get("x-acs-action") == "AssumeRole"]
+    assert len(assumed) == 1 and assumed[0].query["RoleArn"] == ROLE
+    # The long-term key signs only AssumeRole; Resource Center and OSS (which the server
+    # refuses without the session token) sign with the temporary key.
+    (temporary,) = alibaba.issued
+    assert alibaba.signers[0] == alibaba.access_key_id
+    assert set(alibaba.signers[1:]) == {temporary} and len(alibaba.signers) > 3
+    assert f"read as the role {ROLE}" in inventory.probes[0].notes
+
+
+def test_a_role_that_cannot_be_assumed_is_one_sts_gap_and_nothing_is_read_as_the_caller(
+    alibaba: AlibabaApi, catalog: Catalog
+) -> None:
+    inventory = _scan(catalog, **{"role-arn": ROLE})
+    (gap,) = inventory.gaps
+    assert gap.service == "sts" and not inventory.assets
+    assert [r.headers.get("x-acs-action") for r in alibaba.requests] == ["AssumeRole"]
+
+
+def test_a_role_sessions_keys_from_the_environment_carry_their_token(
+    alibaba: AlibabaApi, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alibaba.issued["STS.session"] = ("session-secret", "session-token")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.session")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "session-secret")
+    monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "session-token")
+    inventory = _scan(catalog)
+    assert not inventory.gaps and set(alibaba.signers) == {"STS.session"}

@@ -1,7 +1,9 @@
 """Alibaba Cloud's wire shapes on one loopback port: Resource Center's RPC API (``POST /``
 with ``x-acs-action``, signed ``ACS3-HMAC-SHA256``, JSON answers with ``NextToken``, errors as
 ``{"Code", "Message", "RequestId"}``) and OSS in path style (``GET /`` lists buckets with their
-``Location``; ``GET /BUCKET/?replication``), signed ``OSS AK:signature`` (HMAC-SHA1)."""
+``Location``; ``GET /BUCKET/?replication``), signed ``OSS AK:signature`` (HMAC-SHA1).
+STS ``AssumeRole`` issues temporary keys; a request signed with one must carry its token
+(``x-acs-security-token`` or ``x-oss-security-token``), as Alibaba Cloud requires."""
 
 from __future__ import annotations
 
@@ -31,16 +33,34 @@ class AlibabaApi(LoopbackApi):
             dict[str, Any]
         ] = []  # {"name", "region", "replicate_to": (bucket, region)}
         self.disabled = False  # Resource Center not activated
+        self.roles: set[str] = set()  # role ARNs the long-term key may assume
+        self.issued: dict[str, tuple[str, str]] = {}  # temporary id → (secret, token)
+        self.signers: list[str] = []  # the key id behind each authorized request
 
     # --- authentication -------------------------------------------------------------
 
     def authorized(self, request: Request) -> bool:
         authorization = request.headers.get("authorization", "")
         if authorization.startswith("ACS3-HMAC-SHA256 "):
-            return _acs3_valid(request, authorization, self.access_key_id, self.access_key_secret)
-        if authorization.startswith("OSS "):
-            return _oss_v1_valid(request, authorization, self.access_key_id, self.access_key_secret)
-        return False
+            key_id = authorization.split("Credential=", 1)[-1].split(",", 1)[0]
+            token = request.headers.get("x-acs-security-token")
+            valid = _acs3_valid
+        elif authorization.startswith("OSS "):
+            key_id = authorization[4:].partition(":")[0]
+            token = request.headers.get("x-oss-security-token")
+            valid = _oss_v1_valid
+        else:
+            return False
+        if key_id == self.access_key_id:
+            secret = self.access_key_secret
+        elif key_id in self.issued and self.issued[key_id][1] == token:
+            secret = self.issued[key_id][0]
+        else:
+            return False
+        if not valid(request, authorization, key_id, secret):
+            return False
+        self.signers.append(key_id)
+        return True
 
     def refused(self, request: Request) -> Answer:
         if "x-acs-action" in request.headers:
@@ -58,6 +78,8 @@ class AlibabaApi(LoopbackApi):
         return self._oss(request)
 
     def _resource_center(self, request: Request, action: str) -> Answer:
+        if request.method == "POST" and action == "AssumeRole":
+            return self._assume(request)
         if request.method != "POST" or action not in ACTIONS:
             return _rpc_error(400, "InvalidAction.NotFound", f"{action} is not served")
         if self.disabled:
@@ -76,6 +98,21 @@ class AlibabaApi(LoopbackApi):
         if action == "SearchMultiAccountResources":
             body["Scope"] = query.get("Scope")
         return Answer.of(200, body)
+
+    def _assume(self, request: Request) -> Answer:
+        query = dict(parse_qsl(request.raw_query)) | request.query
+        if query.get("RoleArn") not in self.roles:
+            return _rpc_error(404, "EntityNotExist.Role", "The role does not exist")
+        number = len(self.issued) + 1
+        key_id, secret, token = f"STS.tmp{number}", f"tmp-secret-{number}", f"tmp-token-{number}"
+        self.issued[key_id] = (secret, token)
+        granted = {
+            "AccessKeyId": key_id,
+            "AccessKeySecret": secret,
+            "SecurityToken": token,
+            "Expiration": "2099-01-01T00:00:00Z",
+        }
+        return Answer.of(200, {"RequestId": "assessor-test", "Credentials": granted})
 
     def _oss(self, request: Request) -> Answer:
         if request.method != "GET":

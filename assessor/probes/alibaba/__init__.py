@@ -4,7 +4,8 @@ its cross-region replication copies into.
 Calls: one ``SearchResources`` page per 100 resources (``SearchMultiAccountResources`` for a
 resource directory, folder or member with ``--alibaba-scope``), paced to Resource Center's
 20 requests a second; one OSS ``ListBuckets`` page per 1,000 buckets (each names its region)
-and one ``GetBucketReplication`` per bucket, in the bucket's own region.
+and one ``GetBucketReplication`` per bucket, in the bucket's own region. With
+``--alibaba-role-arn``, one STS ``AssumeRole`` first; every later call signs with its keys.
 """
 
 from __future__ import annotations
@@ -34,10 +35,13 @@ from assessor.probes.live import (
     with_buckets,
 )
 
+Keys = tuple[str, str, str | None]  # access key id, secret, security token (a role session's)
+
 PAGE_SIZE = 100
 RATE_PER_SECOND = 20  # Resource Center's documented limit
 # Resource Center has one endpoint per site: China (aliyun.com accounts) and international.
 RESOURCE_CENTER = {"cn": "resourcecenter.aliyuncs.com", "intl": "resourcecenter-intl.aliyuncs.com"}
+STS = "sts.aliyuncs.com"  # one public STS endpoint serves both sites
 OPERATIONS = {
     "search_resources": "resourcecenter:SearchResources",
     "search_multi_account_resources": "resourcecenter:SearchMultiAccountResources",
@@ -63,6 +67,8 @@ class AlibabaProbe(Probe):
             "Resource directory, folder or member account id (cross-account search)",
         ),
         ProbeOption("site", "Account site", OptionKind.CHOICE, "intl", tuple(RESOURCE_CENTER)),
+        ProbeOption("role-arn", "RAM role to assume (acs:ram::ACCOUNT:role/NAME)"),
+        ProbeOption("role-session", "Session name when assuming the role", default="assessor"),
         regions_option(),
         ProbeOption("skip-oss", "Do not read OSS bucket replication", OptionKind.BOOL, False),
         endpoint_option("alibaba"),
@@ -71,26 +77,44 @@ class AlibabaProbe(Probe):
     read_operations: ClassVar[frozenset[str]] = frozenset(
         {*OPERATIONS.values(), *OSS_OPERATIONS.values()}
     )
+    credential_operations: ClassVar[frozenset[str]] = frozenset({"sts:AssumeRole"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._notes: list[str] = []
 
     @classmethod
     def access_policy(cls, role: str | None = None) -> dict[str, Any]:
-        """A RAM policy with only the declared reads (the probe assumes no role)."""
+        """A RAM policy with only the declared reads, and assuming ``role`` when one is named."""
         statements: list[dict[str, Any]] = [
             {"Effect": "Allow", "Action": sorted(cls.read_operations), "Resource": "*"}
         ]
+        if role:
+            arn = role if role.startswith("acs:") else f"acs:ram:*:*:role/{role}"
+            statements.append({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": arn})
         return {"Version": "1", "Statement": statements}
 
     def scope(self) -> str:
         return f"scope {self.settings.text('scope')}" if self.settings.text("scope") else "account"
 
+    def notes(self) -> tuple[str, ...]:
+        return tuple(self._notes)
+
     def scan(self) -> Iterator[ProbeItem]:
-        key_id, secret = _credentials()
+        keys = _credentials()
         override = endpoint("alibaba", self.settings)
         attempts = self.settings.integer("max-attempts")
         site = self.settings.text("site") or "intl"
-        client = GuardedClient(
-            _resource_center(key_id, secret, override, site), self.name, OPERATIONS
-        )
+        role = self.settings.text("role-arn")
+        if role:
+            session = self.settings.text("role-session") or "assessor"
+            try:
+                keys = _assume(keys, override, role, session, attempts)
+            except FaultError as error:
+                yield error.gap(self.name, account=None, region=None, service="sts")
+                return
+            self._notes.append(f"read as the role {role}")
+        client = GuardedClient(_resource_center(keys, override, site), self.name, OPERATIONS)
         assets: list[Asset] = []
         scope = self.settings.text("scope")
         try:
@@ -99,7 +123,7 @@ class AlibabaProbe(Probe):
             yield error.gap(self.name, account=scope, region=None, service="resourcecenter")
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-oss"):
-            oss = _Oss(key_id, secret, override, attempts)
+            oss = _Oss(keys, override, attempts)
             buckets = yield from read_buckets(
                 oss, self.name, "oss", _bucket, regions=self.settings.items("regions")
             )
@@ -130,10 +154,11 @@ def _search(client: Any, scope: str | None, attempts: int) -> Iterator[Asset]:
 
 
 class _Oss:
-    def __init__(self, key_id: str, secret: str, override: str | None, attempts: int) -> None:
+    def __init__(self, keys: Keys, override: str | None, attempts: int) -> None:
         import oss2
 
-        self.auth = oss2.Auth(key_id, secret)
+        key_id, secret, token = keys
+        self.auth: Any = oss2.StsAuth(key_id, secret, token) if token else oss2.Auth(key_id, secret)
         self.override = override
         self.attempts = attempts
 
@@ -211,8 +236,9 @@ def _code(error: Exception) -> str:
     return str(details.get("Code", "")) if isinstance(details, dict) else ""
 
 
-def _credentials() -> tuple[str, str]:
-    """The standard environment variables (a RAM user's or a role session's keys)."""
+def _credentials() -> Keys:
+    """The standard environment variables: a RAM user's keys, or a role session's with
+    ``ALIBABA_CLOUD_SECURITY_TOKEN``."""
     key_id = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
     secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
     if not key_id or not secret:
@@ -220,23 +246,50 @@ def _credentials() -> tuple[str, str]:
             "the alibaba probe needs ALIBABA_CLOUD_ACCESS_KEY_ID and "
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
         )
-    return key_id, secret
+    return key_id, secret, os.environ.get("ALIBABA_CLOUD_SECURITY_TOKEN") or None
 
 
-def _resource_center(key_id: str, secret: str, override: str | None, site: str) -> Any:
+def _assume(keys: Keys, override: str | None, role: str, session: str, attempts: int) -> Keys:
+    """STS AssumeRole (the one credential operation), through the generic OpenAPI client."""
+    from alibabacloud_tea_openapi import utils_models
+    from alibabacloud_tea_openapi.client import Client
+    from darabonba.runtime import RuntimeOptions  # type: ignore[import-untyped]
+
+    params = utils_models.Params(
+        action="AssumeRole",
+        version="2015-04-01",
+        protocol="HTTPS",
+        pathname="/",
+        method="POST",
+        auth_type="AK",
+        style="RPC",
+        req_body_type="formData",
+        body_type="json",
+    )
+    query = {"RoleArn": role, "RoleSessionName": session, "DurationSeconds": "3600"}
+    request = utils_models.OpenApiRequest(query=query)
+    sts = _client(Client, keys, override, STS)
+    assuming = partial(sts.call_api, params, request, RuntimeOptions())
+    answer = call(assuming, classify, None, attempts)
+    granted = answer["body"]["Credentials"]
+    return granted["AccessKeyId"], granted["AccessKeySecret"], granted["SecurityToken"]
+
+
+def _resource_center(keys: Keys, override: str | None, site: str) -> Any:
     from alibabacloud_resourcecenter20221201.client import Client
+
+    return _client(Client, keys, override, RESOURCE_CENTER[site])
+
+
+def _client(kind: Any, keys: Keys, override: str | None, host: str) -> Any:
+    """A tea OpenAPI client of class ``kind`` for ``host`` (or the override URL)."""
     from alibabacloud_tea_openapi.models import Config
 
+    key_id, secret, token = keys
+    config = Config(access_key_id=key_id, access_key_secret=secret, security_token=token)
     if override:
         parts = urlsplit(override)
-        config = Config(
-            access_key_id=key_id,
-            access_key_secret=secret,
-            endpoint=parts.netloc,
-            protocol=parts.scheme.upper() or "HTTPS",
-        )
+        config.endpoint, config.protocol = parts.netloc, parts.scheme.upper() or "HTTPS"
     else:
-        config = Config(
-            access_key_id=key_id, access_key_secret=secret, endpoint=RESOURCE_CENTER[site]
-        )
-    return Client(config)
+        config.endpoint = host
+    return kind(config)
