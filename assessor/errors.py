@@ -18,6 +18,8 @@ class ExitCode(IntEnum):
     FINDINGS = 1
     USAGE = 2
     DELIVERY = 3
+    # Part of a planned estate was never read (a missing shard, a worker that died).
+    INCOMPLETE = 4
 
 
 class AssessorError(Exception):

@@ -54,6 +54,7 @@ __all__ = [
     "exit_code",
     "finish",
     "inventory",
+    "merge",
 ]
 
 
@@ -177,6 +178,32 @@ def evaluate(
     return _assess_and_finish(
         located, rule_set, reports, acceptance, Delivery(), now or clock(), today_from_now=True
     )
+
+
+def merge(
+    sources: Sequence[Path],
+    rules: RuleSelection | None = None,
+    reports: Reports | None = None,
+    acceptance: Acceptance | None = None,
+    delivery: Delivery | None = None,
+    allow_partial: bool = False,
+    now: datetime | None = None,
+) -> RunOutcome:
+    """One run from the shards of a plan (their output directories, see :mod:`shards`).
+    A planned unit that is missing or read twice is a coverage gap, and the exit code is
+    INCOMPLETE unless ``allow_partial``: a partial organization never passes as a whole."""
+    from assessor import shards
+
+    now = now or clock()
+    merged = shards.merge(sources, now)
+    rule_set = (rules or RuleSelection()).load(load_catalog())
+    located = relocate(merged.inventory, rule_set.catalog)
+    outcome = _assess_and_finish(
+        located, rule_set, reports, acceptance, delivery or Delivery(), now
+    )
+    if merged.complete or allow_partial:
+        return outcome
+    return replace(outcome, exit_code=ExitCode.INCOMPLETE)
 
 
 def demo(

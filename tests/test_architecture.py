@@ -1,7 +1,7 @@
 """The pipeline's direction is the import direction: contracts over the import graph.
 
 probes → inventory → engine → findings → renderers, with history and delivery beside the
-renderers; only ``cli`` and ``run`` (and the demo, which is a caller like them) wire stages
+renderers; only ``cli``, ``run`` and ``shards`` (and the demo, which is a caller like them) wire stages
 together. Imports are read from the source (also those inside functions), and the contracts
 hold transitively: the engine must not reach a probe through the inventory either.
 """
@@ -16,7 +16,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "assessor"
 STAGES = ("probes", "inventory", "engine", "findings", "renderers", "history", "delivery")
-CALLERS = ("cli", "run", "demo", "__main__")
+CALLERS = ("cli", "run", "shards", "demo", "__main__")
 
 # stage → what it must never import, directly or through anything it imports.
 FORBIDDEN: dict[str, tuple[str, ...]] = {

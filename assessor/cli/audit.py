@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from assessor import run
+from assessor import run, shards
 from assessor.cli import console
 from assessor.cli.options import (
     PROBE_ARGS,
     delivery_options,
+    optional_probe_option,
     probe_configs,
     probe_option,
     report_options,
     rules_options,
 )
 from assessor.engine.selection import RuleSelection
+from assessor.errors import ExitCode
 from assessor.findings.result import Acceptance
 from assessor.inputs import read_json_model
 from assessor.models import Inventory
@@ -30,10 +33,24 @@ def _exit(outcome: run.RunOutcome) -> None:
 
 
 @click.command(context_settings=PROBE_ARGS)
-@probe_option
+@optional_probe_option
 @rules_options
 @report_options()
 @delivery_options
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read one shard of this plan (see `assessor plan`) into --output; `assessor merge` "
+    "then evaluates the whole.",
+)
+@click.option("--shard", default="1/1", show_default=True, help="With --plan: which shard, I/N.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --plan: units read at once, each in its own process [default: CPU count].",
+)
 @click.pass_context
 def audit(
     ctx: click.Context,
@@ -42,10 +59,36 @@ def audit(
     reports: run.Reports,
     acceptance: Acceptance,
     delivery: run.Delivery,
+    plan_file: Path | None,
+    shard: str,
+    workers: int | None,
 ) -> None:
     """Inventory the estate with probes, evaluate the rules, write the reports."""
+    if plan_file is not None:
+        if probe_names or ctx.args:
+            raise click.UsageError("--plan carries the probe and its options; drop --probe")
+        _shard(plan_file, shard, reports.output, workers or os.cpu_count() or 1)
+    if not probe_names:
+        raise click.UsageError("Missing option '--probe' (or --plan).")
     configs = probe_configs(probe_names, ctx.args)
     _exit(run.audit(configs, selection, reports, acceptance, delivery, None, console.progress()))
+
+
+def _shard(plan_file: Path, shard: str, output: Path, workers: int) -> None:
+    index, count = shards.parse_shard(shard)
+    plan = shards.load_plan(plan_file)
+
+    def progress(unit: str, status: str) -> None:
+        console.note(f"{plan.unit_option} {unit}: {status}")
+
+    manifest = shards.run_shard(plan, index, count, output, workers, progress=progress)
+    console.note(
+        f"shard {index}/{count}: {len(manifest.written)} of {len(manifest.units)} "
+        f"{plan.unit_option} written to {output}"
+    )
+    for unit, why in manifest.failed.items():
+        console.error(f"{unit} not read: {why}")
+    sys.exit(ExitCode.INCOMPLETE if manifest.failed else ExitCode.OK)
 
 
 @click.command(context_settings=PROBE_ARGS)

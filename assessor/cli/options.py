@@ -217,14 +217,19 @@ def delivery_options(command: _F) -> _F:
     )
 
 
-def probe_option(command: _F) -> _F:
+def _probe_option(required: bool) -> Callable[[_F], _F]:
     return click.option(
         "--probe",
         "probe_names",
         multiple=True,
-        required=True,
+        required=required,
         help="Probe to run (repeatable): see `assessor probes`. Probe options: --<probe>-<option>.",
-    )(command)
+    )
+
+
+probe_option = _probe_option(required=True)
+# `audit --plan` takes its probe from the plan.
+optional_probe_option = _probe_option(required=False)
 
 
 def probe_configs(names: Sequence[str], extra: Sequence[str]) -> dict[str, ProbeConfig]:

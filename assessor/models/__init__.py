@@ -65,6 +65,7 @@ from assessor.models.inventory import (
     KeyCustody,
     ProbeRun,
 )
+from assessor.models.plans import Plan, ShardManifest
 from assessor.models.result import (
     AuditResult,
 )
@@ -136,6 +137,7 @@ __all__ = [
     "Not",
     "Operand",
     "Parameter",
+    "Plan",
     "PolicyEntry",
     "ProbeRun",
     "Provider",
@@ -151,6 +153,7 @@ __all__ = [
     "Scores",
     "Selector",
     "Severity",
+    "ShardManifest",
     "SourceRef",
     "Summary",
     "TrendPoint",

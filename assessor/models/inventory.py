@@ -116,6 +116,8 @@ class GapReason(StrEnum):
     THROTTLED = "throttled"
     REGION_DISABLED = "region_disabled"
     ERROR = "error"
+    # Planned but never read: a shard's output is missing, or its worker died.
+    UNREAD = "unread"
 
 
 class CoverageGap(Model):

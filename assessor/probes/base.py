@@ -185,6 +185,9 @@ class Probe(abc.ABC):
     # Operations that only mint credentials to read as another principal (sts:AssumeRole
     # into an audit role): not reads, but they change no resource either.
     credential_operations: ClassVar[frozenset[str]] = frozenset()
+    # The list option that narrows a run to some units (accounts, projects, subscriptions):
+    # what plans and shards split an organization by. None: the probe is not split.
+    unit_option: ClassVar[str | None] = None
 
     def __init__(self, config: ProbeConfig | None = None) -> None:
         self.config = config or ProbeConfig()
@@ -201,6 +204,11 @@ class Probe(abc.ABC):
         exactly the declared operations (and assuming ``role`` only when one is named);
         None for probes that read only local files."""
         return None
+
+    def units(self) -> list[str]:
+        """Every unit this configuration reaches, sorted, for a plan (lists the organization;
+        probes with a :attr:`unit_option` implement it)."""
+        raise ConfigurationError(f"the {self.name} probe is not split into accounts or projects")
 
     def scope(self) -> str:
         """What this run looks at, for the report's methodology section."""

@@ -100,6 +100,7 @@ class AwsProbe(Probe):
     )
     credential_operations: ClassVar[frozenset[str]] = frozenset({"sts:AssumeRole"})
     allowed_operations: ClassVar[frozenset[str]] = read_operations | credential_operations
+    unit_option: ClassVar[str | None] = "accounts"
 
     @classmethod
     def access_policy(cls, role: str | None = None, partition: str = "aws") -> dict[str, Any]:
@@ -139,6 +140,24 @@ class AwsProbe(Probe):
     def notes(self) -> tuple[str, ...]:
         # Accounts are opened concurrently: sort, so two runs of one estate read the same.
         return tuple(sorted(self._notes)) + ((self._calls,) if self._calls else ())
+
+    def units(self) -> list[str]:
+        """The accounts a plan splits: ``--aws-accounts``, or the organization's (one
+        ``ListAccounts`` listing). Shards reach them through ``--aws-org-role``."""
+        if not self.settings.text("org-role"):
+            raise ConfigurationError("a plan needs --aws-org-role, the role read in each account")
+        if self.settings.items("accounts"):
+            return sorted(set(self.settings.items("accounts")))
+        base = AwsClients(
+            allowed=self.allowed_operations,
+            profile=self.settings.text("profile"),
+            settings=self._settings(),
+            counter=CallCounter(),
+        )
+        try:
+            return organization_accounts(base, HOME_REGION[self._partition()])
+        except AWS_ERRORS as error:
+            raise ConfigurationError(f"cannot list the organization: {describe(error)}") from None
 
     # --- the scan -------------------------------------------------------------------
 

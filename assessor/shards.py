@@ -1,0 +1,229 @@
+"""Organizations in pieces: plan the units once, read them in shards on any number of
+machines (each unit in its own worker process), merge the shards back into one inventory.
+
+A shard's output directory holds ``plan.json``, one ``units/<unit>.json`` inventory per unit
+it read and a ``shard-I-of-N.json`` manifest. A unit's file is written atomically when its
+worker finishes, so a shard that is killed and run again resumes where it stopped. The merge
+checks every planned unit against the files it finds: a unit that is missing, read twice or
+whose worker died is a coverage gap naming it, and the estate is incomplete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import re
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import cast
+from urllib.parse import quote
+
+from assessor.errors import ConfigurationError, InputError
+from assessor.inputs import read_json_model
+from assessor.models import CoverageGap, GapReason, Inventory, Plan, ProbeRun, ShardManifest
+from assessor.output import write_atomic
+from assessor.probes.base import ProbeConfig, load_probe
+
+PLAN_FILE = "plan.json"
+UNITS = "units"
+
+
+def make_plan(probe: str, config: ProbeConfig, now: datetime) -> Plan:
+    """List the probe's units once (the organization's accounts) and fix the options."""
+    found = load_probe(probe)
+    if found.unit_option is None:
+        raise ConfigurationError(f"the {probe} probe is not split into accounts or projects")
+    units = tuple(found(config).units())
+    if not units:
+        raise ConfigurationError(f"the {probe} probe found no {found.unit_option} to plan")
+    options = {name: tuple(values) for name, values in sorted(config.values.items()) if values}
+    options.pop(found.unit_option, None)  # each shard names its own units
+    digest = hashlib.sha256(
+        json.dumps([probe, options, units], sort_keys=True).encode("utf-8")
+    ).hexdigest()
+    return Plan(
+        plan_id=digest[:16],
+        probe=probe,
+        unit_option=found.unit_option,
+        options=options,
+        units=units,
+        created_at=now,
+    )
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``I/N`` → (I, N), 1 ≤ I ≤ N."""
+    matched = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if not matched or not 1 <= int(matched[1]) <= int(matched[2]):
+        raise ConfigurationError(f"--shard {text!r}: expected I/N with 1 ≤ I ≤ N, e.g. 2/8")
+    return int(matched[1]), int(matched[2])
+
+
+def shard_units(plan: Plan, shard: int, shards: int) -> tuple[str, ...]:
+    """Whole units, round-robin over the sorted plan: every unit in exactly one shard."""
+    return plan.units[shard - 1 :: shards]
+
+
+def load_plan(path: Path) -> Plan:
+    return read_json_model(path, Plan)
+
+
+def unit_file(output: Path, unit: str) -> Path:
+    return output / UNITS / f"{quote(unit, safe='')}.json"
+
+
+# A unit reader runs in the worker process: read the unit, write its inventory file.
+UnitReader = Callable[[Plan, str, Path], None]
+
+
+def read_unit(plan: Plan, unit: str, path: Path) -> None:
+    """Inventory one unit with the plan's options and write it atomically."""
+    from assessor import run  # the run core; imported here, in the worker
+
+    config = ProbeConfig({**plan.options, plan.unit_option: (unit,)})
+    taken = run.inventory({plan.probe: config}).inventory
+    write_atomic(path, (taken.model_dump_json() + "\n").encode("utf-8"))
+
+
+def run_shard(
+    plan: Plan,
+    shard: int,
+    shards: int,
+    output: Path,
+    workers: int,
+    reader: UnitReader = read_unit,
+    progress: Callable[[str, str], None] | None = None,
+) -> ShardManifest:
+    """Read this shard's units, ``workers`` at a time, one process per unit (its memory is
+    returned when it ends). Units already written to ``output`` are not read again."""
+    write_atomic(output / PLAN_FILE, plan.model_dump_json(indent=2).encode("utf-8"))
+    units = shard_units(plan, shard, shards)
+    waiting = [unit for unit in units if not unit_file(output, unit).exists()]
+    # fork: a worker starts in milliseconds with the probe's modules already imported.
+    context = multiprocessing.get_context("fork")
+    running: dict[int, tuple[str, multiprocessing.process.BaseProcess]] = {}
+    failed: dict[str, str] = {}
+    while waiting or running:
+        while waiting and len(running) < max(1, workers):
+            unit = waiting.pop(0)
+            worker = context.Process(
+                target=reader, args=(plan, unit, unit_file(output, unit)), daemon=True
+            )
+            worker.start()
+            running[worker.sentinel] = (unit, worker)
+        for sentinel in wait(list(running)):
+            unit, ended = running.pop(cast(int, sentinel))  # wait() hands back what it got
+            ended.join()
+            if ended.exitcode != 0 or not unit_file(output, unit).exists():
+                failed[unit] = _death(ended.exitcode)
+            if progress is not None:
+                progress(unit, failed.get(unit, "read"))
+    written = tuple(unit for unit in units if unit_file(output, unit).exists())
+    manifest = ShardManifest(
+        plan_id=plan.plan_id,
+        shard=shard,
+        shards=shards,
+        units=units,
+        written=written,
+        failed=dict(sorted(failed.items())),
+    )
+    path = output / f"shard-{shard}-of-{shards}.json"
+    write_atomic(path, manifest.model_dump_json(indent=2).encode("utf-8"))
+    return manifest
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        return f"its worker was killed by {signal.Signals(-exitcode).name}"
+    return f"its worker exited with status {exitcode} before writing it"
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The organization's inventory, and which planned units it lacks or holds twice."""
+
+    plan: Plan
+    inventory: Inventory
+    missing: tuple[str, ...]
+    duplicated: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and not self.duplicated
+
+
+def merge(sources: Sequence[Path], now: datetime) -> Merged:
+    """Gather the shard outputs (directories) of one plan (a plan file, or the copy in each
+    directory) into one inventory; every planned unit must be there exactly once."""
+    plans = {path: load_plan(path) for path in _plan_files(sources)}
+    if not plans:
+        raise InputError(str(sources[0]), None, None, "no plan.json here or among the inputs")
+    plan = next(iter(plans.values()))
+    for path, other in plans.items():
+        if other.plan_id != plan.plan_id:
+            raise InputError(str(path), None, "plan_id", f"another plan than {plan.plan_id}")
+    found: dict[str, list[Path]] = {}
+    for directory in (path for path in sources if path.is_dir()):
+        for unit in plan.units:
+            if unit_file(directory, unit).exists():
+                found.setdefault(unit, []).append(unit_file(directory, unit))
+    died = _deaths([path for path in sources if path.is_dir()])
+    parts = [read_json_model(paths[-1], Inventory) for unit, paths in sorted(found.items())]
+    gaps: list[CoverageGap] = []
+    missing = tuple(unit for unit in plan.units if unit not in found)
+    duplicated = tuple(unit for unit in plan.units if len(found.get(unit, ())) > 1)
+    for unit in missing:
+        why = died.get(unit, "no shard output holds it")
+        gaps.append(_unread(plan, unit, f"{unit} was not read: {why}"))
+    for unit in duplicated:
+        places = ", ".join(str(path.parent.parent) for path in found[unit])
+        gaps.append(_unread(plan, unit, f"{unit} was read more than once ({places})"))
+    inventory = Inventory(
+        generated_at=now,
+        probes=(_probe_run(plan, parts),),
+        assets=tuple(asset for part in parts for asset in part.assets),
+        gaps=(*(gap for part in parts for gap in part.gaps), *gaps),
+    )
+    return Merged(plan, inventory, missing, duplicated)
+
+
+def _unread(plan: Plan, unit: str, message: str) -> CoverageGap:
+    return CoverageGap(probe=plan.probe, reason=GapReason.UNREAD, message=message, account=unit)
+
+
+def _probe_run(plan: Plan, parts: Sequence[Inventory]) -> ProbeRun:
+    runs = [run for part in parts for run in part.probes]
+    noun = plan.unit_option
+    return ProbeRun(
+        name=plan.probe,
+        version=runs[0].version if runs else "",
+        scope=f"plan {plan.plan_id}: {len(parts)} of {len(plan.units)} {noun}",
+        asset_count=sum(len(part.assets) for part in parts),
+        gap_count=sum(len(part.gaps) for part in parts),
+        seconds=round(sum(run.seconds for run in runs), 3),
+        notes=tuple(sorted({note for run in runs for note in run.notes})),
+    )
+
+
+def _plan_files(sources: Sequence[Path]) -> list[Path]:
+    files = [path for path in sources if path.is_file()]
+    files += [path / PLAN_FILE for path in sources if (path / PLAN_FILE).is_file()]
+    missing = [path for path in sources if not path.exists()]
+    if missing:
+        raise InputError(str(missing[0]), None, None, "no such file or directory")
+    return files
+
+
+def _deaths(directories: Sequence[Path]) -> dict[str, str]:
+    """Why a unit is missing, where a shard's manifest says its worker died."""
+    died: dict[str, str] = {}
+    for directory in directories:
+        for manifest_path in sorted(directory.glob("shard-*-of-*.json")):
+            manifest = read_json_model(manifest_path, ShardManifest)
+            died.update(manifest.failed)
+    return died

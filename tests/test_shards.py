@@ -1,0 +1,191 @@
+"""An organization audited in shards: `plan`, `audit --plan --shard`, `merge`, against an
+AWS organization on the moto server, with real worker processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from click.testing import CliRunner
+
+from assessor import run, shards
+from assessor.cli import main
+from assessor.errors import ExitCode, InputError
+from assessor.models import GapReason, Plan
+from assessor.probes.base import ProbeConfig
+from tests.aws_estate import HONG_KONG, US
+
+AWS = ["--aws-org-role", "AssessorAudit", "--aws-services", "s3"]
+AWS += ["--aws-regions", f"{US},{HONG_KONG}", "--aws-max-attempts", "2"]
+
+
+@pytest.fixture
+def organization(aws: str) -> list[str]:
+    """The management account and four members, each with a bucket (two in Hong Kong)."""
+    org = boto3.client("organizations", region_name=US)
+    org.create_organization(FeatureSet="ALL")
+    accounts = [boto3.client("sts", region_name=US).get_caller_identity()["Account"]]
+    for number in range(4):
+        created = org.create_account(Email=f"m{number}@example.com", AccountName=f"m{number}")
+        accounts.append(created["CreateAccountStatus"]["AccountId"])
+    for number, account in enumerate(accounts):
+        granted = boto3.client("sts", region_name=US).assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/Seeder", RoleSessionName="seed"
+        )["Credentials"]
+        session = boto3.Session(
+            aws_access_key_id=granted["AccessKeyId"],
+            aws_secret_access_key=granted["SecretAccessKey"],
+            aws_session_token=granted["SessionToken"],
+        )
+        region = HONG_KONG if number % 2 else US
+        extra = {"CreateBucketConfiguration": {"LocationConstraint": region}} if number % 2 else {}
+        session.client("s3", region_name=region).create_bucket(Bucket=f"data-{account}", **extra)
+    return sorted(accounts)
+
+
+def _cli(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args), env=dict(os.environ), catch_exceptions=False)
+
+
+def _fingerprints(report: Path) -> set[str]:
+    findings = json.loads((report / "report.json").read_text())["findings"]
+    return {finding["fingerprint"] for finding in findings}
+
+
+def test_three_shards_and_a_merge_are_one_audit_and_a_lost_shard_is_named(
+    organization: list[str], tmp_path: Path
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    planned = _cli("plan", "--probe", "aws", *AWS, "-o", str(plan_file))
+    assert planned.exit_code == 0, planned.output
+    plan = Plan.model_validate_json(plan_file.read_text())
+    assert plan.units == tuple(organization) and plan.unit_option == "accounts"
+    shard_dirs = [tmp_path / f"shard-{n}" for n in (1, 2, 3)]
+    for number, directory in enumerate(shard_dirs, 1):
+        ran = _cli(
+            "audit", "--plan", str(plan_file), "--shard", f"{number}/3", "-o", str(directory)
+        )
+        assert ran.exit_code == 0, ran.output
+    held = [sorted(p.stem for p in (d / "units").glob("*.json")) for d in shard_dirs]
+    assert sorted(chain.from_iterable(held)) == organization and all(held)  # each account once
+
+    whole = _cli("audit", "--probe", "aws", *AWS, "-o", str(tmp_path / "whole"), "--format", "json")
+    assert whole.exit_code == 0, whole.output
+    merged = _cli(
+        "merge", *map(str, shard_dirs), "-o", str(tmp_path / "merged"), "--format", "json"
+    )
+    assert merged.exit_code == 0, merged.output
+    expected = _fingerprints(tmp_path / "whole")
+    assert expected and _fingerprints(tmp_path / "merged") == expected
+
+    # Lose shard 2: the merge names its accounts and says the estate is incomplete.
+    lost = held[1]
+    for path in (shard_dirs[1] / "units").glob("*.json"):
+        path.unlink()
+    partial = _cli(
+        "merge", *map(str, shard_dirs), "-o", str(tmp_path / "partial"), "--format", "json"
+    )
+    assert partial.exit_code == ExitCode.INCOMPLETE
+    gaps = json.loads((tmp_path / "partial" / "report.json").read_text())["gaps"]
+    assert sorted(g["account"] for g in gaps if g["reason"] == "unread") == lost
+    allowed = _cli("merge", *map(str, shard_dirs), "--allow-partial", "-o", str(tmp_path / "p2"))
+    assert allowed.exit_code == 0
+
+    # Run shard 2 again: the merge is whole again.
+    again = _cli("audit", "--plan", str(plan_file), "--shard", "2/3", "-o", str(shard_dirs[1]))
+    assert again.exit_code == 0, again.output
+    final = _cli("merge", *map(str, shard_dirs), "-o", str(tmp_path / "final"), "--format", "json")
+    assert final.exit_code == 0 and _fingerprints(tmp_path / "final") == expected
+
+
+def test_a_rerun_shard_resumes_and_reads_only_what_is_missing(
+    organization: list[str], tmp_path: Path
+) -> None:
+    plan = shards.make_plan("aws", _config(), run.clock())
+    output = tmp_path / "out"
+    first = shards.run_shard(plan, 1, 1, output, workers=2)
+    assert first.written == plan.units and not first.failed
+    kept = shards.unit_file(output, plan.units[0])
+    stamp = kept.stat().st_mtime_ns
+    shards.unit_file(output, plan.units[-1]).unlink()
+    read: list[str] = []
+    shards.run_shard(plan, 1, 1, output, 2, progress=lambda unit, _: read.append(unit))
+    assert read == [plan.units[-1]] and kept.stat().st_mtime_ns == stamp
+
+
+def _killed_for_the_second(plan: Plan, unit: str, path: Path) -> None:
+    if unit == plan.units[1]:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+    shards.read_unit(plan, unit, path)
+
+
+def test_a_killed_worker_is_a_gap_for_its_account_and_never_a_silent_success(
+    organization: list[str], tmp_path: Path
+) -> None:
+    plan = shards.make_plan("aws", _config(), run.clock())
+    output = tmp_path / "out"
+    manifest = shards.run_shard(plan, 1, 1, output, 2, reader=_killed_for_the_second)
+    victim = plan.units[1]
+    assert manifest.failed == {victim: "its worker was killed by SIGKILL"}
+    assert victim not in manifest.written and len(manifest.written) == len(plan.units) - 1
+    outcome = run.merge([output], reports=run.Reports(tmp_path / "report", ("json",)))
+    assert outcome.exit_code is ExitCode.INCOMPLETE
+    (gap,) = [g for g in outcome.result.gaps if g.reason is GapReason.UNREAD]
+    assert gap.account == victim and "killed by SIGKILL" in gap.message
+    assert {a.account for a in outcome.result.assets} == set(plan.units) - {victim}
+
+
+def test_a_unit_read_by_two_shards_is_a_gap_and_plans_must_match(
+    organization: list[str], tmp_path: Path
+) -> None:
+    plan = shards.make_plan("aws", _config(), run.clock())
+    one, two = tmp_path / "one", tmp_path / "two"
+    shards.run_shard(plan, 1, 1, one, 2)
+    twice = plan.units[0]
+    narrow = shards.make_plan("aws", _config(accounts=twice), run.clock())
+    shards.run_shard(narrow, 1, 1, two, 1)
+    # The second directory holds another plan (another unit list): refused, naming it.
+    with pytest.raises(InputError, match=r"two/plan\.json.*another plan"):
+        shards.merge([one, two], run.clock())
+    (two / "plan.json").write_text((one / "plan.json").read_text())
+    merged = shards.merge([one, two], run.clock())
+    assert merged.duplicated == (twice,) and not merged.complete
+    (gap,) = [g for g in merged.inventory.gaps if g.reason is GapReason.UNREAD]
+    assert gap.account == twice and "more than once" in gap.message
+
+
+def test_bad_shards_and_unsplittable_probes_are_usage_errors(tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(_plan(3).model_dump_json())
+    for text in ("0/3", "4/3", "two", "1/0"):
+        ran = _cli("audit", "--plan", str(plan_file), "--shard", text)
+        assert ran.exit_code == 2 and "expected I/N" in ran.output
+    ran = _cli("plan", "--probe", "terraform", "--terraform-path", str(tmp_path))
+    assert ran.exit_code == 2 and "not split" in ran.output
+    ran = _cli("plan", "--probe", "aws")
+    assert ran.exit_code == 2 and "--aws-org-role" in ran.output
+    assert shards.shard_units(_plan(7), 2, 3) == ("u1", "u4")
+
+
+def _config(**more: str) -> ProbeConfig:
+    options = dict(zip(AWS[::2], AWS[1::2], strict=True))
+    values = {key.removeprefix("--aws-"): (value,) for key, value in options.items()}
+    return ProbeConfig(values | {key: (value,) for key, value in more.items()})
+
+
+def _plan(count: int) -> Plan:
+    units = tuple(f"u{n}" for n in range(count))
+    return Plan(
+        plan_id="x",
+        probe="aws",
+        unit_option="accounts",
+        options={},
+        units=units,
+        created_at=run.clock(),
+    )
