@@ -158,9 +158,16 @@ class Merged:
 
 
 def merge(sources: Sequence[Path], now: datetime) -> Merged:
-    """Gather the shard outputs (directories) of one plan (a plan file, or the copy in each
-    directory) into one inventory; every planned unit must be there exactly once."""
-    plans = {path: load_plan(path) for path in _plan_files(sources)}
+    """Gather the shard outputs (directories, or a directory of them) of one plan (a plan
+    file, or the copy in each directory) into one inventory; every planned unit must be
+    there exactly once."""
+    absent = [path for path in sources if not path.exists()]
+    if absent:
+        raise InputError(str(absent[0]), None, None, "no such file or directory")
+    directories = _shard_directories(sources)
+    files = [path for path in sources if path.is_file()]
+    files += [path / PLAN_FILE for path in directories if (path / PLAN_FILE).is_file()]
+    plans = {path: load_plan(path) for path in files}
     if not plans:
         raise InputError(str(sources[0]), None, None, "no plan.json here or among the inputs")
     plan = next(iter(plans.values()))
@@ -168,11 +175,11 @@ def merge(sources: Sequence[Path], now: datetime) -> Merged:
         if other.plan_id != plan.plan_id:
             raise InputError(str(path), None, "plan_id", f"another plan than {plan.plan_id}")
     found: dict[str, list[Path]] = {}
-    for directory in (path for path in sources if path.is_dir()):
+    for directory in directories:
         for unit in plan.units:
             if unit_file(directory, unit).exists():
                 found.setdefault(unit, []).append(unit_file(directory, unit))
-    died = _deaths([path for path in sources if path.is_dir()])
+    died = _deaths(directories)
     parts = [read_json_model(paths[-1], Inventory) for unit, paths in sorted(found.items())]
     gaps: list[CoverageGap] = []
     missing = tuple(unit for unit in plan.units if unit not in found)
@@ -210,13 +217,16 @@ def _probe_run(plan: Plan, parts: Sequence[Inventory]) -> ProbeRun:
     )
 
 
-def _plan_files(sources: Sequence[Path]) -> list[Path]:
-    files = [path for path in sources if path.is_file()]
-    files += [path / PLAN_FILE for path in sources if (path / PLAN_FILE).is_file()]
-    missing = [path for path in sources if not path.exists()]
-    if missing:
-        raise InputError(str(missing[0]), None, None, "no such file or directory")
-    return files
+def _shard_directories(sources: Sequence[Path]) -> list[Path]:
+    """Shard outputs; a directory that is none but holds some (CI artifacts downloaded side
+    by side) stands for them, so a shard that left nothing is missed, not an error."""
+    found: list[Path] = []
+    for path in (source for source in sources if source.is_dir()):
+        if (path / PLAN_FILE).is_file() or (path / UNITS).is_dir():
+            found.append(path)
+        else:
+            found += sorted(child for child in path.iterdir() if (child / PLAN_FILE).is_file())
+    return found
 
 
 def _deaths(directories: Sequence[Path]) -> dict[str, str]:

@@ -45,7 +45,7 @@ def plan(ctx: click.Context, probe_name: str, output: Path) -> None:
 
 
 @click.command()
-@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @rules_options
 @report_options()
 @delivery_options
