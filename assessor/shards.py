@@ -102,6 +102,7 @@ def run_shard(
     """Read this shard's units, ``workers`` at a time, one process per unit (its memory is
     returned when it ends). Units already written to ``output`` are not read again."""
     write_atomic(output / PLAN_FILE, plan.model_dump_json(indent=2).encode("utf-8"))
+    load_probe(plan.probe)  # imported once here, so every forked worker starts with it
     units = shard_units(plan, shard, shards)
     waiting = [unit for unit in units if not unit_file(output, unit).exists()]
     # fork: a worker starts in milliseconds with the probe's modules already imported.

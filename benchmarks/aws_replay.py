@@ -27,11 +27,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 _SCOPE = re.compile(rb"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
+_ACCOUNT = re.compile(r"(?<!\d)\d{12}(?!\d)")
+_ACCOUNT_IN_BODY = re.compile(rb"(?<!\d)\d{12}(?!\d)")
 _DROPPED = {"date", "connection", "content-length", "transfer-encoding", "server"}
 
 
 def request_key(method: str, path: str, authorization: bytes, target: str, body: bytes) -> str:
-    """What identifies a request across runs: not its signature or date."""
+    """What identifies a request across runs: not its signature or date, nor the account id
+    (one recorded account answers for every account of an organization)."""
+    path, body = _ACCOUNT.sub("ACCOUNT", path), _ACCOUNT_IN_BODY.sub(b"ACCOUNT", body)
     scope = _SCOPE.search(authorization)
     region, service = (scope.group(1), scope.group(2)) if scope else (b"", b"")
     digest = hashlib.sha256(body).hexdigest()[:16]
