@@ -23,10 +23,13 @@ def test_each_site_reaches_its_own_api_domain() -> None:
 
     from assessor.probes import alibaba, huawei, tencent
 
-    assert alibaba._resource_center("a", "b", None, "intl")._endpoint == (
+    assert alibaba._resource_center(("a", "b", None), None, "intl")._endpoint == (
         "resourcecenter-intl.aliyuncs.com"
     )
-    assert alibaba._resource_center("a", "b", None, "cn")._endpoint == "resourcecenter.aliyuncs.com"
+    assert (
+        alibaba._resource_center(("a", "b", None), None, "cn")._endpoint
+        == "resourcecenter.aliyuncs.com"
+    )
     listing = tencent._Listing("a", "b", None, "ap-guangzhou", 1, tencent.SITES["intl"])
     assert listing.profile(f"config.{listing.domain}").httpProfile.endpoint == (
         "config.intl.tencentcloudapi.com"
