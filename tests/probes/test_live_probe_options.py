@@ -5,15 +5,18 @@ dropping a bucket whose location is known."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assessor.catalog import Catalog
 from assessor.demo.servers.base import serving
 from assessor.demo.servers.tencent import TencentApi
+from assessor.errors import ConfigurationError, InputError
 from assessor.inventory import run_probes
 from assessor.models import GapReason
-from assessor.probes.base import ProbeConfig
+from assessor.probes.base import ProbeConfig, load_probe
 from assessor.probes.tencent import TencentProbe
 
 
@@ -83,3 +86,64 @@ def test_buckets_outside_the_chosen_regions_stay_assets_with_a_gap(
     assert "not selected by --tencent-regions" in gap.message and gap.resource == "fra-1250000000"
     replications = [r for r in tencent_api.requests if "replication" in r.query]
     assert len(replications) == 1  # Frankfurt's rules were not asked for
+
+
+CREDENTIAL_FILES = {
+    # probe: (file under HOME, profile text given the server's keys, the variables it replaces)
+    "alibaba": (
+        ".alibabacloud/credentials.ini",
+        "[default]\nenable = true\ntype = access_key\naccess_key_id = {id}\n"
+        "access_key_secret = {secret}\n",
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+    ),
+    "tencent": (
+        ".tencentcloud/credentials",
+        "[default]\nsecret_id = {id}\nsecret_key = {secret}\n",
+        ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"),
+    ),
+    "huawei": (
+        ".huaweicloud/credentials",
+        "[global]\nak = {id}\nsk = {secret}\n",
+        ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK"),
+    ),
+}
+
+
+def _server(probe: str) -> tuple[Any, str, str]:
+    from assessor.demo.servers.alibaba import AlibabaApi
+    from assessor.demo.servers.huawei import HuaweiApi
+
+    if probe == "alibaba":
+        return AlibabaApi(), AlibabaApi.access_key_id, AlibabaApi.access_key_secret
+    if probe == "tencent":
+        return TencentApi(), TencentApi.secret_id, TencentApi.secret_key
+    return HuaweiApi(), HuaweiApi.access_key, HuaweiApi.secret_key
+
+
+@pytest.mark.parametrize("probe", sorted(CREDENTIAL_FILES))
+def test_keys_come_from_the_providers_credentials_file_when_the_variables_are_unset(
+    probe: str, catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    relative, template, variables = CREDENTIAL_FILES[probe]
+    api, key_id, secret = _server(probe)
+    for name in variables:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("HUAWEICLOUD_SDK_DOMAIN_ID", "assessor-domain")
+    found = load_probe(probe)
+    with pytest.raises(ConfigurationError, match=variables[0]):
+        list(found(ProbeConfig()).scan())  # neither variables nor file: said, before any call
+    path = tmp_path / relative
+    path.parent.mkdir(parents=True)
+    path.write_text(template.format(id=key_id, secret=secret))
+    with serving(api) as url:
+        monkeypatch.setenv(f"ASSESSOR_{probe.upper()}_ENDPOINT", url)
+        inventory = run_probes([found(ProbeConfig())], catalog)
+    # The server checks every signature: a wrong or missing key would be an access-denied gap.
+    assert api.requests and not inventory.gaps
+    path.write_text("key = outside any profile\n")  # malformed: exit 2 naming file:line
+    with pytest.raises(InputError, match=f"{path}:1: "):
+        list(found(ProbeConfig()).scan())
+    path.write_text("[someone-else]\n")
+    with pytest.raises(InputError, match=r"no \[(default|global)\] profile"):
+        list(found(ProbeConfig()).scan())

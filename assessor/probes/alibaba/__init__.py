@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from assessor.errors import ConfigurationError
 from assessor.models import Asset, Flow, GapReason, Provider
 from assessor.probes.alibaba.resources import oss_region, replication_flows, resource_asset
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
@@ -25,6 +25,7 @@ from assessor.probes.live import (
     Fault,
     FaultError,
     GuardedClient,
+    KeySource,
     Pacer,
     bucket_asset,
     call,
@@ -237,16 +238,21 @@ def _code(error: Exception) -> str:
 
 
 def _credentials() -> Keys:
-    """The standard environment variables: a RAM user's keys, or a role session's with
-    ``ALIBABA_CLOUD_SECURITY_TOKEN``."""
-    key_id = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
-    secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-    if not key_id or not secret:
-        raise ConfigurationError(
-            "the alibaba probe needs ALIBABA_CLOUD_ACCESS_KEY_ID and "
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
-        )
-    return key_id, secret, os.environ.get("ALIBABA_CLOUD_SECURITY_TOKEN") or None
+    """The standard environment variables (a RAM user's keys, or a role session's with
+    ``ALIBABA_CLOUD_SECURITY_TOKEN``), else the credentials file the Alibaba Cloud tools
+    write (``ALIBABA_CLOUD_CREDENTIALS_FILE``, profile ``ALIBABA_CLOUD_PROFILE``)."""
+    named = os.environ.get("ALIBABA_CLOUD_CREDENTIALS_FILE")
+    return KeySource(
+        probe="alibaba",
+        variables=(
+            "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            "ALIBABA_CLOUD_SECURITY_TOKEN",
+        ),
+        files=(Path(named) if named else Path.home() / ".alibabacloud" / "credentials.ini",),
+        profile=os.environ.get("ALIBABA_CLOUD_PROFILE") or "default",
+        fields=("access_key_id", "access_key_secret", "security_token"),
+    ).keys()
 
 
 def _assume(keys: Keys, override: str | None, role: str, session: str, attempts: int) -> Keys:

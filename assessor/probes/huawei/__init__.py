@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 
 from assessor.errors import ConfigurationError
@@ -21,6 +22,7 @@ from assessor.probes.live import (
     Fault,
     FaultError,
     GuardedClient,
+    KeySource,
     Pacer,
     bucket_asset,
     call,
@@ -246,8 +248,15 @@ def classify(error: Exception) -> Fault | None:
 
 
 def _credentials() -> tuple[str, str]:
-    ak = os.environ.get("HUAWEICLOUD_SDK_AK")
-    sk = os.environ.get("HUAWEICLOUD_SDK_SK")
-    if not ak or not sk:
-        raise ConfigurationError("the huawei probe needs HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK")
+    """``HUAWEICLOUD_SDK_AK`` / ``HUAWEICLOUD_SDK_SK``, else the ``[global]`` profile of the
+    SDK's credentials file (``HUAWEICLOUD_SDK_CREDENTIALS_FILE``, else
+    ``~/.huaweicloud/credentials``)."""
+    named = os.environ.get("HUAWEICLOUD_SDK_CREDENTIALS_FILE")
+    ak, sk, _ = KeySource(
+        probe="huawei",
+        variables=("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK"),
+        files=(Path(named) if named else Path.home() / ".huaweicloud" / "credentials",),
+        profile="global",
+        fields=("ak", "sk"),
+    ).keys()
     return ak, sk

@@ -10,13 +10,12 @@ resources instead, and the methodology says so; one COS ``GetService`` and one
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from assessor.errors import ConfigurationError
 from assessor.models import Asset, Flow, Provider
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
 from assessor.probes.live import (
@@ -24,6 +23,7 @@ from assessor.probes.live import (
     Fault,
     FaultError,
     GuardedClient,
+    KeySource,
     Pacer,
     bucket_asset,
     call,
@@ -312,10 +312,16 @@ def classify(error: Exception) -> Fault | None:
 
 
 def _credentials() -> tuple[str, str]:
-    secret_id = os.environ.get("TENCENTCLOUD_SECRET_ID")
-    secret_key = os.environ.get("TENCENTCLOUD_SECRET_KEY")
-    if not secret_id or not secret_key:
-        raise ConfigurationError(
-            "the tencent probe needs TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY"
-        )
+    """``TENCENTCLOUD_SECRET_ID`` / ``TENCENTCLOUD_SECRET_KEY``, else the ``[default]`` profile
+    of the credentials file Tencent's tools write (as the SDK's ProfileCredential reads it)."""
+    secret_id, secret_key, _ = KeySource(
+        probe="tencent",
+        variables=("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"),
+        files=(
+            Path.home() / ".tencentcloud" / "credentials",
+            Path("/etc/tencentcloud/credentials"),
+        ),
+        profile="default",
+        fields=("secret_id", "secret_key"),
+    ).keys()
     return secret_id, secret_key
