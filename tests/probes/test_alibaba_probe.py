@@ -17,7 +17,7 @@ from assessor.cli import main
 from assessor.demo.servers.alibaba import AlibabaApi
 from assessor.demo.servers.base import Answer, serving
 from assessor.inventory import run_probes
-from assessor.models import GapReason, Inventory
+from assessor.models import FlowKind, GapReason, Inventory
 from assessor.probes.alibaba import AlibabaProbe
 from assessor.probes.base import ProbeConfig
 
@@ -173,7 +173,8 @@ def test_the_ram_policy_lists_only_declared_reads() -> None:
     ran = CliRunner().invoke(main, ["policy", "alibaba"])
     (statement,) = json.loads(ran.output)["Statement"]
     assert statement["Action"] == sorted(AlibabaProbe.read_operations)
-    assert all(a.split(":")[1].startswith(("Search", "List", "Get")) for a in statement["Action"])
+    reads = ("Search", "List", "Get", "Describe")
+    assert all(a.split(":")[1].startswith(reads) for a in statement["Action"])
     ran = CliRunner().invoke(main, ["policy", "alibaba", "--org-role", "audit"])
     reads, assume = json.loads(ran.output)["Statement"]
     assert reads == statement  # the same reads, and assuming only that role
@@ -218,3 +219,38 @@ def test_a_role_sessions_keys_from_the_environment_carry_their_token(
     monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "session-token")
     inventory = _scan(catalog)
     assert not inventory.gaps and set(alibaba.signers) == {"STS.session"}
+
+
+def test_an_rds_backup_kept_in_the_prc_is_a_flow_and_a_refused_policy_is_one_gap(
+    alibaba: AlibabaApi, catalog: Catalog
+) -> None:
+    alibaba.resources.append(_row("ACS::RDS::DBInstance", "rm-fra", "eu-central-1"))
+    alibaba.cross_backups["rm-fra"] = "cn-shanghai"
+
+    def policies(request: Any) -> list[str]:
+        return [
+            r.query.get("DBInstanceId", "")
+            for r in alibaba.requests
+            if r.headers.get("x-acs-action") == "DescribeInstanceCrossBackupPolicy"
+        ]
+
+    inventory = _scan(catalog, **{"skip-oss": "yes"})
+    assert not inventory.gaps and sorted(policies(None)) == ["rm-fra", "rm-orders"]
+    (flow,) = _named(inventory, "rm-fra").flows
+    assert flow.kind is FlowKind.BACKUP and flow.target_location.country == "CN"
+    assert not _named(inventory, "rm-orders").flows
+
+    def deny_orders(request: Any) -> Answer | None:
+        if request.query.get("DBInstanceId") == "rm-orders":
+            return Answer.of(403, {"Code": "NoPermission", "Message": "no", "RequestId": "r"})
+        return None
+
+    alibaba.fault = deny_orders
+    inventory = _scan(catalog, **{"skip-oss": "yes"})
+    (gap,) = inventory.gaps
+    assert (gap.reason, gap.service, gap.region) == (GapReason.ACCESS_DENIED, "rds", "cn-shanghai")
+    assert _named(inventory, "rm-orders").location.country == "CN"  # still an asset
+    assert _named(inventory, "rm-fra").flows
+    alibaba.requests.clear()
+    _scan(catalog, **{"skip-oss": "yes", "skip-rds": "yes"})
+    assert not policies(None)

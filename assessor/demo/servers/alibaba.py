@@ -36,6 +36,7 @@ class AlibabaApi(LoopbackApi):
         self.roles: set[str] = set()  # role ARNs the long-term key may assume
         self.issued: dict[str, tuple[str, str]] = {}  # temporary id → (secret, token)
         self.signers: list[str] = []  # the key id behind each authorized request
+        self.cross_backups: dict[str, str] = {}  # RDS instance id → region of its backups
 
     # --- authentication -------------------------------------------------------------
 
@@ -80,6 +81,8 @@ class AlibabaApi(LoopbackApi):
     def _resource_center(self, request: Request, action: str) -> Answer:
         if request.method == "POST" and action == "AssumeRole":
             return self._assume(request)
+        if request.method == "POST" and action == "DescribeInstanceCrossBackupPolicy":
+            return self._cross_backup(request)
         if request.method != "POST" or action not in ACTIONS:
             return _rpc_error(400, "InvalidAction.NotFound", f"{action} is not served")
         if self.disabled:
@@ -113,6 +116,26 @@ class AlibabaApi(LoopbackApi):
             "Expiration": "2099-01-01T00:00:00Z",
         }
         return Answer.of(200, {"RequestId": "assessor-test", "Credentials": granted})
+
+    def _cross_backup(self, request: Request) -> Answer:
+        query = dict(parse_qsl(request.raw_query)) | request.query
+        instance = query.get("DBInstanceId", "")
+        known = {r.get("ResourceId") for r in self.resources}
+        if instance not in known:
+            return _rpc_error(404, "InvalidDBInstanceId.NotFound", "The instance does not exist")
+        region = self.cross_backups.get(instance)
+        policy = {
+            "RequestId": "assessor-test",
+            "DBInstanceId": instance,
+            "RegionId": query.get("RegionId"),
+            "BackupEnabled": "Enable" if region else "Disabled",
+            "LogBackupEnabled": "Enable" if region else "Disabled",
+            "CrossBackupType": "1",
+            "CrossBackupRegion": region or "",
+            "RetentType": 1,
+            "Retention": 7,
+        }
+        return Answer.of(200, policy)
 
     def _oss(self, request: Request) -> Answer:
         if request.method != "GET":

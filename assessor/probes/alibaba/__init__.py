@@ -4,21 +4,27 @@ its cross-region replication copies into.
 Calls: one ``SearchResources`` page per 100 resources (``SearchMultiAccountResources`` for a
 resource directory, folder or member with ``--alibaba-scope``), paced to Resource Center's
 20 requests a second; one OSS ``ListBuckets`` page per 1,000 buckets (each names its region)
-and one ``GetBucketReplication`` per bucket, in the bucket's own region. With
-``--alibaba-role-arn``, one STS ``AssumeRole`` first; every later call signs with its keys.
+and one ``GetBucketReplication`` per bucket, in the bucket's own region; one RDS
+``DescribeInstanceCrossBackupPolicy`` per database instance (where its backups are copied).
+With ``--alibaba-role-arn``, one STS ``AssumeRole`` first; every later call signs with its keys.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
-from assessor.models import Asset, Flow, GapReason, Provider
-from assessor.probes.alibaba.resources import oss_region, replication_flows, resource_asset
+from assessor.models import Asset, CoverageGap, Flow, GapReason, Provider, replaced
+from assessor.probes.alibaba.resources import (
+    cross_backup_flows,
+    oss_region,
+    replication_flows,
+    resource_asset,
+)
+from assessor.probes.alibaba.rpc import Keys, RpcApi, client
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
 from assessor.probes.live import (
     ErrorCodes,
@@ -36,13 +42,13 @@ from assessor.probes.live import (
     with_buckets,
 )
 
-Keys = tuple[str, str, str | None]  # access key id, secret, security token (a role session's)
-
 PAGE_SIZE = 100
 RATE_PER_SECOND = 20  # Resource Center's documented limit
 # Resource Center has one endpoint per site: China (aliyun.com accounts) and international.
 RESOURCE_CENTER = {"cn": "resourcecenter.aliyuncs.com", "intl": "resourcecenter-intl.aliyuncs.com"}
 STS = "sts.aliyuncs.com"  # one public STS endpoint serves both sites
+RDS = "rds.aliyuncs.com"
+RDS_OPERATIONS = {"DescribeInstanceCrossBackupPolicy": "rds:DescribeInstanceCrossBackupPolicy"}
 OPERATIONS = {
     "search_resources": "resourcecenter:SearchResources",
     "search_multi_account_resources": "resourcecenter:SearchMultiAccountResources",
@@ -72,11 +78,12 @@ class AlibabaProbe(Probe):
         ProbeOption("role-session", "Session name when assuming the role", default="assessor"),
         regions_option(),
         ProbeOption("skip-oss", "Do not read OSS bucket replication", OptionKind.BOOL, False),
+        ProbeOption("skip-rds", "Do not read RDS cross-region backups", OptionKind.BOOL, False),
         endpoint_option("alibaba"),
         ProbeOption("max-attempts", "Attempts per call", OptionKind.INT, 5, minimum=1),
     )
     read_operations: ClassVar[frozenset[str]] = frozenset(
-        {*OPERATIONS.values(), *OSS_OPERATIONS.values()}
+        {*OPERATIONS.values(), *OSS_OPERATIONS.values(), *RDS_OPERATIONS.values()}
     )
     credential_operations: ClassVar[frozenset[str]] = frozenset({"sts:AssumeRole"})
 
@@ -122,6 +129,8 @@ class AlibabaProbe(Probe):
             assets = list(_search(client, scope, attempts))
         except FaultError as error:
             yield error.gap(self.name, account=scope, region=None, service="resourcecenter")
+        if not self.settings.flag("skip-rds"):
+            assets = yield from _cross_region_backups(keys, override, assets, attempts)
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-oss"):
             oss = _Oss(keys, override, attempts)
@@ -256,46 +265,37 @@ def _credentials() -> Keys:
 
 
 def _assume(keys: Keys, override: str | None, role: str, session: str, attempts: int) -> Keys:
-    """STS AssumeRole (the one credential operation), through the generic OpenAPI client."""
-    from alibabacloud_tea_openapi import utils_models
-    from alibabacloud_tea_openapi.client import Client
-    from darabonba.runtime import RuntimeOptions  # type: ignore[import-untyped]
-
-    params = utils_models.Params(
-        action="AssumeRole",
-        version="2015-04-01",
-        protocol="HTTPS",
-        pathname="/",
-        method="POST",
-        auth_type="AK",
-        style="RPC",
-        req_body_type="formData",
-        body_type="json",
-    )
+    """STS AssumeRole (the one credential operation); every later call signs with its keys."""
+    sts = RpcApi(keys, override, STS, "2015-04-01", {"AssumeRole": "sts:AssumeRole"}, classify)
     query = {"RoleArn": role, "RoleSessionName": session, "DurationSeconds": "3600"}
-    request = utils_models.OpenApiRequest(query=query)
-    sts = _client(Client, keys, override, STS)
-    assuming = partial(sts.call_api, params, request, RuntimeOptions())
-    answer = call(assuming, classify, None, attempts)
-    granted = answer["body"]["Credentials"]
+    granted = sts.call("AssumeRole", query, attempts)["Credentials"]
     return granted["AccessKeyId"], granted["AccessKeySecret"], granted["SecurityToken"]
+
+
+def _cross_region_backups(
+    keys: Keys, override: str | None, assets: list[Asset], attempts: int
+) -> Generator[CoverageGap, None, list[Asset]]:
+    """Each RDS instance's cross-region backup policy (one call per instance): a backup kept
+    in another region is a flow there. A refused call is a gap; the instance stays."""
+    rds = RpcApi(keys, override, RDS, "2014-08-15", RDS_OPERATIONS, classify)
+    read: list[Asset] = []
+    for asset in assets:
+        if asset.service == "rds" and asset.kind == "db-instance":
+            query = {"RegionId": asset.region or "", "DBInstanceId": asset.id.rsplit("/", 1)[1]}
+            try:
+                policy = rds.call("DescribeInstanceCrossBackupPolicy", query, attempts)
+            except FaultError as error:
+                yield error.gap(
+                    "alibaba", account=asset.account, region=asset.region, service="rds"
+                )
+            else:
+                flows = cross_backup_flows(policy)
+                asset = replaced(asset, flows=(*asset.flows, *flows)) if flows else asset
+        read.append(asset)
+    return read
 
 
 def _resource_center(keys: Keys, override: str | None, site: str) -> Any:
     from alibabacloud_resourcecenter20221201.client import Client
 
-    return _client(Client, keys, override, RESOURCE_CENTER[site])
-
-
-def _client(kind: Any, keys: Keys, override: str | None, host: str) -> Any:
-    """A tea OpenAPI client of class ``kind`` for ``host`` (or the override URL)."""
-    from alibabacloud_tea_openapi.models import Config
-
-    key_id, secret, token = keys
-    config = Config(access_key_id=key_id, access_key_secret=secret, security_token=token)
-    if override:
-        parts = urlsplit(override)
-        config.endpoint, config.protocol = parts.netloc, parts.scheme.upper() or "HTTPS"
-    else:
-        config.endpoint = host
-    return kind(config)
+    return client(Client, keys, override, RESOURCE_CENTER[site])

@@ -65,3 +65,12 @@ def replication_flows(rules: list[Any]) -> list[Flow]:
             )
         )
     return flows
+
+
+def cross_backup_flows(policy: dict[str, Any]) -> list[Flow]:
+    """An RDS ``DescribeInstanceCrossBackupPolicy`` answer → a backup flow to the region
+    where cross-region backups are kept, when they are on."""
+    region = str(policy.get("CrossBackupRegion") or "").lower()
+    if policy.get("BackupEnabled") != "Enable" or not region:
+        return []
+    return [Flow(kind=FlowKind.BACKUP, target_region=region)]
