@@ -233,6 +233,28 @@ def with_buckets(assets: Iterable[Asset], buckets: dict[str, Asset]) -> Iterator
     yield from buckets.values()
 
 
+def with_copies(
+    assets: list[Asset],
+    probe: str,
+    service: str,
+    reads: Callable[[Asset], bool],
+    read: Callable[[Asset], list[Flow]],
+) -> Generator[CoverageGap, None, list[Asset]]:
+    """One depth call per asset that ``reads`` picks (a database's cross-region backup
+    policy), its copies added as flows; a refused call is a gap and the asset stays."""
+    out: list[Asset] = []
+    for asset in assets:
+        if reads(asset):
+            try:
+                flows = read(asset)
+            except FaultError as error:
+                yield error.gap(probe, account=asset.account, region=asset.region, service=service)
+            else:
+                asset = replaced(asset, flows=(*asset.flows, *flows)) if flows else asset
+        out.append(asset)
+    return out
+
+
 @contextlib.contextmanager
 def scoped_environment(values: Mapping[str, str]) -> Iterator[None]:
     """Set environment variables for the duration (the demo hands probes their credentials

@@ -17,7 +17,7 @@ from assessor.cli import main
 from assessor.demo.servers.base import Answer, serving
 from assessor.demo.servers.tencent import TencentApi
 from assessor.inventory import run_probes
-from assessor.models import GapReason, Inventory
+from assessor.models import FlowKind, GapReason, Inventory
 from assessor.probes.base import ProbeConfig
 from assessor.probes.tencent import TencentProbe
 
@@ -217,3 +217,40 @@ def test_the_cam_policy_for_a_role_allows_assuming_only_that_role() -> None:
         "action": ["sts:AssumeRole"],
         "resource": ["qcs::cam::uin/*:roleName/assessor-audit"],
     }
+
+
+def test_a_mysql_backup_copied_into_the_prc_is_a_flow_and_a_denied_policy_is_one_gap(
+    tencent: TencentApi, catalog: Catalog
+) -> None:
+    tencent.items.append(_item("QCS::CDB::Instance", "cdb-fra", "eu-frankfurt"))
+    tencent.remote_backups["cdb-fra"] = ["ap-shanghai"]
+
+    def asked() -> list[str]:
+        return [
+            r.json()["InstanceId"]
+            for r in tencent.requests
+            if r.headers.get("x-tc-action") == "DescribeRemoteBackupConfig"
+        ]
+
+    inventory = _scan(catalog, **{"skip-cos": "yes"})
+    assert not inventory.gaps and sorted(asked()) == ["cdb-fra", "cdb-orders"]
+    (flow,) = _named(inventory, "cdb-fra").flows
+    assert flow.kind is FlowKind.BACKUP and flow.target_location.country == "CN"
+    assert not _named(inventory, "cdb-orders").flows
+
+    def deny_orders(request: Any) -> Answer | None:
+        if b"cdb-orders" in request.body and request.headers.get("x-tc-action", "").startswith(
+            "DescribeRemote"
+        ):
+            error = {"Error": {"Code": "UnauthorizedOperation", "Message": "no"}, "RequestId": "r"}
+            return Answer.of(200, {"Response": error})
+        return None
+
+    tencent.fault = deny_orders
+    inventory = _scan(catalog, **{"skip-cos": "yes"})
+    (gap,) = inventory.gaps
+    assert (gap.reason, gap.service, gap.region) == (GapReason.ACCESS_DENIED, "cdb", "ap-hongkong")
+    assert _named(inventory, "cdb-orders").location.country == "HK"  # still an asset
+    tencent.requests.clear()
+    _scan(catalog, **{"skip-cos": "yes", "skip-cdb": "yes"})
+    assert not asked()

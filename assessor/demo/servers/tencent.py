@@ -21,6 +21,7 @@ ACTIONS = {
     "ListAggregateDiscoveredResources",
     "GetResources",
     "AssumeRole",
+    "DescribeRemoteBackupConfig",
 }
 MAX_RESULTS = 200
 
@@ -39,6 +40,7 @@ class TencentApi(LoopbackApi):
         self.roles: set[str] = set()  # role ARNs the long-term key may assume
         self.issued: dict[str, tuple[str, str]] = {}  # temporary id → (key, token)
         self.signers: list[str] = []  # the key id behind each authorized request
+        self.remote_backups: dict[str, list[str]] = {}  # CDB instance → backup regions
 
     def authorized(self, request: Request) -> bool:
         authorization = request.headers.get("authorization", "")
@@ -77,6 +79,8 @@ class TencentApi(LoopbackApi):
         body = request.json()
         if action == "AssumeRole":
             return self._assume(body)
+        if action == "DescribeRemoteBackupConfig":
+            return self._remote_backup(str(body.get("InstanceId")))
         size = min(int(body.get("MaxResults") or 20), MAX_RESULTS)
         if action == "GetResources":
             start = int(body.get("PaginationToken") or 0)
@@ -107,6 +111,19 @@ class TencentApi(LoopbackApi):
         self.issued[key_id] = (key, token)
         granted = {"TmpSecretId": key_id, "TmpSecretKey": key, "Token": token}
         return _api({"Credentials": granted, "ExpiredTime": 4102444800})
+
+    def _remote_backup(self, instance: str) -> Answer:
+        if instance not in {item.get("ResourceId") for item in self.items}:
+            return _api_error("InvalidParameter.InstanceNotFound", f"{instance} not found")
+        regions = self.remote_backups.get(instance, [])
+        return _api(
+            {
+                "ExpireDays": 7,
+                "RemoteBackupSave": "on" if regions else "off",
+                "RemoteBinlogSave": "on" if regions else "off",
+                "RemoteRegion": regions,
+            }
+        )
 
     def _cos(self, request: Request) -> Answer:
         if request.method != "GET":

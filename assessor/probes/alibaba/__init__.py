@@ -12,12 +12,12 @@ With ``--alibaba-role-arn``, one STS ``AssumeRole`` first; every later call sign
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
-from assessor.models import Asset, CoverageGap, Flow, GapReason, Provider, replaced
+from assessor.models import Asset, Flow, GapReason, Provider
 from assessor.probes.alibaba.resources import (
     cross_backup_flows,
     oss_region,
@@ -40,6 +40,7 @@ from assessor.probes.live import (
     read_buckets,
     regions_option,
     with_buckets,
+    with_copies,
 )
 
 PAGE_SIZE = 100
@@ -130,7 +131,9 @@ class AlibabaProbe(Probe):
         except FaultError as error:
             yield error.gap(self.name, account=scope, region=None, service="resourcecenter")
         if not self.settings.flag("skip-rds"):
-            assets = yield from _cross_region_backups(keys, override, assets, attempts)
+            rds = RpcApi(keys, override, RDS, "2014-08-15", RDS_OPERATIONS, classify)
+            read = partial(_cross_region_backup, rds, attempts)
+            assets = yield from with_copies(assets, self.name, "rds", _is_rds_instance, read)
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-oss"):
             oss = _Oss(keys, override, attempts)
@@ -272,27 +275,14 @@ def _assume(keys: Keys, override: str | None, role: str, session: str, attempts:
     return granted["AccessKeyId"], granted["AccessKeySecret"], granted["SecurityToken"]
 
 
-def _cross_region_backups(
-    keys: Keys, override: str | None, assets: list[Asset], attempts: int
-) -> Generator[CoverageGap, None, list[Asset]]:
-    """Each RDS instance's cross-region backup policy (one call per instance): a backup kept
-    in another region is a flow there. A refused call is a gap; the instance stays."""
-    rds = RpcApi(keys, override, RDS, "2014-08-15", RDS_OPERATIONS, classify)
-    read: list[Asset] = []
-    for asset in assets:
-        if asset.service == "rds" and asset.kind == "db-instance":
-            query = {"RegionId": asset.region or "", "DBInstanceId": asset.id.rsplit("/", 1)[1]}
-            try:
-                policy = rds.call("DescribeInstanceCrossBackupPolicy", query, attempts)
-            except FaultError as error:
-                yield error.gap(
-                    "alibaba", account=asset.account, region=asset.region, service="rds"
-                )
-            else:
-                flows = cross_backup_flows(policy)
-                asset = replaced(asset, flows=(*asset.flows, *flows)) if flows else asset
-        read.append(asset)
-    return read
+def _cross_region_backup(rds: RpcApi, attempts: int, asset: Asset) -> list[Flow]:
+    """An RDS instance's cross-region backup policy: backups kept in another region."""
+    query = {"RegionId": asset.region or "", "DBInstanceId": asset.id.rsplit("/", 1)[1]}
+    return cross_backup_flows(rds.call("DescribeInstanceCrossBackupPolicy", query, attempts))
+
+
+def _is_rds_instance(asset: Asset) -> bool:
+    return asset.service == "rds" and asset.kind == "db-instance"
 
 
 def _resource_center(keys: Keys, override: str | None, site: str) -> Any:

@@ -32,9 +32,11 @@ from assessor.probes.live import (
     read_buckets,
     regions_option,
     with_buckets,
+    with_copies,
 )
 from assessor.probes.tencent.resources import (
     config_asset,
+    remote_backup_flows,
     replication_flows,
     tag_asset,
 )
@@ -48,6 +50,8 @@ CONFIG_OPERATIONS = {
     "ListAggregateDiscoveredResources": "config:ListAggregateDiscoveredResources",
 }
 TAG_OPERATIONS = {"GetResources": "tag:GetResources"}
+# Called through the common client by this one literal name: nothing else can be asked.
+CDB_OPERATION = "DescribeRemoteBackupConfig"
 COS_OPERATIONS = {
     "list_buckets": "cos:GetService",
     "get_bucket_replication": "cos:GetBucketReplication",
@@ -71,11 +75,17 @@ class TencentProbe(Probe):
         ProbeOption("role-session", "Session name when assuming the role", default="assessor"),
         regions_option(),
         ProbeOption("skip-cos", "Do not read COS bucket replication", OptionKind.BOOL, False),
+        ProbeOption("skip-cdb", "Do not read MySQL remote backups", OptionKind.BOOL, False),
         endpoint_option("tencent"),
         ProbeOption("max-attempts", "Attempts per call", OptionKind.INT, 5, minimum=1),
     )
     read_operations: ClassVar[frozenset[str]] = frozenset(
-        {*CONFIG_OPERATIONS.values(), *TAG_OPERATIONS.values(), *COS_OPERATIONS.values()}
+        {
+            *CONFIG_OPERATIONS.values(),
+            *TAG_OPERATIONS.values(),
+            *COS_OPERATIONS.values(),
+            f"cdb:{CDB_OPERATION}",
+        }
     )
     credential_operations: ClassVar[frozenset[str]] = frozenset({"sts:AssumeRole"})
 
@@ -133,6 +143,9 @@ class TencentProbe(Probe):
                     assets = list(listing.tags())
                 except FaultError as tag_error:
                     yield tag_error.gap(self.name, account=None, region=None, service="tag")
+        if not self.settings.flag("skip-cdb"):
+            cdb = listing.remote_backups
+            assets = yield from with_copies(assets, self.name, "cdb", _is_cdb_instance, cdb)
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-cos"):
             cos = _Cos(keys, override, region, attempts)
@@ -187,6 +200,19 @@ class _Listing:
         keys = (granted["TmpSecretId"], granted["TmpSecretKey"], granted["Token"])
         self.credential = credential.Credential(*keys)
         return keys
+
+    def remote_backups(self, asset: Asset) -> list[Flow]:
+        """A MySQL instance's remote backup configuration: the regions its backups are
+        copied into (``DescribeRemoteBackupConfig``, in the instance's region)."""
+        from tencentcloud.common.common_client import CommonClient
+
+        region = asset.region or self.region
+        cdb = CommonClient(
+            "cdb", "2017-03-20", self.credential, region, self.profile(f"cdb.{self.domain}")
+        )
+        query = {"InstanceId": asset.id.rsplit("/", 1)[1]}
+        reading = partial(cdb.call_json, CDB_OPERATION, query)
+        return remote_backup_flows(call(reading, classify, self.pacer, self.attempts))
 
     def config(self, group: str | None) -> Iterator[Asset]:
         from tencentcloud.config.v20220802 import config_client, models
@@ -325,3 +351,7 @@ def _credentials() -> tuple[str, str]:
         fields=("secret_id", "secret_key"),
     ).keys()
     return secret_id, secret_key
+
+
+def _is_cdb_instance(asset: Asset) -> bool:
+    return asset.service == "cdb" and asset.kind == "instance"

@@ -81,3 +81,13 @@ def replication_flows(answer: dict[str, Any]) -> list[Flow]:
             Flow(kind=FlowKind.REPLICATION, target_id=destination or None, target_region=region)
         )
     return flows
+
+
+def remote_backup_flows(answer: dict[str, Any]) -> list[Flow]:
+    """A CDB ``DescribeRemoteBackupConfig`` answer → a backup flow to each remote region,
+    when remote backups are on."""
+    body = answer.get("Response") or {}
+    if body.get("RemoteBackupSave") != "on":
+        return []
+    regions = [str(region).lower() for region in body.get("RemoteRegion") or () if region]
+    return [Flow(kind=FlowKind.BACKUP, target_region=region) for region in regions]
