@@ -17,7 +17,7 @@ from assessor.cli import main
 from assessor.demo.servers.base import Answer, serving
 from assessor.demo.servers.huawei import HuaweiApi
 from assessor.inventory import run_probes
-from assessor.models import GapReason, Inventory
+from assessor.models import FlowKind, GapReason, Inventory
 from assessor.probes.base import ProbeConfig
 from assessor.probes.huawei import HuaweiProbe
 
@@ -174,3 +174,35 @@ def test_a_mutating_call_is_refused_before_it_is_sent(
     for name in declared:  # declared reads pass through to the SDK
         with pytest.raises(AssertionError, match="reached the SDK"):
             getattr(client, name)
+
+
+def test_an_rds_backup_kept_in_the_prc_is_a_flow_from_one_listing_per_region(
+    huawei: HuaweiApi, catalog: Catalog
+) -> None:
+    huawei.resources.append(_resource("rds", "instances", "fra-db", "eu-west-101"))
+    huawei.offsite = [
+        {"id": "rds-fra-db", "name": "fra-db", "source_region": "eu-west-101",
+         "destination_region": "cn-east-3"},
+    ]  # fmt: skip
+    inventory = _scan(catalog, **{"skip-obs": "yes"})
+    assert not inventory.gaps
+    listings = [r for r in huawei.requests if r.path.endswith("/offsite-backup-instance")]
+    assert len(listings) == 2  # two regions hold an instance: one listing each
+    (flow,) = _named(inventory, "fra-db").flows
+    assert flow.kind is FlowKind.BACKUP and flow.target_location.country == "CN"
+    assert not _named(inventory, "orders-db").flows  # its region's listing does not name it
+
+    calls = {"n": 0}
+
+    def deny_first(request: Any) -> Answer | None:
+        if request.path.endswith("/offsite-backup-instance"):
+            calls["n"] += 1
+            if calls["n"] == 1:
+                return Answer.of(403, {"error_code": "DBS.280001", "error_msg": "no access"})
+        return None
+
+    huawei.fault = deny_first
+    inventory = _scan(catalog, **{"skip-obs": "yes"})
+    (gap,) = inventory.gaps
+    assert gap.reason is GapReason.ACCESS_DENIED and gap.service == "rds"
+    assert {a.name for a in inventory.assets} >= {"fra-db", "orders-db"}  # nothing dropped

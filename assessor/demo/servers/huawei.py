@@ -2,7 +2,8 @@
 domains/{domain_id}/all-resources`` with ``limit``/``marker`` and ``page_info.next_marker``,
 signed ``SDK-HMAC-SHA256``; errors ``{"error_code", "error_msg"}``. And OBS in path style
 (``GET /`` with ``x-obs-location``/``x-amz-location`` lists buckets with their locations,
-``GET /BUCKET?replication``), signed ``OBS``/``AWS AK:signature`` (HMAC-SHA1)."""
+``GET /BUCKET?replication``), signed ``OBS``/``AWS AK:signature`` (HMAC-SHA1). And RDS
+``ListOffSiteInstances`` (cross-region backups), signed like RMS."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ class HuaweiApi(LoopbackApi):
         self.resources = list(resources or [])
         self.buckets: list[dict[str, Any]] = []  # {"name", "region", "replicate_to": name}
         self.enabled = True
+        # RDS cross-region backups: {"id", "name", "source_region", "destination_region"}
+        self.offsite: list[dict[str, Any]] = []
 
     def authorized(self, request: Request) -> bool:
         authorization = request.headers.get("authorization", "")
@@ -41,7 +44,7 @@ class HuaweiApi(LoopbackApi):
         return False
 
     def refused(self, request: Request) -> Answer:
-        if request.path.startswith("/v1/"):
+        if request.path.startswith(("/v1/", "/v3/")):
             return Answer.of(
                 401, {"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication"}
             )
@@ -62,9 +65,23 @@ class HuaweiApi(LoopbackApi):
             more = start + limit < len(self.resources)
             info = {"current_count": len(page), "next_marker": str(start + limit) if more else None}
             return Answer.of(200, {"resources": page, "page_info": info})
-        if request.path.startswith("/v1/"):
+        if request.path.endswith("/backups/offsite-backup-instance"):
+            return self._offsite(request)
+        if request.path.startswith(("/v1/", "/v3/")):
             return Answer.of(404, {"error_code": "APIGW.0101", "error_msg": "not served"})
         return self._obs(request)
+
+    def _offsite(self, request: Request) -> Answer:
+        """RDS ``ListOffSiteInstances``: ``offset``/``limit`` paging and ``total_count``."""
+        if request.method != "GET":
+            return Answer.of(405, {"error_code": "DBS.200001", "error_msg": "only reads"})
+        offset, limit = int(request.query.get("offset") or 0), int(request.query.get("limit") or 10)
+        page = [
+            {**row, "source_project_id": "p1", "destination_project_id": "p2", "keep_days": 7,
+             "datastore": {"type": "MySQL", "version": "8.0"}}
+            for row in self.offsite[offset : offset + limit]
+        ]  # fmt: skip
+        return Answer.of(200, {"offsite_backup_instances": page, "total_count": len(self.offsite)})
 
     def _obs(self, request: Request) -> Answer:
         if request.method != "GET":

@@ -9,13 +9,13 @@ domain id is always passed, so the SDK never calls IAM to look it up); one OBS
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 from assessor.errors import ConfigurationError
-from assessor.models import Asset, Flow, FlowKind, GapReason, Provider
+from assessor.models import Asset, CoverageGap, Flow, FlowKind, GapReason, Provider, replaced
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption, classification
 from assessor.probes.live import (
     ErrorCodes,
@@ -42,6 +42,11 @@ SITES = {
     "eu": ("https://rms.myhuaweicloud.eu", "https://obs.eu-west-101.myhuaweicloud.eu"),
 }
 RMS_OPERATIONS = {"list_all_resources": "rms:resources:list"}
+RDS_OPERATIONS = {"list_off_site_instances": "rds:backup:list"}
+RDS_HOSTS = {
+    "global": "https://rds.{region}.myhuaweicloud.com",
+    "eu": "https://rds.{region}.myhuaweicloud.eu",
+}
 OBS_OPERATIONS = {
     "listBuckets": "obs:bucket:ListAllMyBuckets",
     "getBucketReplication": "obs:bucket:GetReplicationConfiguration",
@@ -62,11 +67,12 @@ class HuaweiProbe(Probe):
         ProbeOption("site", "Account site", OptionKind.CHOICE, "global", tuple(SITES)),
         regions_option(),
         ProbeOption("skip-obs", "Do not read OBS bucket replication", OptionKind.BOOL, False),
+        ProbeOption("skip-rds", "Do not read RDS cross-region backups", OptionKind.BOOL, False),
         endpoint_option("huawei"),
         ProbeOption("max-attempts", "Attempts per call", OptionKind.INT, 5, minimum=1),
     )
     read_operations: ClassVar[frozenset[str]] = frozenset(
-        {*RMS_OPERATIONS.values(), *OBS_OPERATIONS.values()}
+        {*RMS_OPERATIONS.values(), *OBS_OPERATIONS.values(), *RDS_OPERATIONS.values()}
     )
 
     @classmethod
@@ -98,6 +104,9 @@ class HuaweiProbe(Probe):
             assets = list(_resources(ak, sk, domain, override, attempts, site))
         except FaultError as error:
             yield error.gap(self.name, account=domain, region=None, service="rms")
+        if not self.settings.flag("skip-rds"):
+            offsite = _Offsite(ak, sk, override, attempts, site)
+            assets = yield from offsite.backups(assets)
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-obs"):
             obs = _Obs(ak, sk, override or SITES[site][1], attempts, bool(override))
@@ -158,6 +167,63 @@ def resource_asset(row: dict[str, Any], domain: str) -> Asset:
         classification=classification(tags),
         attributes={k: v for k, v in attributes.items() if v},
     )
+
+
+class _Offsite:
+    """RDS cross-region ("offsite") backups: one ``ListOffSiteInstances`` listing per region
+    and project that holds an instance, not a call per instance."""
+
+    def __init__(self, ak: str, sk: str, override: str | None, attempts: int, site: str) -> None:
+        self.keys = (ak, sk)
+        self.override = override
+        self.attempts = attempts
+        self.host = RDS_HOSTS[site]
+
+    def backups(self, assets: list[Asset]) -> Generator[CoverageGap, None, list[Asset]]:
+        places: dict[tuple[str, str], str] = {}
+        for asset in assets:
+            project = asset.attributes.get("project_id")
+            if asset.service == "rds" and asset.kind == "instance" and asset.region and project:
+                places[(asset.region, project)] = asset.account or ""
+        destinations: dict[str, str] = {}
+        for (region, project), account in sorted(places.items()):
+            try:
+                destinations.update(self._listing(region, project))
+            except FaultError as error:
+                yield error.gap("huawei", account=account, region=region, service="rds")
+        return [
+            replaced(asset, flows=(*asset.flows, Flow(kind=FlowKind.BACKUP, target_region=to)))
+            if asset.service == "rds" and (to := destinations.get(asset.id.rsplit(":", 1)[1]))
+            else asset
+            for asset in assets
+        ]
+
+    def _listing(self, region: str, project: str) -> dict[str, str]:
+        from huaweicloudsdkcore.auth.credentials import BasicCredentials
+        from huaweicloudsdkrds.v3 import ListOffSiteInstancesRequest, RdsClient
+
+        client = GuardedClient(
+            RdsClient.new_builder()
+            .with_credentials(BasicCredentials(*self.keys, project))  # a project id: no IAM call
+            .with_endpoints([self.override or self.host.format(region=region)])
+            .build(),
+            "huawei",
+            RDS_OPERATIONS,
+        )
+        found: dict[str, str] = {}
+        offset = 0
+        while True:
+            request = ListOffSiteInstancesRequest(offset=offset, limit=100)
+            page = call(
+                partial(client.list_off_site_instances, request), classify, None, self.attempts
+            )
+            rows = page.offsite_backup_instances or []
+            for row in rows:
+                if str(row.source_region or region).lower() == region and row.destination_region:
+                    found[str(row.id)] = str(row.destination_region).lower()
+            offset += len(rows)
+            if not rows or offset >= int(page.total_count or 0):
+                return found
 
 
 class _Obs:
