@@ -188,16 +188,16 @@ ROLE_POLICY = "acs:ram:*:*:role/audit"
 def test_a_named_ram_role_is_assumed_and_every_read_signs_with_its_session_keys(
     alibaba: AlibabaApi, catalog: Catalog
 ) -> None:
-    alibaba.roles.add(ROLE)
+    alibaba.keys.roles.add(ROLE)
     inventory = _scan(catalog, **{"role-arn": ROLE})
     assert not inventory.gaps and len(inventory.assets) >= len(alibaba.resources)
     assumed = [r for r in alibaba.requests if r.headers.get("x-acs-action") == "AssumeRole"]
     assert len(assumed) == 1 and assumed[0].query["RoleArn"] == ROLE
     # The long-term key signs only AssumeRole; Resource Center and OSS (which the server
     # refuses without the session token) sign with the temporary key.
-    (temporary,) = alibaba.issued
-    assert alibaba.signers[0] == alibaba.access_key_id
-    assert set(alibaba.signers[1:]) == {temporary} and len(alibaba.signers) > 3
+    (temporary,) = alibaba.keys.issued
+    assert alibaba.keys.signers[0] == alibaba.access_key_id
+    assert set(alibaba.keys.signers[1:]) == {temporary} and len(alibaba.keys.signers) > 3
     assert f"read as the role {ROLE}" in inventory.probes[0].notes
 
 
@@ -213,12 +213,12 @@ def test_a_role_that_cannot_be_assumed_is_one_sts_gap_and_nothing_is_read_as_the
 def test_a_role_sessions_keys_from_the_environment_carry_their_token(
     alibaba: AlibabaApi, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    alibaba.issued["STS.session"] = ("session-secret", "session-token")
+    alibaba.keys.issued["STS.session"] = ("session-secret", "session-token")
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.session")
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "session-secret")
     monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "session-token")
     inventory = _scan(catalog)
-    assert not inventory.gaps and set(alibaba.signers) == {"STS.session"}
+    assert not inventory.gaps and set(alibaba.keys.signers) == {"STS.session"}
 
 
 def test_an_rds_backup_kept_in_the_prc_is_a_flow_and_a_refused_policy_is_one_gap(

@@ -185,16 +185,16 @@ ROLE = f"qcs::cam::uin/{OWNER}:roleName/assessor-audit"
 def test_a_named_cam_role_is_assumed_and_every_read_signs_with_its_temporary_keys(
     tencent: TencentApi, catalog: Catalog
 ) -> None:
-    tencent.roles.add(ROLE)
+    tencent.keys.roles.add(ROLE)
     inventory = _scan(catalog, **{"role-arn": ROLE})
     assert not inventory.gaps and len(inventory.assets) == len(tencent.items) + 1
     assumed = [r for r in tencent.requests if r.headers.get("x-tc-action") == "AssumeRole"]
     assert len(assumed) == 1 and assumed[0].json()["RoleArn"] == ROLE
     # The long-term key signs only the AssumeRole call; Config and COS (which the server
     # refuses without the session token) sign with the temporary key.
-    (temporary,) = tencent.issued
-    assert tencent.signers[0] == tencent.secret_id
-    assert set(tencent.signers[1:]) == {temporary} and len(tencent.signers) > 3
+    (temporary,) = tencent.keys.issued
+    assert tencent.keys.signers[0] == tencent.secret_id
+    assert set(tencent.keys.signers[1:]) == {temporary} and len(tencent.keys.signers) > 3
     assert f"read as the role {ROLE}" in inventory.probes[0].notes
 
 

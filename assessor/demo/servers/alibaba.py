@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 from xml.sax.saxutils import escape
 
-from assessor.demo.servers.base import Answer, LoopbackApi, Request
+from assessor.demo.servers.base import Answer, KeyStore, LoopbackApi, Request
 
 ACTIONS = {"SearchResources", "SearchMultiAccountResources"}
 MAX_RESULTS = 100
@@ -33,9 +33,7 @@ class AlibabaApi(LoopbackApi):
             dict[str, Any]
         ] = []  # {"name", "region", "replicate_to": (bucket, region)}
         self.disabled = False  # Resource Center not activated
-        self.roles: set[str] = set()  # role ARNs the long-term key may assume
-        self.issued: dict[str, tuple[str, str]] = {}  # temporary id → (secret, token)
-        self.signers: list[str] = []  # the key id behind each authorized request
+        self.keys = KeyStore(self.access_key_id, self.access_key_secret, "STS.tmp")
         self.cross_backups: dict[str, str] = {}  # RDS instance id → region of its backups
 
     # --- authentication -------------------------------------------------------------
@@ -52,16 +50,9 @@ class AlibabaApi(LoopbackApi):
             valid = _oss_v1_valid
         else:
             return False
-        if key_id == self.access_key_id:
-            secret = self.access_key_secret
-        elif key_id in self.issued and self.issued[key_id][1] == token:
-            secret = self.issued[key_id][0]
-        else:
-            return False
-        if not valid(request, authorization, key_id, secret):
-            return False
-        self.signers.append(key_id)
-        return True
+        return self.keys.accepts(
+            key_id, token, lambda secret: valid(request, authorization, key_id, secret)
+        )
 
     def refused(self, request: Request) -> Answer:
         if "x-acs-action" in request.headers:
@@ -104,11 +95,9 @@ class AlibabaApi(LoopbackApi):
 
     def _assume(self, request: Request) -> Answer:
         query = dict(parse_qsl(request.raw_query)) | request.query
-        if query.get("RoleArn") not in self.roles:
+        if query.get("RoleArn") not in self.keys.roles:
             return _rpc_error(404, "EntityNotExist.Role", "The role does not exist")
-        number = len(self.issued) + 1
-        key_id, secret, token = f"STS.tmp{number}", f"tmp-secret-{number}", f"tmp-token-{number}"
-        self.issued[key_id] = (secret, token)
+        key_id, secret, token = self.keys.issue()
         granted = {
             "AccessKeyId": key_id,
             "AccessKeySecret": secret,

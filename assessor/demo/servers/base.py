@@ -79,6 +79,38 @@ class LoopbackApi:
         return self.answer(request)
 
 
+class KeyStore:
+    """A long-term access key and the temporary keys STS ``AssumeRole`` issued from it. A
+    temporary key signs only together with its session token, as the providers require; every
+    accepted signature's key id is kept in :attr:`signers`."""
+
+    def __init__(self, key_id: str, secret: str, prefix: str) -> None:
+        self.long_term = (key_id, secret)
+        self.prefix = prefix  # how the provider's temporary key ids begin
+        self.roles: set[str] = set()  # role ARNs the long-term key may assume
+        self.issued: dict[str, tuple[str, str]] = {}  # temporary id → (secret, token)
+        self.signers: list[str] = []
+
+    def issue(self) -> tuple[str, str, str]:
+        """A new temporary key id, secret and token."""
+        number = len(self.issued) + 1
+        key_id, secret, token = f"{self.prefix}{number}", f"tmp-secret-{number}", f"tmp-{number}"
+        self.issued[key_id] = (secret, token)
+        return key_id, secret, token
+
+    def accepts(self, key_id: str, token: str | None, valid: Callable[[str], bool]) -> bool:
+        """Whether ``valid(secret)`` holds for the secret behind ``key_id`` (and ``token``)."""
+        if key_id == self.long_term[0]:
+            secret: str | None = self.long_term[1]
+        else:
+            held = self.issued.get(key_id)
+            secret = held[0] if held is not None and held[1] == token else None
+        if secret is None or not valid(secret):
+            return False
+        self.signers.append(key_id)
+        return True
+
+
 @contextlib.contextmanager
 def serving(api: LoopbackApi) -> Iterator[str]:
     """Serve ``api`` on a free loopback port; yields the base URL."""

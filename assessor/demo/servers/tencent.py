@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 from xml.sax.saxutils import escape
 
-from assessor.demo.servers.base import Answer, LoopbackApi, Request
+from assessor.demo.servers.base import Answer, KeyStore, LoopbackApi, Request
 
 ACTIONS = {
     "ListDiscoveredResources",
@@ -37,9 +37,7 @@ class TencentApi(LoopbackApi):
         self.tagged: list[dict[str, Any]] = []  # Tag service mappings
         self.buckets: list[dict[str, Any]] = []  # {"name", "region", "replicate_to"}
         self.config_enabled = True
-        self.roles: set[str] = set()  # role ARNs the long-term key may assume
-        self.issued: dict[str, tuple[str, str]] = {}  # temporary id → (key, token)
-        self.signers: list[str] = []  # the key id behind each authorized request
+        self.keys = KeyStore(self.secret_id, self.secret_key, "AKIDtmp")
         self.remote_backups: dict[str, list[str]] = {}  # CDB instance → backup regions
 
     def authorized(self, request: Request) -> bool:
@@ -54,16 +52,9 @@ class TencentApi(LoopbackApi):
             valid = _cos_valid
         else:
             return False
-        if key_id == self.secret_id:
-            secret = self.secret_key
-        elif key_id in self.issued and self.issued[key_id][1] == token:
-            secret = self.issued[key_id][0]
-        else:
-            return False
-        if not valid(request, authorization, key_id, secret):
-            return False
-        self.signers.append(key_id)
-        return True
+        return self.keys.accepts(
+            key_id, token, lambda secret: valid(request, authorization, key_id, secret)
+        )
 
     def refused(self, request: Request) -> Answer:
         if "x-tc-action" in request.headers:
@@ -104,11 +95,9 @@ class TencentApi(LoopbackApi):
         return _api({"Items": page, "NextToken": str(start + size) if more else ""})
 
     def _assume(self, body: dict[str, Any]) -> Answer:
-        if body.get("RoleArn") not in self.roles:
+        if body.get("RoleArn") not in self.keys.roles:
             return _api_error("ResourceNotFound.RoleNotExist", "the role does not exist")
-        number = len(self.issued) + 1
-        key_id, key, token = f"AKIDtmp{number}", f"tmp-key-{number}", f"tmp-token-{number}"
-        self.issued[key_id] = (key, token)
+        key_id, key, token = self.keys.issue()
         granted = {"TmpSecretId": key_id, "TmpSecretKey": key, "Token": token}
         return _api({"Credentials": granted, "ExpiredTime": 4102444800})
 
