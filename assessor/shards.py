@@ -178,8 +178,9 @@ def merge(sources: Sequence[Path], now: datetime) -> Merged:
     found: dict[str, list[Path]] = {}
     for directory in directories:
         for unit in plan.units:
-            if unit_file(directory, unit).exists():
-                found.setdefault(unit, []).append(unit_file(directory, unit))
+            path = unit_file(directory, unit)
+            if path.exists():
+                found.setdefault(unit, []).append(path)
     died = _deaths(directories)
     parts = [read_json_model(paths[-1], Inventory) for unit, paths in sorted(found.items())]
     gaps: list[CoverageGap] = []

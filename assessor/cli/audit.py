@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -74,7 +75,7 @@ def audit(
     _exit(run.audit(configs, selection, reports, acceptance, delivery, None, console.progress()))
 
 
-def _shard(plan_file: Path, shard: str, output: Path, workers: int) -> None:
+def _shard(plan_file: Path, shard: str, output: Path, workers: int) -> NoReturn:
     index, count = shards.parse_shard(shard)
     plan = shards.load_plan(plan_file)
 

@@ -174,6 +174,7 @@ class _Listing:
         self.region = region
         self.attempts = attempts
         self.pacer = Pacer(RATE_PER_SECOND)
+        self._cdb: dict[str, Any] = {}  # region → CDB client, built when first needed
 
         def profile(host: str) -> Any:
             if override:
@@ -207,9 +208,12 @@ class _Listing:
         from tencentcloud.common.common_client import CommonClient
 
         region = asset.region or self.region
-        cdb = CommonClient(
-            "cdb", "2017-03-20", self.credential, region, self.profile(f"cdb.{self.domain}")
-        )
+        cdb = self._cdb.get(region)
+        if cdb is None:  # one client per region, not per instance
+            profile = self.profile(f"cdb.{self.domain}")
+            cdb = self._cdb[region] = CommonClient(
+                "cdb", "2017-03-20", self.credential, region, profile
+            )
         query = {"InstanceId": asset.id.rsplit("/", 1)[1]}
         reading = partial(cdb.call_json, CDB_OPERATION, query)
         return remote_backup_flows(call(reading, classify, self.pacer, self.attempts))
