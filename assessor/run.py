@@ -29,8 +29,7 @@ from assessor.engine.evaluate import evaluate as evaluate_rules
 from assessor.engine.selection import RuleSelection, RuleSet
 from assessor.errors import AssessorError, ExitCode
 from assessor.findings.result import Acceptance, assemble, at_or_above
-from assessor.history.diff import run_scope, since_last_run
-from assessor.history.store import HistoryStore
+from assessor.history import run_scope
 from assessor.inventory import ProbeResults, ProgressCallback, take_inventory
 from assessor.models import AuditResult, CoverageGap, Inventory, Severity
 from assessor.output import write_atomic
@@ -273,7 +272,12 @@ def finish(
     webhook never costs the local files."""
     reports = reports or Reports(Path("assessor-report"))
     delivery = delivery or Delivery()
-    store = HistoryStore.open(delivery.history) if delivery.history else None
+    store = None
+    if delivery.history:
+        from assessor.history.diff import since_last_run
+        from assessor.history.store import HistoryStore  # the database layer, only when used
+
+        store = HistoryStore.open(delivery.history)
     run_id = None
     try:
         scope = run_scope(result)

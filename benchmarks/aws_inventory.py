@@ -1,9 +1,11 @@
 """How fast the AWS probe inventories a large estate when every call takes a fixed time.
 
     python benchmarks/aws_inventory.py --buckets 2000 --latency 0.1 --concurrency 32
+    python benchmarks/aws_inventory.py --buckets 200 --regions 8 --latency 0.05 --cli
 
-1. seeds a moto server with ``--buckets`` buckets over 16 regions plus, in each of those
-   regions, volumes, snapshots, RDS, DynamoDB, KMS, Lambda, ECR, Backup, Redshift,
+1. seeds a moto server with ``--buckets`` buckets over ``--regions`` regions (16 by default;
+   only those are enabled for the account, the others answer ``not-opted-in``) plus, in each
+   of those regions, volumes, snapshots, RDS, DynamoDB, KMS, Lambda, ECR, Backup, Redshift,
    ElastiCache, OpenSearch and Secrets Manager resources;
 2. runs the probe once through a recorder in front of moto (ListBuckets answers are given
    the ``BucketRegion`` real S3 returns and moto leaves out);
@@ -13,6 +15,11 @@
 Ends with one line: ``aws-inventory: C calls, W s wall, bound B s, ratio X`` where bound =
 calls * latency / concurrency, the wall time of a perfectly busy pool.
 Target: ratio ≤ 1.3 at concurrency 32 for ≥ 2,000 buckets over 16 regions.
+
+With ``--cli`` step 3 is the whole command a user runs, ``assessor audit --probe aws`` in its
+own process (imports, inventory, rules, every report), and the line adds its peak RSS:
+``aws-audit: C calls, W s wall, cpu U s, peak RSS M MiB``. ``--services s3`` limits both
+modes to those services (the recording always holds every service).
 """
 
 from __future__ import annotations
@@ -21,13 +28,17 @@ import argparse
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import boto3
 from aws_replay import recorder
@@ -45,9 +56,9 @@ REGIONS = (
 ACCOUNT = "123456789012"
 
 
-def seed(buckets: int) -> dict[str, str]:
+def seed(buckets: int, regions: tuple[str, ...]) -> dict[str, str]:
     """The estate; returns bucket name → region."""
-    placement = {f"bench-{n:05d}": REGIONS[n % len(REGIONS)] for n in range(buckets)}
+    placement = {f"bench-{n:05d}": regions[n % len(regions)] for n in range(buckets)}
 
     def bucket(item: tuple[str, str]) -> None:
         name, region = item
@@ -62,7 +73,7 @@ def seed(buckets: int) -> dict[str, str]:
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(bucket, sorted(placement.items())))
-        list(pool.map(seed_region, REGIONS))
+        list(pool.map(seed_region, regions))
     return placement
 
 
@@ -107,9 +118,20 @@ def seed_region(region: str) -> None:
 
 
 def with_bucket_regions(placement: dict[str, str]):  # type: ignore[no-untyped-def]
-    """Give ListBuckets answers the BucketRegion element real S3 sends."""
+    """Give ListBuckets answers the BucketRegion element real S3 sends, and have
+    DescribeRegions enable only the regions the estate uses (moto enables 30 or so)."""
+    enabled = set(placement.values())
+
+    def opt_in(match: re.Match[bytes]) -> bytes:
+        item = match.group(0)
+        name = re.search(rb"<regionName>([^<]+)</regionName>", item)
+        if name is None or name.group(1).decode() in enabled:
+            return item
+        return re.sub(rb"<optInStatus>[^<]*</optInStatus>", b"<optInStatus>not-opted-in</optInStatus>", item)
 
     def rewrite(key: str, body: bytes) -> bytes:
+        if b"<DescribeRegionsResponse" in body:
+            return re.sub(rb"<item>.*?</item>", opt_in, body, flags=re.S)
         if not key.startswith("GET /?max-buckets") or b"<ListAllMyBucketsResult" not in body:
             return body
 
@@ -122,8 +144,13 @@ def with_bucket_regions(placement: dict[str, str]):  # type: ignore[no-untyped-d
     return rewrite
 
 
-def run_probe(concurrency: int) -> tuple[list[Asset], list[CoverageGap], AwsProbe, float]:
-    probe = AwsProbe(ProbeConfig({"concurrency": (str(concurrency),)}))
+def run_probe(
+    concurrency: int, services: str | None
+) -> tuple[list[Asset], list[CoverageGap], AwsProbe, float]:
+    options = {"concurrency": (str(concurrency),)}
+    if services:
+        options["services"] = (services,)
+    probe = AwsProbe(ProbeConfig(options))
     started, cpu = time.perf_counter(), time.process_time()
     items = list(probe.scan())
     wall = time.perf_counter() - started
@@ -133,25 +160,26 @@ def run_probe(concurrency: int) -> tuple[list[Asset], list[CoverageGap], AwsProb
     return assets, gaps, probe, wall
 
 
-def record(buckets: int, path: Path) -> None:
+def record(buckets: int, regions: tuple[str, ...], path: Path) -> None:
     recording: dict[str, dict[str, object]] = {}
     with moto_server() as endpoint, pointed_at(endpoint, None):
         boto3.client("iam", region_name="us-east-1").create_role(
             RoleName="fn", AssumeRolePolicyDocument="{}"
         )
         started = time.perf_counter()
-        placement = seed(buckets)
-        print(f"seeded {buckets} buckets over {len(REGIONS)} regions in "
+        placement = seed(buckets, regions)
+        print(f"seeded {buckets} buckets over {len(regions)} regions in "
               f"{time.perf_counter() - started:.0f} s")  # fmt: skip
         rewrite = with_bucket_regions(placement)
         with recorder(endpoint, recording, rewrite) as proxy, pointed_at(proxy, None):
-            assets, gaps, _, wall = run_probe(16)
+            assets, gaps, _, wall = run_probe(16, None)
         print(f"recorded {len(recording)} answers from moto in {wall:.0f} s "
               f"({len(assets)} assets, {len(gaps)} gaps)")  # fmt: skip
     path.write_text(json.dumps(recording))
 
 
-def replay(path: Path, latency: float, concurrency: int) -> None:
+@contextmanager
+def replay_server(path: Path, latency: float) -> Iterator[str]:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("aws_replay.py")), str(path), str(port),
@@ -161,19 +189,28 @@ def replay(path: Path, latency: float, concurrency: int) -> None:
     try:
         assert server.stdout is not None
         server.stdout.readline()  # "ready"
-        endpoint = f"http://127.0.0.1:{port}"
-        with pointed_at(endpoint, None):
-            assets, gaps, probe, wall = run_probe(concurrency)
-        with urllib.request.urlopen(f"{endpoint}/_stats") as answer:
-            stats = json.loads(answer.read())
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait()
+
+
+def stats_of(endpoint: str) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{endpoint}/_stats") as answer:
+        stats: dict[str, Any] = json.loads(answer.read())
+    return stats
+
+
+def replay(path: Path, latency: float, concurrency: int, services: str | None) -> None:
+    with replay_server(path, latency) as endpoint:
+        with pointed_at(endpoint, None):
+            assets, gaps, probe, wall = run_probe(concurrency, services)
+        stats = stats_of(endpoint)
     calls = stats["calls"]
     bound = calls * latency / concurrency
     buckets = sum(1 for a in assets if a.kind == "bucket")
-    services = sorted({a.service for a in assets})
-    print(f"{len(assets)} assets ({buckets} buckets; {', '.join(services)}), {len(gaps)} gaps, "
+    kinds = sorted({a.service for a in assets})
+    print(f"{len(assets)} assets ({buckets} buckets; {', '.join(kinds)}), {len(gaps)} gaps, "
           f"{stats['missed']} calls not recorded; {probe.notes()[-1]}")  # fmt: skip
     print(f"calls per asset: {calls / max(len(assets), 1):.2f}")
     curve = stats["in_flight_per_second"]
@@ -183,18 +220,50 @@ def replay(path: Path, latency: float, concurrency: int) -> None:
           f"ratio {wall / bound:.2f}")  # fmt: skip
 
 
+def replay_cli(path: Path, latency: float, concurrency: int, services: str | None) -> None:
+    """The command a user runs, in its own process: wall, CPU and peak RSS of all of it."""
+    out = Path(tempfile.mkdtemp())
+    args = [sys.executable, "-m", "assessor", "audit", "--probe", "aws", "-o", str(out),
+            f"--aws-concurrency={concurrency}"]  # fmt: skip
+    if services:
+        args.append(f"--aws-services={services}")
+    with replay_server(path, latency) as endpoint:
+        with pointed_at(endpoint, None):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            done = subprocess.run(args, capture_output=True, text=True, env=os.environ.copy())
+            wall = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        stats = stats_of(endpoint)
+    if done.returncode not in (0, 1):
+        sys.exit(f"assessor audit exited {done.returncode}: {done.stderr[-2000:]}")
+    report = json.loads((out / "report.json").read_text())
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(f"{len(report['assets'])} assets, {len(report['gaps'])} gaps, "
+          f"{stats['missed']} calls not recorded")  # fmt: skip
+    curve = stats["in_flight_per_second"]
+    print("calls in flight, each second: " + " ".join(f"{v:.0f}" for v in curve))
+    print(f"aws-audit: {stats['calls']} calls, {wall:.2f} s wall, cpu {cpu:.2f} s, "
+          f"peak RSS {after.ru_maxrss / 1024:.0f} MiB")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--buckets", type=int, default=2000)
+    parser.add_argument("--regions", type=int, default=16, choices=range(1, len(REGIONS) + 1))
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--services", help="only these services (comma-separated)")
+    parser.add_argument("--cli", action="store_true", help="time the whole audit command")
     parser.add_argument("--recording", type=Path, help="reuse (or keep) the recorded answers")
     args = parser.parse_args()
     path = args.recording or Path(tempfile.mkdtemp()) / "aws-recording.json"
     if not path.exists():
-        record(args.buckets, path)
+        record(args.buckets, REGIONS[: args.regions], path)
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    replay(path, args.latency, args.concurrency)
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    run = replay_cli if args.cli else replay
+    run(path, args.latency, args.concurrency, args.services)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ hold transitively: the engine must not reach a probe through the inventory eithe
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -135,3 +137,11 @@ def test_no_module_is_over_the_size_a_newcomer_can_read() -> None:
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+def test_the_database_layer_is_loaded_only_by_runs_that_keep_history() -> None:
+    # SQLAlchemy and Alembic take about 0.35 s to import: every audit without --history,
+    # and every shard worker, would pay it for nothing.
+    probe = "import sys, assessor.cli, assessor.shards; print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'alembic'}))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -339,7 +339,9 @@ def _read_csv(path: str) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def _load_yaml(path: str) -> dict[str, Any]:
-    loaded = yaml.safe_load((_DATA / path).read_text(encoding="utf-8"))
+    # Bundled data, not user input: libyaml where PyYAML has it (the wheels do).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loaded = yaml.load((_DATA / path).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
     if not isinstance(loaded, dict):
         raise CatalogError(f"{path}: expected a mapping at the top level")
     return loaded

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from assessor.history.store import OpenFinding, RunRecord
 from assessor.models import Confidence, FindingStatus, Location, RunDiff, Severity
 from assessor.run import RunOutcome
+
+if TYPE_CHECKING:
+    from assessor.history.store import OpenFinding, RunRecord
 
 
 def error(message: str) -> None:

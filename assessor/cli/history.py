@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from assessor.cli import console
 from assessor.cli.options import history_option
 from assessor.errors import ConfigurationError
-from assessor.history.diff import compare_runs
-from assessor.history.store import HistoryStore, RunRecord
+
+if TYPE_CHECKING:
+    from assessor.history.store import HistoryStore, RunRecord
 
 _FORMAT = click.option(
     "--format",
@@ -27,6 +30,8 @@ def history() -> None:
 def _store(location: str | None) -> HistoryStore:
     if not location:
         raise ConfigurationError("--history LOCATION (or ASSESSOR_HISTORY) is needed")
+    from assessor.history.store import HistoryStore  # the database layer, only when used
+
     return HistoryStore.open(location)
 
 
@@ -66,6 +71,8 @@ def history_diff(first: int, second: int, history: str | None, output_format: st
     """What changed from run FIRST to run SECOND."""
     store = _store(history)
     older, newer = _run(store, first), _run(store, second)
+    from assessor.history.diff import compare_runs
+
     console.run_diff(compare_runs(store, older, newer), output_format == "json")
 
 

@@ -23,11 +23,6 @@ TREND_RUNS = 12
 _CHANGE_FIELDS = shared_fields_set(FindingChange.model_fields)
 
 
-def run_scope(result: AuditResult) -> str:
-    """Runs are compared with earlier runs of the same probes over the same scope."""
-    return " + ".join(sorted(f"{run.name}({run.scope})" for run in result.probes)) or "none"
-
-
 def since_last_run(store: HistoryStore, result: AuditResult, scope: str) -> RunDiff:
     previous = store.latest_run(scope)
     before = store.findings_at(previous) if previous else {}

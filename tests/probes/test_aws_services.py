@@ -9,6 +9,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -24,7 +25,7 @@ from assessor.inventory import run_probes
 from assessor.models import Asset, FlowKind, GapReason, Inventory, KeyCustody
 from assessor.probes.aws import AwsProbe
 from assessor.probes.aws.scheduler import BoundedScheduler, Task
-from assessor.probes.aws.session import AwsClients
+from assessor.probes.aws.session import AwsClients, SharedLoader, shared_loader
 from assessor.probes.base import ProbeConfig, ReadOnlyViolation
 from tests.aws_estate import HONG_KONG, REGIONS, SOURCE, US, seed_every_service
 from tests.faultproxy import Delay, Drop, Fault, aws_error, aws_json_error, fault_proxy
@@ -419,8 +420,32 @@ def test_mutating_calls_through_an_assumed_role_are_refused_too(
         member.get("rds", SOURCE).delete_db_instance(DBInstanceIdentifier="x")
     # Shared by both: AssumeRole and ListBuckets were sent, the refused calls never were.
     assert member.counter.total == base.counter.total == 2
-    # ...and so are the service models, loaded once per scan rather than once per account.
-    assert member.loader is base.loader
+    # ...and so are the service models, loaded once per process rather than once per account.
+    loader = shared_loader()
+    assert member.session.get_component("data_loader") is loader
+    assert base.session.get_component("data_loader") is loader
+
+
+def test_the_shared_loader_reads_each_model_once_however_many_threads_ask() -> None:
+    loader = SharedLoader()
+    reads: list[str] = []
+    real = loader.file_loader.load_file
+
+    def counted(path: str) -> object:
+        reads.append(path)
+        return real(path)
+
+    loader.file_loader.load_file = counted
+    start = threading.Barrier(16)
+
+    def first_paginator() -> object:
+        start.wait()
+        return loader.load_service_model("dynamodb", "paginators-1")
+
+    with ThreadPoolExecutor(16) as pool:
+        models = list(pool.map(lambda _: first_paginator(), range(16)))
+    assert all(model is models[0] for model in models)
+    assert len(reads) == len(set(reads)) > 0, reads
 
 
 # --- the scheduler ------------------------------------------------------------------------
