@@ -18,7 +18,7 @@ A script runs an audit the way the CLI does::
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ from assessor.errors import AssessorError, ExitCode
 from assessor.findings.result import Acceptance, assemble, at_or_above
 from assessor.history import run_scope
 from assessor.inventory import ProbeResults, ProgressCallback, take_inventory
-from assessor.models import AuditResult, CoverageGap, Inventory, Severity
+from assessor.models import AuditResult, CoverageGap, GapReason, Inventory, Severity
 from assessor.output import write_atomic
 from assessor.probes.base import Probe, ProbeConfig, load_probe
 from assessor.renderers import RENDERERS, ReportContext, sarif
@@ -79,6 +79,16 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class Workers:
+    """Processes a run may use: an organization's accounts are read one per worker process
+    (``progress`` hears of each as it ends), a single account's scan is split between
+    them."""
+
+    count: int = 1
+    progress: Callable[[str, str], None] | None = None
+
+
+@dataclass(frozen=True)
 class Published:
     url: str
     copies: tuple[str, ...]
@@ -106,9 +116,12 @@ def clock() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def build_probes(configs: Mapping[str, ProbeConfig]) -> list[Probe]:
+def build_probes(configs: Mapping[str, ProbeConfig], processes: int = 1) -> list[Probe]:
     """Construct every probe first: options are parsed and checked before any probe scans."""
-    return [load_probe(name)(config) for name, config in configs.items()]
+    probes = [load_probe(name)(config) for name, config in configs.items()]
+    for probe in probes:
+        probe.processes = processes
+    return probes
 
 
 def inventory(
@@ -116,11 +129,36 @@ def inventory(
     catalog: Catalog | None = None,
     now: datetime | None = None,
     progress: ProgressCallback | None = None,
+    workers: int = 1,
 ) -> ProbeResults:
-    """Run the probes and return the located inventory, stamped with the run's time."""
+    """Run the probes and return the located inventory, stamped with the run's time.
+    A probe may use up to ``workers`` processes."""
     now = now or clock()
-    taken = take_inventory(build_probes(probes), catalog or load_catalog(), progress, now)
+    built = build_probes(probes, workers)
+    taken = take_inventory(built, catalog or load_catalog(), progress, now)
     return ProbeResults(_stamped(taken.inventory, now), taken.crashed)
+
+
+def _organization(
+    probes: Mapping[str, ProbeConfig],
+    workers: Workers,
+    catalog: Catalog,
+    now: datetime,
+) -> ProbeResults | None:
+    """An organization read one unit (account) per worker process, when there is one probe
+    and its configuration reaches several units; None otherwise."""
+    from assessor import shards
+
+    if workers.count < 2 or len(probes) != 1:
+        return None
+    ((name, config),) = probes.items()
+    if not build_probes(probes)[0].has_units():
+        return None
+    plan = shards.make_plan(name, config, now)
+    if len(plan.units) < 2:
+        return None
+    merged = shards.read_organization(plan, workers.count, now, workers.progress)
+    return ProbeResults(relocate(merged.inventory, catalog), ())
 
 
 def _stamped(taken: Inventory, now: datetime) -> Inventory:
@@ -144,23 +182,29 @@ def audit(
     delivery: Delivery | None = None,
     now: datetime | None = None,
     progress: ProgressCallback | None = None,
+    workers: Workers | None = None,
 ) -> RunOutcome:
     """Inventory the estate with ``probes`` (name → options), evaluate, write, deliver.
 
     A run that cannot start (bad options, malformed rules) raises an AssessorError after
     telling the webhooks; a probe that crashes is a coverage gap, announced as a failure.
+    A part of the estate that was never read (a worker that died) makes it INCOMPLETE.
     """
     delivery = delivery or Delivery()
+    workers = workers or Workers()
     now = now or clock()
     try:
         rule_set = (rules or RuleSelection()).load(load_catalog())
-        taken = inventory(probes, rule_set.catalog, now, progress)
+        taken = _organization(probes, workers, rule_set.catalog, now) or inventory(
+            probes, rule_set.catalog, now, progress, workers.count
+        )
     except AssessorError as error:
         notify.announce_failure(delivery.notify, str(error))
         raise
-    return _assess_and_finish(
+    outcome = _assess_and_finish(
         taken.inventory, rule_set, reports, acceptance, delivery, now, taken.crashed
     )
+    return incomplete_unless(outcome, allow_partial=False)
 
 
 def evaluate(
@@ -200,7 +244,14 @@ def merge(
     outcome = _assess_and_finish(
         located, rule_set, reports, acceptance, delivery or Delivery(), now
     )
-    if merged.complete or allow_partial:
+    return incomplete_unless(outcome, allow_partial)
+
+
+def incomplete_unless(outcome: RunOutcome, allow_partial: bool) -> RunOutcome:
+    """INCOMPLETE when part of the estate was never read (a planned unit missing or read
+    twice, a worker that died): a partial estate never passes as a whole one."""
+    unread = any(gap.reason is GapReason.UNREAD for gap in outcome.result.gaps)
+    if allow_partial or not unread:
         return outcome
     return replace(outcome, exit_code=ExitCode.INCOMPLETE)
 

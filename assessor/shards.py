@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import re
 import signal
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -136,6 +137,20 @@ def run_shard(
     path = output / f"shard-{shard}-of-{shards}.json"
     write_atomic(path, manifest.model_dump_json(indent=2).encode("utf-8"))
     return manifest
+
+
+def read_organization(
+    plan: Plan,
+    workers: int,
+    now: datetime,
+    progress: Callable[[str, str], None] | None = None,
+) -> Merged:
+    """Every unit of ``plan`` on this machine, ``workers`` at a time, each in its own
+    process writing its inventory to a scratch directory; then merged. Memory is bounded
+    by the workers and the largest unit, not by the organization."""
+    with tempfile.TemporaryDirectory(prefix="assessor-units-") as scratch:
+        run_shard(plan, 1, 1, Path(scratch), workers, progress=progress)
+        return merge([Path(scratch)], now)
 
 
 def _death(exitcode: int | None) -> str:

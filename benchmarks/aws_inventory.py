@@ -17,8 +17,9 @@ calls * latency / concurrency, the wall time of a perfectly busy pool.
 Target: ratio ≤ 1.3 at concurrency 32 for ≥ 2,000 buckets over 16 regions.
 
 With ``--cli`` step 3 is the whole command a user runs, ``assessor audit --probe aws`` in its
-own process (imports, inventory, rules, every report), and the line adds its peak RSS:
-``aws-audit: C calls, W s wall, cpu U s, peak RSS M MiB``. ``--services s3`` limits both
+own process (imports, inventory, rules, every report; ``--workers`` from BENCH_WORKERS,
+else the CPU count), and the line adds its memory: ``aws-audit: C calls, W s wall, cpu U s,
+peak memory M MiB (PSS, every process), largest process R MiB``. ``--services s3`` limits both
 modes to those services (the recording always holds every service).
 """
 
@@ -32,6 +33,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -151,6 +153,7 @@ def run_probe(
     if services:
         options["services"] = (services,)
     probe = AwsProbe(ProbeConfig(options))
+    probe.processes = int(os.environ.get("BENCH_PROCESSES", "1"))
     started, cpu = time.perf_counter(), time.process_time()
     items = list(probe.scan())
     wall = time.perf_counter() - started
@@ -220,23 +223,75 @@ def replay(path: Path, latency: float, concurrency: int, services: str | None) -
           f"ratio {wall / bound:.2f}")  # fmt: skip
 
 
+class TreeMemory:
+    """The peak of the proportional set size (PSS) summed over a process and everything it
+    forked, sampled every 20 ms: what the run costs the machine, shared pages counted once."""
+
+    def __init__(self, root: int) -> None:
+        self.root, self.peak = root, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, sum(_pss(pid) for pid in _tree(self.root)))
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def _tree(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+def _pss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def replay_cli(path: Path, latency: float, concurrency: int, services: str | None) -> None:
-    """The command a user runs, in its own process: wall, CPU and peak RSS of all of it."""
+    """The command a user runs, in its own process: wall, CPU and peak memory of all of it
+    (``--workers`` from the environment's BENCH_WORKERS, default the CPU count)."""
     out = Path(tempfile.mkdtemp())
     args = [sys.executable, "-m", "assessor", "audit", "--probe", "aws", "-o", str(out),
             f"--aws-concurrency={concurrency}"]  # fmt: skip
+    if os.environ.get("BENCH_WORKERS"):
+        args.append(f"--workers={os.environ['BENCH_WORKERS']}")
     if services:
         args.append(f"--aws-services={services}")
     with replay_server(path, latency) as endpoint:
         with pointed_at(endpoint, None):
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
-            done = subprocess.run(args, capture_output=True, text=True, env=os.environ.copy())
+            command = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            memory = TreeMemory(command.pid)
+            _, stderr = command.communicate()
             wall = time.perf_counter() - started
+            pss = memory.stop()
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
         stats = stats_of(endpoint)
-    if done.returncode not in (0, 1):
-        sys.exit(f"assessor audit exited {done.returncode}: {done.stderr[-2000:]}")
+    if command.returncode not in (0, 1):
+        sys.exit(f"assessor audit exited {command.returncode}: {stderr.decode()[-2000:]}")
     report = json.loads((out / "report.json").read_text())
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     print(f"{len(report['assets'])} assets, {len(report['gaps'])} gaps, "
@@ -244,7 +299,8 @@ def replay_cli(path: Path, latency: float, concurrency: int, services: str | Non
     curve = stats["in_flight_per_second"]
     print("calls in flight, each second: " + " ".join(f"{v:.0f}" for v in curve))
     print(f"aws-audit: {stats['calls']} calls, {wall:.2f} s wall, cpu {cpu:.2f} s, "
-          f"peak RSS {after.ru_maxrss / 1024:.0f} MiB")  # fmt: skip
+          f"peak memory {pss / 2**20:.0f} MiB (PSS, every process), "
+          f"largest process {after.ru_maxrss / 1024:.0f} MiB")  # fmt: skip
 
 
 def main() -> None:

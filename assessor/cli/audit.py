@@ -50,7 +50,9 @@ def _exit(outcome: run.RunOutcome) -> None:
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="With --plan: units read at once, each in its own process [default: CPU count].",
+    help="Processes to use [default: CPU count]: an organization's accounts are read one per "
+    "worker process (with --plan: this shard's), a single account's scan is split between "
+    "them.",
 )
 @click.pass_context
 def audit(
@@ -65,14 +67,21 @@ def audit(
     workers: int | None,
 ) -> None:
     """Inventory the estate with probes, evaluate the rules, write the reports."""
+    workers = workers or os.cpu_count() or 1
     if plan_file is not None:
         if probe_names or ctx.args:
             raise click.UsageError("--plan carries the probe and its options; drop --probe")
-        _shard(plan_file, shard, reports.output, workers or os.cpu_count() or 1)
+        _shard(plan_file, shard, reports.output, workers)
     if not probe_names:
         raise click.UsageError("Missing option '--probe' (or --plan).")
     configs = probe_configs(probe_names, ctx.args)
-    _exit(run.audit(configs, selection, reports, acceptance, delivery, None, console.progress()))
+    parallel = run.Workers(workers, _unit_read)
+    progress = console.progress()
+    _exit(run.audit(configs, selection, reports, acceptance, delivery, None, progress, parallel))
+
+
+def _unit_read(unit: str, status: str) -> None:
+    console.note(f"{unit}: {status}")
 
 
 def _shard(plan_file: Path, shard: str, output: Path, workers: int) -> NoReturn:

@@ -193,6 +193,10 @@ class Probe(abc.ABC):
         self.config = config or ProbeConfig()
         # Parsed here, with no I/O, so every probe's options are checked before any scans.
         self.settings = ProbeSettings(self.name, self.options, self.config)
+        # How many processes the scan may use (the run's --workers). A probe whose scan is
+        # CPU-bound (AWS: botocore's cost per call) shares its work out between them;
+        # one that makes a few index listings has no use for more than one.
+        self.processes = 1
 
     @abc.abstractmethod
     def scan(self) -> Iterator[ProbeItem]:
@@ -204,6 +208,11 @@ class Probe(abc.ABC):
         exactly the declared operations (and assuming ``role`` only when one is named);
         None for probes that read only local files."""
         return None
+
+    def has_units(self) -> bool:
+        """Whether this configuration reaches several units (an organization) that can be
+        read apart, each in its own worker (``units`` then lists them)."""
+        return False
 
     def units(self) -> list[str]:
         """Every unit this configuration reaches, sorted, for a plan (lists the organization;

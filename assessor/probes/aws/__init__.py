@@ -17,8 +17,8 @@ through a hook that refuses undeclared operations (``session.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar
 
@@ -41,7 +41,10 @@ from assessor.probes.aws.services.base import (
 )
 from assessor.probes.aws.services.tags import ResourceTagsReader, TagFact
 from assessor.probes.aws.session import AwsClients, CallCounter, ClientSettings
+from assessor.probes.aws.shared import shared_loader
+from assessor.probes.aws.split import read_split
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption, ReadOnlyViolation
+from assessor.probes.forked import can_fork
 
 __all__ = ["AwsClients", "AwsProbe", "iam_policy"]
 
@@ -74,7 +77,9 @@ class AwsProbe(Probe):
         ProbeOption("org-role", "Role to assume in each account (organization or --aws-accounts)"),
         ProbeOption("accounts", "Account ids to read through --aws-org-role", OptionKind.LIST),
         ProbeOption("external-id", "External id for assuming --aws-org-role"),
-        ProbeOption("concurrency", "Calls in flight at once", OptionKind.INT, 32, minimum=1),
+        ProbeOption(
+            "concurrency", "Calls in flight at once (per process)", OptionKind.INT, 32, minimum=1
+        ),
         ProbeOption(
             "region-concurrency",
             "Calls in flight per account-region",
@@ -141,6 +146,9 @@ class AwsProbe(Probe):
         # Accounts are opened concurrently: sort, so two runs of one estate read the same.
         return tuple(sorted(self._notes)) + ((self._calls,) if self._calls else ())
 
+    def has_units(self) -> bool:
+        return bool(self.settings.text("org-role"))
+
     def units(self) -> list[str]:
         """The accounts a plan splits: ``--aws-accounts``, or the organization's (one
         ``ListAccounts`` listing). Shards reach them through ``--aws-org-role``."""
@@ -205,16 +213,33 @@ class AwsProbe(Probe):
         accounts = self._account_list(plan, base, gaps)
         self._accounts = accounts
         run = _Run(plan, base, gaps, known_regions, wanted, services, self._notes)
-        scheduler: BoundedScheduler[Found] = BoundedScheduler(
-            settings.max_pool_connections, self.settings.integer("region-concurrency")
-        )
-        for account in accounts:
-            scheduler.add(Task((account, "setup"), partial(run.open_account, account), True))
+        read = partial(self._read, settings)
+        calls = f"at most {settings.max_pool_connections} in flight"
+        unread: list[CoverageGap] = []
+        if self.processes > 1 and can_fork():
+            # The accounts are opened here, so every process is dealt its account-regions.
+            listings = [task for account in accounts for task in run.open_account(account)]
+            run.close_connections()  # children must not share the parent's sockets
+            # Models read before the fork are shared by every process, not read in each.
+            shared_loader().warm(run.client_names())
+            split = read_split(
+                listings, self.processes, read, gaps, self._notes, lambda: counter.total
+            )
+            found, unread = split.found, split.unread
+            self._notes[:] = sorted(set(self._notes) | set(split.notes))
+            counter.add(split.calls)
+            calls = f"{calls} in each of {self.processes} processes"
+        else:
+            setup: list[Task[Found]] = [
+                Task((account, "setup"), partial(run.open_account, account), True, True)
+                for account in accounts
+            ]
+            found = read(setup, None)
         assets: list[Asset] = []
         keys: list[KeyFact] = []
         tags: list[TagFact] = []
         flows: list[FlowFact] = []
-        for item in scheduler.run():
+        for item in found:
             if isinstance(item, KeyFact):
                 keys.append(item)
             elif isinstance(item, TagFact):
@@ -225,10 +250,30 @@ class AwsProbe(Probe):
                 assets.append(item)
         yield from link(assets, keys, tags, flows)
         yield from gaps.gaps()
+        yield from unread
         self._calls = (
             f"{counter.total} API calls across {len(accounts)} account(s) "
-            f"(retries not counted), at most {settings.max_pool_connections} in flight"
+            f"(retries not counted), {calls}"
         )
+
+    def _read(
+        self,
+        settings: ClientSettings,
+        tasks: list[Task[Found]],
+        owns: Callable[[tuple[str, str]], bool] | None,
+    ) -> list[Found]:
+        """Run ``tasks`` and their follow-ups on one bounded pool (only the keys ``owns``).
+
+        Split between processes, each has a pool of its own (it has a core of its own to
+        keep busy); what AWS throttles is calls per account-region, and each of those
+        belongs to one process, so ``--aws-region-concurrency`` holds for the whole scan.
+        """
+        scheduler: BoundedScheduler[Found] = BoundedScheduler(
+            settings.max_pool_connections, self.settings.integer("region-concurrency"), owns
+        )
+        for task in tasks:
+            scheduler.add(task)
+        return list(scheduler.run())
 
     def _account_list(self, plan: AccountPlan, base: AwsClients, gaps: GapCollector) -> list[str]:
         explicit = list(self.settings.items("accounts"))
@@ -257,10 +302,12 @@ class _Run:
     wanted: list[str]
     services: list[str]
     notes: list[str]
+    opened: list[AwsClients] = field(default_factory=list)
 
-    def open_account(self, account: str) -> Iterable[Found | Task[Found]]:
+    def open_account(self, account: str) -> list[Task[Found]]:
         try:
             clients = self.plan.clients_for(self.base, account)
+            self.opened.append(clients)
         except AWS_ERRORS as error:
             self.gaps.add(
                 gap_reason(error),
@@ -284,7 +331,7 @@ class _Run:
                 + ", ".join(choice.not_enabled)
             )
         scanned = frozenset(choice.scan)
-        readers = [reader for name in self.services for reader in READERS[name]]
+        readers = self.readers()
         tasks: list[Task[Found]] = []
         for reader in readers:
             if reader.global_listing:
@@ -305,13 +352,26 @@ class _Run:
             )
         return tasks
 
+    def readers(self) -> list[type[ServiceReader]]:
+        return [reader for name in self.services for reader in READERS[name]]
+
+    def client_names(self) -> list[str]:
+        readers = (*self.readers(), *HELPERS)
+        return sorted({name for reader in readers for name in reader.client_names()})
+
+    def close_connections(self) -> None:
+        for clients in (self.base, *self.opened):
+            clients.close_connections()
+
     def _scope(self, clients: AwsClients, account: str, region: str) -> RegionScope:
         return RegionScope(clients, account, self.plan.partition, region, self.gaps)
 
     def _task(self, scope: RegionScope, reader: ServiceReader) -> Task[Found]:
         key = (scope.account, scope.region)
         read = partial(guarded, self.gaps, key, reader.name, partial(reader.read, scope))
-        return Task(key, read, discovery=True)
+        # A global listing's follow-ups are read in their own regions: in a split scan
+        # it runs in every process, each keeping its own regions' follow-ups.
+        return Task(key, read, discovery=True, everywhere=reader.global_listing)
 
 
 def guarded(
@@ -333,7 +393,12 @@ def guarded(
         gaps.add(GapReason.ERROR, message, account=account, service=service, region=region)
         return []
     return [
-        Task(item.key, partial(guarded, gaps, item.key, service, item.run), item.discovery)
+        Task(
+            item.key,
+            partial(guarded, gaps, item.key, service, item.run),
+            item.discovery,
+            item.everywhere,
+        )
         if isinstance(item, Task)
         else item
         for item in items

@@ -75,6 +75,10 @@ def describe(error: Exception) -> str:
 _Key = tuple[GapReason, str | None, str, str | None]
 
 
+# What a collector holds, as plain data a forked process can send back.
+GapRecords = tuple[dict[_Key, set[str]], dict[_Key, set[str]]]
+
+
 class GapCollector:
     """Groups failures by (reason, account, service, region) and names the operations and
     resources each group affected: a throttled service in one region is one gap, and 200
@@ -118,6 +122,19 @@ class GapCollector:
             region=region,
             resource=resource,
         )
+
+    def records(self) -> GapRecords:
+        with self._lock:
+            return dict(self._messages), dict(self._resources)
+
+    def absorb(self, records: GapRecords) -> None:
+        """Add another collector's records (the same failure seen twice is one gap)."""
+        messages, resources = records
+        with self._lock:
+            for key, texts in messages.items():
+                self._messages[key] |= texts
+            for key, names in resources.items():
+                self._resources[key] |= names
 
     def gaps(self) -> Iterator[CoverageGap]:
         def order(key: _Key) -> tuple[str, ...]:

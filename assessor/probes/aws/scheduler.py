@@ -13,6 +13,11 @@ Detail goes first, but discovery always keeps a quarter of the pool while it has
 at the start of a scan the CPU builds clients while the rest of the pool is already busy
 with calls, instead of every thread waiting on client construction at once (measured on
 the AWS benchmark: the first five seconds averaged 11 of 32 calls in flight before this).
+
+A scan split across processes runs one scheduler in each, and ``owns`` says which keys
+are this one's: tasks for other keys are dropped, except ``everywhere`` tasks (listings
+whose follow-ups fall in other keys, S3's ListBuckets) that run in every process, each
+keeping the follow-ups it owns and only the key's owner keeping what the task found.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ class Task(Generic[_T]):
     key: Key
     run: Callable[[], Iterable[_T | Task[_T]]]
     discovery: bool = False
+    everywhere: bool = False
 
 
 class _Failed:
@@ -45,9 +51,12 @@ class _Failed:
 
 
 class BoundedScheduler(Generic[_T]):
-    def __init__(self, concurrency: int, per_key: int) -> None:
+    def __init__(
+        self, concurrency: int, per_key: int, owns: Callable[[Key], bool] | None = None
+    ) -> None:
         self.concurrency = max(1, concurrency)
         self.per_key = max(1, per_key)
+        self.owns = owns or (lambda _key: True)
         # Per lane (discovery?), per key, in arrival order.
         self._queues: dict[bool, dict[Key, deque[Task[_T]]]] = {True: {}, False: {}}
         self._in_flight: Counter[Key] = Counter()
@@ -63,6 +72,8 @@ class BoundedScheduler(Generic[_T]):
             self._ready.notify()
 
     def _queue(self, task: Task[_T]) -> None:
+        if not (task.everywhere or self.owns(task.key)):
+            return  # another process's
         self._queues[task.discovery].setdefault(task.key, deque()).append(task)
         self._pending += 1
 
@@ -115,6 +126,8 @@ class BoundedScheduler(Generic[_T]):
                     self._discovering -= task.discovery
                     self._pending -= 1
                     self._ready.notify_all()
+                if task.everywhere and not self.owns(task.key):
+                    continue  # its findings are its key's owner's to report
                 for item in found:
                     if not isinstance(item, Task):
                         results.put(item)

@@ -3,26 +3,25 @@ that are not AWS's refused.
 
 Each account gets its own botocore session: the caller's own credentials, or credentials
 from ``sts:AssumeRole`` that refresh themselves before they expire (a scan of a large
-organization can outlast the default one-hour session). Everything that is the same in
-every account and region is loaded once per process: the service models, paginators and
-endpoint rules (``shared_loader``), read before the threads start and before shard
-workers fork, so no worker reads and parses them again.
+organization can outlast the default one-hour session). What is the same in every
+account and region (models, client classes) is built once per process (``shared.py``).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from dataclasses import dataclass
 from typing import Any
 
+import botocore
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
-from botocore.loaders import Loader
 from botocore.parsers import ResponseParserError
 
+from assessor import __version__
+from assessor.probes.aws.shared import shared_client_classes, shared_loader
 from assessor.probes.base import ReadOnlyViolation
 
 
@@ -47,6 +46,10 @@ class ClientSettings:
             # every call costs CPU that the threads waiting for answers need, and AWS
             # validates them anyway.
             parameter_validation=False,
+            # Names the audit in CloudTrail's userAgent field, and costs nothing per call:
+            # botocore's default User-Agent is rebuilt from a dozen parts twice per call
+            # (8% of the probe's CPU on the AWS benchmark).
+            user_agent=f"assessor/{__version__} botocore/{botocore.__version__}",
         )
 
 
@@ -57,79 +60,13 @@ class CallCounter:
         self._lock = threading.Lock()
         self._total = 0
 
-    def add(self) -> None:
+    def add(self, calls: int = 1) -> None:
         with self._lock:
-            self._total += 1
+            self._total += calls
 
     @property
     def total(self) -> int:
         return self._total
-
-
-class SharedLoader(Loader):  # type: ignore[misc]  # botocore has no type hints
-    """botocore's loader, safe to share between threads.
-
-    botocore caches what it loads per loader but fills the cache without a lock: 32
-    threads asking for their first paginator at once each list every data directory and
-    parse the same JSON (measured on the AWS benchmark: 33 directory sweeps and 335 model
-    reads instead of one each, 17% of the probe's CPU). One lock makes the first reader
-    load and the others wait for its copy.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._lock = threading.RLock()
-
-    def list_available_services(self, type_name: str) -> Any:
-        with self._lock:
-            return super().list_available_services(type_name)
-
-    def determine_latest_version(self, service_name: str, type_name: str) -> Any:
-        with self._lock:
-            return super().determine_latest_version(service_name, type_name)
-
-    def list_api_versions(self, service_name: str, type_name: str) -> Any:
-        with self._lock:
-            return super().list_api_versions(service_name, type_name)
-
-    def load_service_model(
-        self, service_name: str, type_name: str, api_version: str | None = None
-    ) -> Any:
-        with self._lock:
-            return super().load_service_model(service_name, type_name, api_version)
-
-    def load_data_with_path(self, name: str) -> Any:
-        with self._lock:
-            return super().load_data_with_path(name)
-
-    def warm(self, services: list[str]) -> None:
-        """Read every model the given services' clients and paginators need, now."""
-        for name in ("endpoints", "partitions", "sdk-default-configuration", "_retry"):
-            self.load_data(name)
-        for service in services:
-            for kind in ("service-2", "paginators-1", "endpoint-rule-set-1"):
-                self.load_service_model(service, kind)
-
-
-_LOADERS: dict[str | None, SharedLoader] = {}
-_LOADERS_LOCK = threading.Lock()
-
-
-def shared_loader() -> SharedLoader:
-    """The process's loader (one per ``AWS_DATA_PATH``, which adds model directories)."""
-    data_path = os.environ.get("AWS_DATA_PATH")
-    with _LOADERS_LOCK:
-        loader = _LOADERS.get(data_path)
-        if loader is None:
-            # As botocore's own create_loader reads AWS_DATA_PATH.
-            extra = [
-                os.path.expanduser(os.path.expandvars(path))
-                for path in (data_path or "").split(os.pathsep)
-                if path
-            ]
-            loader = SharedLoader(extra_search_paths=extra)
-            _LOADERS[data_path] = loader
-        return loader
 
 
 class AwsClients:
@@ -177,9 +114,17 @@ class AwsClients:
         with creating:
             client = self._clients.get(key)
             if client is None:
-                client = self.session.create_client(service, config=self.settings.config(region))
+                with shared_client_classes():
+                    config = self.settings.config(region)
+                    client = self.session.create_client(service, config=config)
                 self._clients[key] = client
             return client
+
+    def close_connections(self) -> None:
+        """Close every client's pooled connections (the clients stay usable): before a
+        fork, so no two processes ever write to one socket."""
+        for client in list(self._clients.values()):
+            client.close()
 
     def partition_regions(self, partition: str) -> list[str]:
         regions: list[str] = self.session.get_available_regions("ec2", partition_name=partition)

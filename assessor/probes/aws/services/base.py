@@ -139,6 +139,8 @@ class ServiceReader(abc.ABC):
 
     name: ClassVar[str]
     operations: ClassVar[frozenset[str]]
+    # The botocore clients it uses (by default the one named like the reader).
+    clients: ClassVar[tuple[str, ...]] = ()
     global_listing: ClassVar[bool] = False
     # Resource types (Tagging API names) this service lists without their tags.
     untagged_types: ClassVar[tuple[str, ...]] = ()
@@ -151,6 +153,10 @@ class ServiceReader(abc.ABC):
         # still assets with their location, their unread details a coverage gap.
         self.regions = regions
         self.unread: Mapping[str, str] = unread or {}
+
+    @classmethod
+    def client_names(cls) -> tuple[str, ...]:
+        return cls.clients or (cls.name,)
 
     @abc.abstractmethod
     def read(self, scope: RegionScope) -> Work:

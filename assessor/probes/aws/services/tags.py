@@ -25,6 +25,7 @@ class ResourceTagsReader(ServiceReader):
     """Not a service of its own: runs in each region for the readers that need it."""
 
     name = "tagging"
+    clients = ("resourcegroupstaggingapi",)
     operations: ClassVar[frozenset[str]] = frozenset({"tagging:GetResources"})
 
     def __init__(self, resource_types: tuple[str, ...]) -> None:

@@ -1,0 +1,142 @@
+"""What every account and region of a scan share, built once per process.
+
+A botocore client costs about 7 ms of CPU to build, and a full scan builds one per service
+and region of every account (112 for 14 services in 8 regions). Most of that is the same
+work every time: reading and parsing the service's models, building its ``ServiceModel``
+(whose caches of operations and shapes then fill again) and the client's class (one method
+per operation, with its docstring: EC2 has 700). Here all three are done once per process
+and shared by every thread, account and region. Shard workers are forked
+after the parent has loaded what they need, so they do not repeat it either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from botocore.client import ClientCreator
+from botocore.loaders import Loader
+
+
+class SharedLoader(Loader):  # type: ignore[misc]  # botocore has no type hints
+    """botocore's loader, safe to share between threads.
+
+    botocore caches what it loads per loader but fills the cache without a lock: 32
+    threads asking for their first paginator at once each list every data directory and
+    parse the same JSON (measured on the AWS benchmark: 33 directory sweeps and 335 model
+    reads instead of one each, 17% of the probe's CPU). One lock makes the first reader
+    load and the others wait for its copy.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lock = threading.RLock()
+
+    def list_available_services(self, type_name: str) -> Any:
+        with self._lock:
+            return super().list_available_services(type_name)
+
+    def determine_latest_version(self, service_name: str, type_name: str) -> Any:
+        with self._lock:
+            return super().determine_latest_version(service_name, type_name)
+
+    def list_api_versions(self, service_name: str, type_name: str) -> Any:
+        with self._lock:
+            return super().list_api_versions(service_name, type_name)
+
+    def load_service_model(
+        self, service_name: str, type_name: str, api_version: str | None = None
+    ) -> Any:
+        with self._lock:
+            return super().load_service_model(service_name, type_name, api_version)
+
+    def load_data_with_path(self, name: str) -> Any:
+        with self._lock:
+            return super().load_data_with_path(name)
+
+    def warm(self, services: list[str]) -> None:
+        """Read every model the given services' clients and paginators need, now."""
+        for name in ("endpoints", "partitions", "sdk-default-configuration", "_retry"):
+            self.load_data(name)
+        for service in services:
+            for kind in ("service-2", "paginators-1", "endpoint-rule-set-1"):
+                self.load_service_model(service, kind)
+
+
+_LOADERS: dict[str | None, SharedLoader] = {}
+_LOADERS_LOCK = threading.Lock()
+
+
+def shared_loader() -> SharedLoader:
+    """The process's loader (one per ``AWS_DATA_PATH``, which adds model directories)."""
+    data_path = os.environ.get("AWS_DATA_PATH")
+    with _LOADERS_LOCK:
+        loader = _LOADERS.get(data_path)
+        if loader is None:
+            # As botocore's own create_loader reads AWS_DATA_PATH.
+            extra = [
+                os.path.expanduser(os.path.expandvars(path))
+                for path in (data_path or "").split(os.pathsep)
+                if path
+            ]
+            loader = SharedLoader(extra_search_paths=extra)
+            _LOADERS[data_path] = loader
+        return loader
+
+
+# --- service models and client classes -----------------------------------------------
+
+_MODELS: dict[tuple[str, str | None], Any] = {}
+_CLASSES: dict[tuple[str, str], type] = {}
+_SHARING = threading.local()
+_build_model = ClientCreator._load_service_model
+_build_class = ClientCreator._create_client_class
+
+
+def _shared_model(creator: Any, service_name: str, api_version: str | None = None) -> Any:
+    """One ``ServiceModel`` per service while ``shared_client_classes`` is on: it is read
+    only, and its caches (operations, shapes) then fill once instead of once per client."""
+    if not getattr(_SHARING, "on", False):
+        return _build_model(creator, service_name, api_version)
+    key = (service_name, api_version)
+    model = _MODELS.get(key)
+    if model is None:
+        model = _MODELS.setdefault(key, _build_model(creator, service_name, api_version))
+    return model
+
+
+def _shared_class(creator: Any, service_name: str, service_model: Any) -> Any:
+    """One class per service and API version while ``shared_client_classes`` is on.
+
+    A client's class holds only its operations' methods (each calls the instance's
+    ``_make_api_call``) and what botocore's ``creating-client-class`` handlers add; the
+    endpoint, credentials, events and connection pool live on the instance. So every
+    client of a service can share one class, whatever its account or region.
+    """
+    if not getattr(_SHARING, "on", False):
+        return _build_class(creator, service_name, service_model)
+    key = (service_name, service_model.api_version)
+    built = _CLASSES.get(key)
+    if built is None:
+        built = _CLASSES.setdefault(key, _build_class(creator, service_name, service_model))
+    return built
+
+
+# botocore builds a new ClientCreator for every client and offers no way to pass one in,
+# so models and classes are cached where they are built; clients created outside
+# ``shared_client_classes`` (anyone else's in this process) are built as botocore does.
+ClientCreator._load_service_model = _shared_model
+ClientCreator._create_client_class = _shared_class
+
+
+@contextlib.contextmanager
+def shared_client_classes() -> Iterator[None]:
+    """Clients created in this thread, inside this block, share their model and class."""
+    _SHARING.on = True
+    try:
+        yield
+    finally:
+        _SHARING.on = False
