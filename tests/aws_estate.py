@@ -18,8 +18,14 @@ def _client(service: str, region: str, session: boto3.Session | None = None):  #
     return (session or boto3).client(service, region_name=region)
 
 
-def seed_every_service() -> dict[str, str]:
-    """Seed the estate; returns ids that tests look up by name."""
+def seed_every_service(key_replica: bool = True) -> dict[str, str]:
+    """Seed the estate; returns ids that tests look up by name.
+
+    ``key_replica=False`` leaves out the multi-Region KMS key's Hong Kong replica: moto's
+    primary and replica share one configuration dict, and describing the replica marks it
+    REPLICA for both, so what the primary looks like depends on which region was read
+    first (tests that compare two scans need an estate that reads the same either way).
+    """
     ids: dict[str, str] = {}
     seed_aws(
         (
@@ -113,7 +119,8 @@ def seed_every_service() -> dict[str, str]:
         Tags=[{"TagKey": "data-class", "TagValue": "confidential"}],
     )["KeyMetadata"]
     kms.create_alias(AliasName="alias/app", TargetKeyId=primary["KeyId"])
-    kms.replicate_key(KeyId=primary["KeyId"], ReplicaRegion=HONG_KONG)
+    if key_replica:
+        kms.replicate_key(KeyId=primary["KeyId"], ReplicaRegion=HONG_KONG)
     ids["mrk"] = primary["Arn"]
     external = _client("kms", US).create_key(
         Origin="EXTERNAL_KEY_STORE", CustomKeyStoreId="cks-1234567890abcdef0", XksKeyId="hsm-1"
@@ -191,3 +198,27 @@ def seed_every_service() -> dict[str, str]:
         Name="db-password", SecretString="s3cret", AddReplicaRegions=[{"Region": HONG_KONG}]
     )
     return ids
+
+
+def seed_organization() -> list[str]:
+    """The management account and four members, each with a bucket (two in Hong Kong);
+    returns the account ids, sorted."""
+    org = boto3.client("organizations", region_name=US)
+    org.create_organization(FeatureSet="ALL")
+    accounts = [boto3.client("sts", region_name=US).get_caller_identity()["Account"]]
+    for number in range(4):
+        created = org.create_account(Email=f"m{number}@example.com", AccountName=f"m{number}")
+        accounts.append(created["CreateAccountStatus"]["AccountId"])
+    for number, account in enumerate(accounts):
+        granted = boto3.client("sts", region_name=US).assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/Seeder", RoleSessionName="seed"
+        )["Credentials"]
+        session = boto3.Session(
+            aws_access_key_id=granted["AccessKeyId"],
+            aws_secret_access_key=granted["SecretAccessKey"],
+            aws_session_token=granted["SessionToken"],
+        )
+        region = HONG_KONG if number % 2 else US
+        extra = {"CreateBucketConfiguration": {"LocationConstraint": region}} if number % 2 else {}
+        session.client("s3", region_name=region).create_bucket(Bucket=f"data-{account}", **extra)
+    return sorted(accounts)

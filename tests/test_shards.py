@@ -11,7 +11,6 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from click.testing import CliRunner
 
@@ -20,7 +19,7 @@ from assessor.cli import main
 from assessor.errors import ExitCode, InputError
 from assessor.models import GapReason, Plan
 from assessor.probes.base import ProbeConfig
-from tests.aws_estate import HONG_KONG, US
+from tests.aws_estate import HONG_KONG, US, seed_organization
 
 AWS = ["--aws-org-role", "AssessorAudit", "--aws-services", "s3"]
 AWS += ["--aws-regions", f"{US},{HONG_KONG}", "--aws-max-attempts", "2"]
@@ -28,26 +27,7 @@ AWS += ["--aws-regions", f"{US},{HONG_KONG}", "--aws-max-attempts", "2"]
 
 @pytest.fixture
 def organization(aws: str) -> list[str]:
-    """The management account and four members, each with a bucket (two in Hong Kong)."""
-    org = boto3.client("organizations", region_name=US)
-    org.create_organization(FeatureSet="ALL")
-    accounts = [boto3.client("sts", region_name=US).get_caller_identity()["Account"]]
-    for number in range(4):
-        created = org.create_account(Email=f"m{number}@example.com", AccountName=f"m{number}")
-        accounts.append(created["CreateAccountStatus"]["AccountId"])
-    for number, account in enumerate(accounts):
-        granted = boto3.client("sts", region_name=US).assume_role(
-            RoleArn=f"arn:aws:iam::{account}:role/Seeder", RoleSessionName="seed"
-        )["Credentials"]
-        session = boto3.Session(
-            aws_access_key_id=granted["AccessKeyId"],
-            aws_secret_access_key=granted["SecretAccessKey"],
-            aws_session_token=granted["SessionToken"],
-        )
-        region = HONG_KONG if number % 2 else US
-        extra = {"CreateBucketConfiguration": {"LocationConstraint": region}} if number % 2 else {}
-        session.client("s3", region_name=region).create_bucket(Bucket=f"data-{account}", **extra)
-    return sorted(accounts)
+    return seed_organization()
 
 
 def _cli(*args: str) -> Any:

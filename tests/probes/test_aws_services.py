@@ -25,7 +25,8 @@ from assessor.inventory import run_probes
 from assessor.models import Asset, FlowKind, GapReason, Inventory, KeyCustody
 from assessor.probes.aws import AwsProbe
 from assessor.probes.aws.scheduler import BoundedScheduler, Task
-from assessor.probes.aws.session import AwsClients, SharedLoader, shared_loader
+from assessor.probes.aws.session import AwsClients
+from assessor.probes.aws.shared import SharedLoader, shared_loader
 from assessor.probes.base import ProbeConfig, ReadOnlyViolation
 from tests.aws_estate import HONG_KONG, REGIONS, SOURCE, US, seed_every_service
 from tests.faultproxy import Delay, Drop, Fault, aws_error, aws_json_error, fault_proxy
