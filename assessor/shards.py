@@ -103,7 +103,8 @@ def run_shard(
     """Read this shard's units, ``workers`` at a time, one process per unit (its memory is
     returned when it ends). Units already written to ``output`` are not read again."""
     write_atomic(output / PLAN_FILE, plan.model_dump_json(indent=2).encode("utf-8"))
-    load_probe(plan.probe)  # imported once here, so every forked worker starts with it
+    # Imported and preloaded once here, so every forked worker starts with it.
+    load_probe(plan.probe)(ProbeConfig(dict(plan.options))).preload()
     units = shard_units(plan, shard, shards)
     waiting = [unit for unit in units if not unit_file(output, unit).exists()]
     # fork: a worker starts in milliseconds with the probe's modules already imported.

@@ -209,6 +209,12 @@ class Probe(abc.ABC):
         None for probes that read only local files."""
         return None
 
+    def preload(self) -> None:
+        """Load what every scan with this configuration needs (SDK models, say), before
+        worker processes are forked: they then share it instead of each loading it.
+        Nothing, for probes with nothing to share."""
+        return None
+
     def has_units(self) -> bool:
         """Whether this configuration reaches several units (an organization) that can be
         read apart, each in its own worker (``units`` then lists them)."""

@@ -149,6 +149,10 @@ class AwsProbe(Probe):
     def has_units(self) -> bool:
         return bool(self.settings.text("org-role"))
 
+    def preload(self) -> None:
+        services = list(self.settings.items("services") or READERS)
+        shared_loader().warm(client_names(services))
+
     def units(self) -> list[str]:
         """The accounts a plan splits: ``--aws-accounts``, or the organization's (one
         ``ListAccounts`` listing). Shards reach them through ``--aws-org-role``."""
@@ -221,7 +225,7 @@ class AwsProbe(Probe):
             listings = [task for account in accounts for task in run.open_account(account)]
             run.close_connections()  # children must not share the parent's sockets
             # Models read before the fork are shared by every process, not read in each.
-            shared_loader().warm(run.client_names())
+            shared_loader().warm(client_names(services))
             split = read_split(
                 listings, self.processes, read, gaps, self._notes, lambda: counter.total
             )
@@ -355,10 +359,6 @@ class _Run:
     def readers(self) -> list[type[ServiceReader]]:
         return [reader for name in self.services for reader in READERS[name]]
 
-    def client_names(self) -> list[str]:
-        readers = (*self.readers(), *HELPERS)
-        return sorted({name for reader in readers for name in reader.client_names()})
-
     def close_connections(self) -> None:
         for clients in (self.base, *self.opened):
             clients.close_connections()
@@ -372,6 +372,12 @@ class _Run:
         # A global listing's follow-ups are read in their own regions: in a split scan
         # it runs in every process, each keeping its own regions' follow-ups.
         return Task(key, read, discovery=True, everywhere=reader.global_listing)
+
+
+def client_names(services: list[str]) -> list[str]:
+    """The botocore clients a scan of ``services`` builds."""
+    readers = (*(reader for name in services for reader in READERS[name]), *HELPERS)
+    return sorted({name for reader in readers for name in reader.client_names()})
 
 
 def guarded(
