@@ -30,10 +30,10 @@ import json
 import os
 import re
 import resource
+import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -44,6 +44,7 @@ from typing import Any
 
 import boto3
 from aws_replay import recorder
+from processes import TreeMemory
 
 from assessor.demo.emulators import free_port, moto_server, pointed_at
 from assessor.models import Asset, CoverageGap
@@ -129,7 +130,9 @@ def with_bucket_regions(placement: dict[str, str]):  # type: ignore[no-untyped-d
         name = re.search(rb"<regionName>([^<]+)</regionName>", item)
         if name is None or name.group(1).decode() in enabled:
             return item
-        return re.sub(rb"<optInStatus>[^<]*</optInStatus>", b"<optInStatus>not-opted-in</optInStatus>", item)
+        return re.sub(
+            rb"<optInStatus>[^<]*</optInStatus>", b"<optInStatus>not-opted-in</optInStatus>", item
+        )
 
     def rewrite(key: str, body: bytes) -> bytes:
         if b"<DescribeRegionsResponse" in body:
@@ -182,30 +185,46 @@ def record(buckets: int, regions: tuple[str, ...], path: Path) -> None:
 
 
 @contextmanager
-def replay_server(path: Path, latency: float) -> Iterator[str]:
+def replay_server(path: Path, latency: float, tls: bool = False) -> Iterator[str]:
+    """The replay server in its own process; with ``tls`` it answers over HTTPS with a
+    certificate from a fresh CA, added to the public CA bundle that AWS_CA_BUNDLE then
+    names (botocore verifies it)."""
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("aws_replay.py")), str(path), str(port),
-         str(latency)],
-        stdout=subprocess.PIPE,
-    )  # fmt: skip
+    command = [sys.executable, str(Path(__file__).with_name("aws_replay.py")), str(path),
+               str(port), str(latency)]  # fmt: skip
+    if tls:
+        import certifi
+        import trustme
+
+        scratch = Path(tempfile.mkdtemp())
+        authority = trustme.CA()
+        issued = authority.issue_cert("127.0.0.1")
+        issued.private_key_and_cert_chain_pem.write_to_path(str(scratch / "server.pem"))
+        # As a real client's bundle: the public authorities (certifi's, as botocore's
+        # default) and the replay server's own.
+        public = Path(certifi.where()).read_bytes()
+        (scratch / "ca.pem").write_bytes(public + b"\n" + authority.cert_pem.bytes())
+        command += [str(scratch / "server.pem"), str(scratch / "server.pem")]
+        os.environ["AWS_CA_BUNDLE"] = str(scratch / "ca.pem")
+    server = subprocess.Popen(command, stdout=subprocess.PIPE)
     try:
         assert server.stdout is not None
         server.stdout.readline()  # "ready"
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait()
 
 
 def stats_of(endpoint: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{endpoint}/_stats") as answer:
+    context = ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE"))
+    with urllib.request.urlopen(f"{endpoint}/_stats", context=context) as answer:
         stats: dict[str, Any] = json.loads(answer.read())
     return stats
 
 
-def replay(path: Path, latency: float, concurrency: int, services: str | None) -> None:
-    with replay_server(path, latency) as endpoint:
+def replay(path: Path, latency: float, concurrency: int, services: str | None, tls: bool) -> None:
+    with replay_server(path, latency, tls) as endpoint:
         with pointed_at(endpoint, None):
             assets, gaps, probe, wall = run_probe(concurrency, services)
         stats = stats_of(endpoint)
@@ -223,53 +242,9 @@ def replay(path: Path, latency: float, concurrency: int, services: str | None) -
           f"ratio {wall / bound:.2f}")  # fmt: skip
 
 
-class TreeMemory:
-    """The peak of the proportional set size (PSS) summed over a process and everything it
-    forked, sampled every 20 ms: what the run costs the machine, shared pages counted once."""
-
-    def __init__(self, root: int) -> None:
-        self.root, self.peak = root, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, sum(_pss(pid) for pid in _tree(self.root)))
-
-    def stop(self) -> int:
-        self._stop.set()
-        self._thread.join()
-        return self.peak
-
-
-def _tree(root: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    tree, frontier = [root], [root]
-    while frontier:
-        frontier = [pid for pid, parent in parents.items() if parent in frontier]
-        tree += frontier
-    return tree
-
-
-def _pss(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def replay_cli(path: Path, latency: float, concurrency: int, services: str | None) -> None:
+def replay_cli(
+    path: Path, latency: float, concurrency: int, services: str | None, tls: bool
+) -> None:
     """The command a user runs, in its own process: wall, CPU and peak memory of all of it
     (``--workers`` from the environment's BENCH_WORKERS, default the CPU count)."""
     out = Path(tempfile.mkdtemp())
@@ -279,7 +254,7 @@ def replay_cli(path: Path, latency: float, concurrency: int, services: str | Non
         args.append(f"--workers={os.environ['BENCH_WORKERS']}")
     if services:
         args.append(f"--aws-services={services}")
-    with replay_server(path, latency) as endpoint:
+    with replay_server(path, latency, tls) as endpoint:
         with pointed_at(endpoint, None):
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
@@ -311,6 +286,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--services", help="only these services (comma-separated)")
     parser.add_argument("--cli", action="store_true", help="time the whole audit command")
+    parser.add_argument("--tls", action="store_true", help="replay over HTTPS, as AWS answers")
     parser.add_argument("--recording", type=Path, help="reuse (or keep) the recorded answers")
     args = parser.parse_args()
     path = args.recording or Path(tempfile.mkdtemp()) / "aws-recording.json"
@@ -319,7 +295,7 @@ def main() -> None:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     run = replay_cli if args.cli else replay
-    run(path, args.latency, args.concurrency, args.services)
+    run(path, args.latency, args.concurrency, args.services, args.tls)
 
 
 if __name__ == "__main__":

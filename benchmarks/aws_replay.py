@@ -6,7 +6,10 @@ the replay server (its own process, asyncio, no parsing beyond HTTP framing) ans
 same requests with the same bytes after a fixed delay, so the probe's own cost and its
 concurrency are what is measured.
 
-    python benchmarks/aws_replay.py RECORDING.json PORT LATENCY_SECONDS
+    python benchmarks/aws_replay.py RECORDING.json PORT LATENCY_SECONDS [CERT.pem KEY.pem]
+
+With a certificate and key it answers over TLS, as AWS does (a client's TLS costs, handshakes
+and verifying the server, are then part of what is measured).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import hashlib
 import http.client
 import json
 import re
+import ssl
 import sys
 import threading
 import time
@@ -100,7 +104,7 @@ def recorder(
         server.server_close()
 
 
-def serve(recording_path: Path, port: int, latency: float) -> None:
+def serve(recording_path: Path, port: int, latency: float, tls: ssl.SSLContext | None) -> None:
     recording = json.loads(recording_path.read_text())
     answers: dict[str, bytes] = {}
     for key, entry in recording.items():
@@ -171,7 +175,7 @@ def serve(recording_path: Path, port: int, latency: float) -> None:
             writer.close()
 
     async def main() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=512)
+        server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=512, ssl=tls)
         print("ready", flush=True)
         async with server:
             await server.serve_forever()
@@ -180,4 +184,8 @@ def serve(recording_path: Path, port: int, latency: float) -> None:
 
 
 if __name__ == "__main__":
-    serve(Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]))
+    context = None
+    if len(sys.argv) > 5:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[4], sys.argv[5])
+    serve(Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), context)

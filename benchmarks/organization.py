@@ -13,8 +13,8 @@ answered after a fixed latency.
    ``assessor merge`` as a user would, each in its own process.
 
 Ends with one line: ``organization: A accounts, C calls, wall S s, cpu U s, peak RSS M MiB
-per worker, merge E s`` (wall and cpu of the sharded audit, every worker included; peak RSS
-of the largest process).
+per worker, merge E s`` (wall and cpu of the sharded audit, every worker included; the
+largest peak RSS of any worker process, sampled from /proc).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from pathlib import Path
 import boto3
 from aws_inventory import with_bucket_regions
 from aws_replay import recorder
+from processes import TreeMemory
 
 from assessor import shards
 from assessor.demo.emulators import free_port, moto_server, pointed_at
@@ -106,16 +107,21 @@ def record(accounts: int, buckets: int, path: Path) -> None:
 
 def _timed(args: list[str]) -> tuple[float, float, int]:
     """Wall and CPU seconds of a child process (and every process it waited for), and the
-    largest RSS among them in KiB."""
+    largest peak RSS among the processes it forked (its workers)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "assessor", *args], capture_output=True)
+    command = subprocess.Popen(
+        [sys.executable, "-m", "assessor", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    memory = TreeMemory(command.pid)
+    _, stderr = command.communicate()
     wall = time.perf_counter() - started
+    memory.stop()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode not in (0, 1):
-        sys.exit(f"assessor {args[0]} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
+    if command.returncode not in (0, 1):
+        sys.exit(f"assessor {args[0]} exited {command.returncode}: {stderr.decode()[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss
+    return wall, cpu, memory.largest_child()
 
 
 def replay(path: Path, accounts: int, latency: float, workers: int) -> None:
@@ -145,7 +151,7 @@ def replay(path: Path, accounts: int, latency: float, workers: int) -> None:
     print(f"{len(report['assets'])} assets, {len(report['gaps'])} gaps ({len(unread)} unread), "
           f"{stats['missed']} calls not recorded; cpu per account {cpu / accounts:.2f} s")  # fmt: skip
     print(f"organization: {accounts} accounts, {stats['calls']} calls, wall {wall:.2f} s, "
-          f"cpu {cpu:.1f} s, peak RSS {rss / 1024:.0f} MiB per worker, merge {merge:.2f} s")  # fmt: skip
+          f"cpu {cpu:.1f} s, peak RSS {rss / 2**20:.0f} MiB per worker, merge {merge:.2f} s")  # fmt: skip
 
 
 def main() -> None:

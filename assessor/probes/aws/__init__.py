@@ -227,7 +227,13 @@ class AwsProbe(Probe):
             # Models read before the fork are shared by every process, not read in each.
             shared_loader().warm(client_names(services))
             split = read_split(
-                listings, self.processes, read, gaps, self._notes, lambda: counter.total
+                listings,
+                [(account, region) for account, regions in run.scanned for region in regions],
+                self.processes,
+                read,
+                gaps,
+                self._notes,
+                lambda: counter.total,
             )
             found, unread = split.found, split.unread
             self._notes[:] = sorted(set(self._notes) | set(split.notes))
@@ -307,6 +313,8 @@ class _Run:
     services: list[str]
     notes: list[str]
     opened: list[AwsClients] = field(default_factory=list)
+    # The regions read in each account, as accounts are opened.
+    scanned: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     def open_account(self, account: str) -> list[Task[Found]]:
         try:
@@ -335,6 +343,7 @@ class _Run:
                 + ", ".join(choice.not_enabled)
             )
         scanned = frozenset(choice.scan)
+        self.scanned.append((account, choice.scan))
         readers = self.readers()
         tasks: list[Task[Found]] = []
         for reader in readers:

@@ -21,7 +21,7 @@ from botocore.credentials import RefreshableCredentials
 from botocore.parsers import ResponseParserError
 
 from assessor import __version__
-from assessor.probes.aws.shared import shared_client_classes, shared_loader
+from assessor.probes.aws.shared import shared_client_parts, shared_loader
 from assessor.probes.base import ReadOnlyViolation
 
 
@@ -114,7 +114,7 @@ class AwsClients:
         with creating:
             client = self._clients.get(key)
             if client is None:
-                with shared_client_classes():
+                with shared_client_parts():
                     config = self.settings.config(region)
                     client = self.session.create_client(service, config=config)
                 self._clients[key] = client

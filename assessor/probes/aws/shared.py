@@ -5,7 +5,10 @@ and region of every account (112 for 14 services in 8 regions). Most of that is 
 work every time: reading and parsing the service's models, building its ``ServiceModel``
 (whose caches of operations and shapes then fill again) and the client's class (one method
 per operation, with its docstring: EC2 has 700). Here all three are done once per process
-and shared by every thread, account and region. Shard workers are forked
+and shared by every thread, account and region. So is the TLS context: botocore gives
+each client its own and hands urllib3 the CA bundle's path for every new connection, which
+then reads and parses the whole bundle again (52 ms of CPU for Debian's bundle, for each of
+the hundred-odd connections one account's scan opens). Shard workers are forked
 after the parent has loaded what they need, so they do not repeat it either.
 """
 
@@ -13,11 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import ssl
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 from botocore.client import ClientCreator
+from botocore.endpoint import EndpointCreator
+from botocore.httpsession import URLLib3Session, create_urllib3_context, get_cert_path
 from botocore.loaders import Loader
 
 
@@ -125,16 +131,59 @@ def _shared_class(creator: Any, service_name: str, service_model: Any) -> Any:
     return built
 
 
+# --- TLS -----------------------------------------------------------------------------
+
+_TLS: dict[str, ssl.SSLContext] = {}
+_TLS_LOCK = threading.Lock()
+
+
+class SharedTlsSession(URLLib3Session):  # type: ignore[misc]  # botocore has no type hints
+    """botocore's HTTP session with one TLS context per CA bundle in the process, the
+    bundle read into it once; connections then verify against it as they did before."""
+
+    def _get_ssl_context(self) -> ssl.SSLContext:
+        bundle = get_cert_path(self._verify) if self._verify else None
+        if not bundle:
+            return super()._get_ssl_context()  # type: ignore[no-any-return]
+        with _TLS_LOCK:
+            context = _TLS.get(bundle)
+            if context is None:
+                context = create_urllib3_context()
+                if os.path.isdir(bundle):
+                    context.load_verify_locations(capath=bundle)
+                else:
+                    context.load_verify_locations(cafile=bundle)
+                _TLS[bundle] = context
+        return context
+
+    def _setup_ssl_cert(self, conn: Any, url: str, verify: Any) -> None:
+        super()._setup_ssl_cert(conn, url, verify)
+        # Certificates are still required (cert_reqs); the bundle is in the context.
+        conn.ca_certs = None
+
+
+_build_endpoint = EndpointCreator.create_endpoint
+
+
+def _shared_endpoint(creator: Any, *args: Any, **kwargs: Any) -> Any:
+    if getattr(_SHARING, "on", False):
+        kwargs.setdefault("http_session_cls", SharedTlsSession)
+    return _build_endpoint(creator, *args, **kwargs)
+
+
 # botocore builds a new ClientCreator for every client and offers no way to pass one in,
-# so models and classes are cached where they are built; clients created outside
-# ``shared_client_classes`` (anyone else's in this process) are built as botocore does.
+# so models, classes and TLS contexts are shared where they are built; clients created
+# outside ``shared_client_parts`` (anyone else's in this process) are built as botocore
+# does.
 ClientCreator._load_service_model = _shared_model
 ClientCreator._create_client_class = _shared_class
+EndpointCreator.create_endpoint = _shared_endpoint
 
 
 @contextlib.contextmanager
-def shared_client_classes() -> Iterator[None]:
-    """Clients created in this thread, inside this block, share their model and class."""
+def shared_client_parts() -> Iterator[None]:
+    """Clients created in this thread, inside this block, share their service model,
+    class and TLS context with every other client of the process."""
     _SHARING.on = True
     try:
         yield

@@ -58,26 +58,29 @@ class SplitRead:
     unread: list[CoverageGap]
 
 
-def positions(tasks: Iterable[Task[Found]]) -> dict[Key, int]:
-    """Each key's place in the order the listings named them (account by account, region
-    by region), so neighbours go to different processes."""
+def positions(keys: Iterable[Key]) -> dict[Key, int]:
+    """Each key's place in the order given (account by account, region by region), so
+    neighbours go to different processes."""
     order: dict[Key, int] = {}
-    for task in tasks:
-        order.setdefault(task.key, len(order))
+    for key in keys:
+        order.setdefault(key, len(order))
     return order
 
 
 def read_split(
     tasks: list[Task[Found]],
+    keys: list[Key],
     count: int,
     read: Callable[[list[Task[Found]], Callable[[Key], bool]], list[Found]],
     gaps: GapCollector,
     notes: list[str],
     calls: Callable[[], int],
 ) -> SplitRead:
-    """Run ``read`` (the scheduler over ``tasks``) in ``count`` processes and gather what
-    they found; their gaps are folded into ``gaps``."""
-    order = positions(tasks)
+    """Run ``read`` (the scheduler over ``tasks``) in ``count`` processes, dealing out
+    ``keys`` (every account-region the scan reads, not only those a listing is keyed by:
+    S3's buckets are read in their own regions) and gather what they found; their gaps are
+    folded into ``gaps``."""
+    order = positions([*keys, *(task.key for task in tasks)])
     notes_before, calls_before = len(notes), calls()
 
     def share(index: int) -> ShareRead:

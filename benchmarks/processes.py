@@ -1,0 +1,71 @@
+"""Memory of a process tree as the kernel reports it (Linux /proc), for the benchmarks."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+
+class TreeMemory:
+    """A process and everything it forks, sampled every 20 ms: the peak of their
+    proportional set sizes (PSS) summed (what the run costs the machine, shared pages
+    counted once), and each process's own peak RSS (the kernel's VmHWM)."""
+
+    def __init__(self, root: int) -> None:
+        self.root, self.peak = root, 0
+        self.own_peaks: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.02):
+            tree = _tree(self.root)
+            self.peak = max(self.peak, sum(_pss(pid) for pid in tree))
+            for pid in tree:
+                self.own_peaks[pid] = max(self.own_peaks.get(pid, 0), _hwm(pid))
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+    def largest_child(self) -> int:
+        """The largest peak RSS among the processes the root forked (its workers)."""
+        return max((peak for pid, peak in self.own_peaks.items() if pid != self.root), default=0)
+
+
+def _tree(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+def _pss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _hwm(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
