@@ -224,7 +224,7 @@ def evaluate(
 
 
 def merge(
-    sources: Sequence[Path],
+    sources: Sequence[str | Path],
     rules: RuleSelection | None = None,
     reports: Reports | None = None,
     acceptance: Acceptance | None = None,
@@ -232,7 +232,8 @@ def merge(
     allow_partial: bool = False,
     now: datetime | None = None,
 ) -> RunOutcome:
-    """One run from the shards of a plan (their output directories, see :mod:`shards`).
+    """One run from the shards of a plan (their output directories, or s3:// / gs://
+    prefixes given as text; see :mod:`shards`).
     A planned unit that is missing or read twice is a coverage gap, and the exit code is
     INCOMPLETE unless ``allow_partial``: a partial organization never passes as a whole."""
     from assessor import shards

@@ -10,12 +10,16 @@ import signal
 from itertools import chain
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
+import boto3
 import pytest
 from click.testing import CliRunner
 
 from assessor import run, shards
 from assessor.cli import main
+from assessor.delivery.objects import GcsStore, S3Store
+from assessor.demo.emulators import pointed_at
 from assessor.errors import ExitCode, InputError
 from assessor.models import GapReason, Plan
 from assessor.probes.base import ProbeConfig
@@ -172,3 +176,46 @@ def _plan(count: int) -> Plan:
         units=units,
         created_at=run.clock(),
     )
+
+
+def test_shards_in_s3_and_gcs_resume_and_merge_as_from_directories(
+    aws: str, organization: list[str], gcs_endpoint: str, tmp_path: Path
+) -> None:
+    with pointed_at(aws, gcs_endpoint):
+        boto3.client("s3", region_name=US).create_bucket(Bucket="org-shards")
+        gcs = GcsStore("org-shards")
+        gcs.client.create_bucket("org-shards")
+        plan_url = "s3://org-shards/plans/plan.json"
+        assert _cli("plan", "--probe", "aws", *AWS, "-o", plan_url).exit_code == 0
+        outputs = ["s3://org-shards/nightly/shard-1", "gs://org-shards/nightly/shard-2"]
+        for number, output in enumerate(outputs, 1):
+            ran = _cli("audit", "--plan", plan_url, "--shard", f"{number}/2", "-o", output)
+            assert ran.exit_code == 0, ran.output
+        s3 = S3Store("org-shards")
+        held = [unquote(k.rsplit("/", 1)[1][:-5]) for k in s3.keys("nightly/shard-1/units/")]
+        held += [unquote(k.rsplit("/", 1)[1][:-5]) for k in gcs.keys("nightly/shard-2/units/")]
+        assert sorted(held) == organization
+        assert s3.get("nightly/shard-1/shard-1-of-2.json") is not None
+
+        # Run again, a shard resumes: nothing is read twice.
+        again = _cli("audit", "--plan", plan_url, "--shard", "1/2", "-o", outputs[0])
+        assert again.exit_code == 0 and ": read" not in again.output
+
+        whole = _cli("audit", "--probe", "aws", *AWS, "-o", str(tmp_path / "whole"))
+        merged = _cli("merge", "s3://org-shards/nightly", "gs://org-shards/nightly/", "-o",
+                      str(tmp_path / "merged"), "--format", "json")  # fmt: skip
+        assert whole.exit_code == 0 and merged.exit_code == 0, merged.output
+        assert _fingerprints(tmp_path / "merged") == _fingerprints(tmp_path / "whole")
+
+        # A unit object lost from one bucket: the merge names it and says incomplete.
+        lost = gcs.keys("nightly/shard-2/units/")[0]
+        gcs.bucket.blob(lost).delete()
+        partial = _cli("merge", "s3://org-shards/nightly", "gs://org-shards/nightly",
+                       "-o", str(tmp_path / "partial"), "--format", "json")  # fmt: skip
+        assert partial.exit_code == ExitCode.INCOMPLETE
+        gaps = json.loads((tmp_path / "partial" / "report.json").read_text())["gaps"]
+        assert [g["account"] for g in gaps if g["reason"] == "unread"] == [
+            unquote(lost.rsplit("/", 1)[1][:-5])
+        ]
+        missing = _cli("merge", "s3://org-shards/elsewhere", "-o", str(tmp_path / "none"))
+        assert missing.exit_code == ExitCode.USAGE and "no shard output" in missing.output

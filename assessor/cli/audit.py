@@ -17,9 +17,11 @@ from assessor.cli.options import (
     optional_probe_option,
     probe_configs,
     probe_option,
+    raw_output,
     report_options,
     rules_options,
 )
+from assessor.delivery.objects import is_url
 from assessor.engine.selection import RuleSelection
 from assessor.errors import ExitCode
 from assessor.findings.result import Acceptance
@@ -41,9 +43,9 @@ def _exit(outcome: run.RunOutcome) -> None:
 @click.option(
     "--plan",
     "plan_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Read one shard of this plan (see `assessor plan`) into --output; `assessor merge` "
-    "then evaluates the whole.",
+    help="Read one shard of this plan (a path or an s3:// or gs:// object; see `assessor "
+    "plan`) into --output (a directory or an s3:// or gs:// prefix); `assessor merge` then "
+    "evaluates the whole.",
 )
 @click.option("--shard", default="1/1", show_default=True, help="With --plan: which shard, I/N.")
 @click.option(
@@ -62,7 +64,7 @@ def audit(
     reports: run.Reports,
     acceptance: Acceptance,
     delivery: run.Delivery,
-    plan_file: Path | None,
+    plan_file: str | None,
     shard: str,
     workers: int | None,
 ) -> None:
@@ -71,9 +73,11 @@ def audit(
     if plan_file is not None:
         if probe_names or ctx.args:
             raise click.UsageError("--plan carries the probe and its options; drop --probe")
-        _shard(plan_file, shard, reports.output, workers)
+        _shard(plan_file, shard, raw_output(ctx), workers)
     if not probe_names:
         raise click.UsageError("Missing option '--probe' (or --plan).")
+    if is_url(raw_output(ctx)):
+        raise click.UsageError("--output is a directory; --publish URL copies the reports")
     configs = probe_configs(probe_names, ctx.args)
     parallel = run.Workers(workers, _unit_read)
     progress = console.progress()
@@ -84,14 +88,15 @@ def _unit_read(unit: str, status: str) -> None:
     console.note(f"{unit}: {status}")
 
 
-def _shard(plan_file: Path, shard: str, output: Path, workers: int) -> NoReturn:
+def _shard(plan_file: str, shard: str, output: str, workers: int) -> NoReturn:
     index, count = shards.parse_shard(shard)
     plan = shards.load_plan(plan_file)
 
     def progress(unit: str, status: str) -> None:
         console.note(f"{plan.unit_option} {unit}: {status}")
 
-    manifest = shards.run_shard(plan, index, count, output, workers, progress=progress)
+    place = output if is_url(output) else Path(output)
+    manifest = shards.run_shard(plan, index, count, place, workers, progress=progress)
     console.note(
         f"shard {index}/{count}: {len(manifest.written)} of {len(manifest.units)} "
         f"{plan.unit_option} written to {output}"

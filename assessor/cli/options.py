@@ -81,6 +81,20 @@ def rules_options(command: _F) -> _F:
     )
 
 
+class _OutputPlace(click.Path):
+    """A directory, kept as given too: a path drops the second slash of an s3:// or gs://
+    URL, which ``audit --plan`` takes as its shard's output."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if ctx is not None:
+            ctx.meta["assessor.output"] = str(value)
+        return super().convert(value, param, ctx)
+
+
+def raw_output(ctx: click.Context) -> str:
+    return str(ctx.meta.get("assessor.output", ""))
+
+
 def output_options(
     output: str = "assessor-report", formats: str = "html,json", fail_on: str = "none"
 ) -> Callable[[_F], _F]:
@@ -102,8 +116,8 @@ def output_options(
                 click.option(
                     "--output",
                     "-o",
-                    type=click.Path(path_type=Path),
-                    default=Path(output),
+                    type=_OutputPlace(path_type=Path),
+                    default=output,
                     show_default=True,
                     help="Directory the reports are written to.",
                 ),

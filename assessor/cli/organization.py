@@ -16,9 +16,9 @@ from assessor.cli.options import (
     report_options,
     rules_options,
 )
+from assessor.delivery.objects import is_url
 from assessor.engine.selection import RuleSelection
 from assessor.findings.result import Acceptance
-from assessor.output import write_atomic
 
 
 @click.command(context_settings=PROBE_ARGS)
@@ -26,13 +26,12 @@ from assessor.output import write_atomic
 @click.option(
     "--output",
     "-o",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("plan.json"),
+    default="plan.json",
     show_default=True,
-    help="Plan file to write.",
+    help="Plan file to write: a path, or an s3:// or gs:// object.",
 )
 @click.pass_context
-def plan(ctx: click.Context, probe_name: str, output: Path) -> None:
+def plan(ctx: click.Context, probe_name: str, output: str) -> None:
     """List an organization's accounts (projects, subscriptions) once, for sharded audits.
 
     Each shard then runs `assessor audit --plan FILE --shard I/N -o DIR`, and
@@ -40,12 +39,12 @@ def plan(ctx: click.Context, probe_name: str, output: Path) -> None:
     """
     config = probe_configs([probe_name], ctx.args)[probe_name]
     made = shards.make_plan(probe_name, config, run.clock())
-    write_atomic(output, (made.model_dump_json(indent=2) + "\n").encode("utf-8"))
+    shards.save_plan(made, output)
     console.note(f"plan {made.plan_id}: {len(made.units)} {made.unit_option} → {output}")
 
 
 @click.command()
-@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, required=True)
 @rules_options
 @report_options()
 @delivery_options
@@ -55,16 +54,17 @@ def plan(ctx: click.Context, probe_name: str, output: Path) -> None:
     help="Exit as for a whole estate even when planned units are missing (they stay gaps).",
 )
 def merge(
-    sources: tuple[Path, ...],
+    sources: tuple[str, ...],
     selection: RuleSelection,
     reports: run.Reports,
     acceptance: Acceptance,
     delivery: run.Delivery,
     allow_partial: bool,
 ) -> None:
-    """Merge the shards of a plan (their output directories, and the plan file) into one
-    run: every planned unit must be there exactly once, else exit 4 (incomplete)."""
-    outcome = run.merge(sources, selection, reports, acceptance, delivery, allow_partial)
+    """Merge the shards of a plan (their output directories or s3:// / gs:// prefixes, and
+    the plan) into one run: every planned unit must be there exactly once, else exit 4."""
+    places = [source if is_url(source) else Path(source) for source in sources]
+    outcome = run.merge(places, selection, reports, acceptance, delivery, allow_partial)
     console.outcome(outcome)
     sys.exit(outcome.exit_code)
 

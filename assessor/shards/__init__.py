@@ -24,11 +24,15 @@ from pathlib import Path
 from typing import cast
 from urllib.parse import quote
 
+from pydantic import ValidationError
+
+from assessor.delivery.objects import ObjectUrl
 from assessor.errors import ConfigurationError, InputError
 from assessor.inputs import read_json_model
 from assessor.models import CoverageGap, GapReason, Inventory, Plan, ProbeRun, ShardManifest
 from assessor.output import write_atomic
 from assessor.probes.base import ProbeConfig, load_probe
+from assessor.shards.remote import Place, ShardStore, local_copies, read_object, remote
 
 PLAN_FILE = "plan.json"
 UNITS = "units"
@@ -70,8 +74,24 @@ def shard_units(plan: Plan, shard: int, shards: int) -> tuple[str, ...]:
     return plan.units[shard - 1 :: shards]
 
 
-def load_plan(path: Path) -> Plan:
-    return read_json_model(path, Plan)
+def load_plan(source: Place) -> Plan:
+    """A plan file, or a plan object in s3:// or gs://."""
+    url = remote(source)
+    if url is None:
+        return read_json_model(Path(source), Plan)
+    try:
+        return Plan.model_validate_json(read_object(url))
+    except ValidationError as error:
+        raise InputError(str(url), None, None, f"not a plan: {error.errors()[0]['msg']}") from None
+
+
+def save_plan(plan: Plan, target: Place) -> None:
+    body = (plan.model_dump_json(indent=2) + "\n").encode("utf-8")
+    url = remote(target)
+    if url is None:
+        write_atomic(Path(target), body)
+    else:
+        ShardStore(ObjectUrl(url.scheme, url.bucket, "")).put(url.prefix, body)
 
 
 def unit_file(output: Path, unit: str) -> Path:
@@ -95,38 +115,33 @@ def run_shard(
     plan: Plan,
     shard: int,
     shards: int,
-    output: Path,
+    output: Place,
     workers: int,
     reader: UnitReader = read_unit,
     progress: Callable[[str, str], None] | None = None,
 ) -> ShardManifest:
     """Read this shard's units, ``workers`` at a time, one process per unit (its memory is
-    returned when it ends). Units already written to ``output`` are not read again."""
-    write_atomic(output / PLAN_FILE, plan.model_dump_json(indent=2).encode("utf-8"))
-    # Imported and preloaded once here, so every forked worker starts with it.
-    load_probe(plan.probe)(ProbeConfig(dict(plan.options))).preload()
+    returned when it ends), into ``output``: a directory, or an s3:// or gs:// prefix.
+    Units already written there are not read again."""
     units = shard_units(plan, shard, shards)
-    waiting = [unit for unit in units if not unit_file(output, unit).exists()]
-    # fork: a worker starts in milliseconds with the probe's modules already imported.
-    context = multiprocessing.get_context("fork")
-    running: dict[int, tuple[str, multiprocessing.process.BaseProcess]] = {}
-    failed: dict[str, str] = {}
-    while waiting or running:
-        while waiting and len(running) < max(1, workers):
-            unit = waiting.pop(0)
-            worker = context.Process(
-                target=reader, args=(plan, unit, unit_file(output, unit)), daemon=True
+    manifest_name = f"shard-{shard}-of-{shards}.json"
+    url = remote(output)
+    if url is None:
+        directory = Path(output)
+        write_atomic(directory / PLAN_FILE, plan.model_dump_json(indent=2).encode("utf-8"))
+        done = {unit for unit in units if unit_file(directory, unit).exists()}
+        failed = _read_units(plan, units, done, directory, workers, reader, progress)
+        written = tuple(unit for unit in units if unit_file(directory, unit).exists())
+    else:
+        store = ShardStore(url)
+        store.put(PLAN_FILE, plan.model_dump_json(indent=2).encode("utf-8"))
+        done = store.units_done(UNITS) & set(units)
+        with tempfile.TemporaryDirectory(prefix="assessor-shard-") as scratch:
+            uploaded = _Uploader(store, Path(scratch))
+            failed = _read_units(
+                plan, units, done, Path(scratch), workers, reader, progress, uploaded.finished
             )
-            worker.start()
-            running[worker.sentinel] = (unit, worker)
-        for sentinel in wait(list(running)):
-            unit, ended = running.pop(cast(int, sentinel))  # wait() hands back what it got
-            ended.join()
-            if ended.exitcode != 0 or not unit_file(output, unit).exists():
-                failed[unit] = _death(ended.exitcode)
-            if progress is not None:
-                progress(unit, failed.get(unit, "read"))
-    written = tuple(unit for unit in units if unit_file(output, unit).exists())
+        written = tuple(unit for unit in units if unit in done or unit in uploaded.units)
     manifest = ShardManifest(
         plan_id=plan.plan_id,
         shard=shard,
@@ -135,9 +150,74 @@ def run_shard(
         written=written,
         failed=dict(sorted(failed.items())),
     )
-    path = output / f"shard-{shard}-of-{shards}.json"
-    write_atomic(path, manifest.model_dump_json(indent=2).encode("utf-8"))
+    body = manifest.model_dump_json(indent=2).encode("utf-8")
+    if url is None:
+        write_atomic(Path(output) / manifest_name, body)
+    else:
+        ShardStore(url).put(manifest_name, body)
     return manifest
+
+
+# Called in the parent as a unit's worker ends with its file written: None, or why the
+# unit still does not count as written.
+Finished = Callable[[str, Path], str | None]
+
+
+def _read_units(
+    plan: Plan,
+    units: Sequence[str],
+    done: set[str],
+    directory: Path,
+    workers: int,
+    reader: UnitReader,
+    progress: Callable[[str, str], None] | None,
+    finished: Finished | None = None,
+) -> dict[str, str]:
+    """Each unit not ``done`` in its own forked worker writing ``unit_file(directory)``;
+    returns the units that failed and why."""
+    # Imported and preloaded once here, so every forked worker starts with it.
+    load_probe(plan.probe)(ProbeConfig(dict(plan.options))).preload()
+    waiting = [unit for unit in units if unit not in done]
+    # fork: a worker starts in milliseconds with the probe's modules already imported.
+    context = multiprocessing.get_context("fork")
+    running: dict[int, tuple[str, multiprocessing.process.BaseProcess]] = {}
+    failed: dict[str, str] = {}
+    while waiting or running:
+        while waiting and len(running) < max(1, workers):
+            unit = waiting.pop(0)
+            worker = context.Process(
+                target=reader, args=(plan, unit, unit_file(directory, unit)), daemon=True
+            )
+            worker.start()
+            running[worker.sentinel] = (unit, worker)
+        for sentinel in wait(list(running)):
+            unit, ended = running.pop(cast(int, sentinel))  # wait() hands back what it got
+            ended.join()
+            path = unit_file(directory, unit)
+            if ended.exitcode != 0 or not path.exists():
+                failed[unit] = _death(ended.exitcode)
+            elif finished is not None and (why := finished(unit, path)) is not None:
+                failed[unit] = why
+            if progress is not None:
+                progress(unit, failed.get(unit, "read"))
+    return failed
+
+
+class _Uploader:
+    """Puts each unit's file in the shard's prefix as its worker ends."""
+
+    def __init__(self, store: ShardStore, scratch: Path) -> None:
+        self.store, self.scratch = store, scratch
+        self.units: set[str] = set()
+
+    def finished(self, unit: str, path: Path) -> str | None:
+        try:
+            self.store.put(path.relative_to(self.scratch).as_posix(), path.read_bytes())
+        except Exception as error:  # any SDK's failure: the unit is not written
+            return f"its inventory could not be uploaded: {type(error).__name__}: {error}"
+        path.unlink()  # a scratch copy no longer needed: disk stays bounded too
+        self.units.add(unit)
+        return None
 
 
 def read_organization(
@@ -174,10 +254,15 @@ class Merged:
         return not self.missing and not self.duplicated
 
 
-def merge(sources: Sequence[Path], now: datetime) -> Merged:
-    """Gather the shard outputs (directories, or a directory of them) of one plan (a plan
-    file, or the copy in each directory) into one inventory; every planned unit must be
-    there exactly once."""
+def merge(sources: Sequence[Place], now: datetime) -> Merged:
+    """Gather the shard outputs (directories or s3:// / gs:// prefixes, or a directory or
+    prefix of them) of one plan (a plan file, or the copy in each output) into one
+    inventory; every planned unit must be there exactly once."""
+    with local_copies(sources) as local:
+        return _merge(local, now)
+
+
+def _merge(sources: Sequence[Path], now: datetime) -> Merged:
     absent = [path for path in sources if not path.exists()]
     if absent:
         raise InputError(str(absent[0]), None, None, "no such file or directory")
