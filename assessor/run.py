@@ -144,17 +144,21 @@ def _organization(
     workers: Workers,
     catalog: Catalog,
     now: datetime,
+    history: str | None,
 ) -> ProbeResults | None:
     """An organization read one unit (account) per worker process, when there is one probe
-    and its configuration reaches several units; None otherwise."""
+    and its configuration reaches several units; None otherwise. The accounts that took
+    longest in the last recorded run start first."""
     from assessor import shards
+    from assessor.shards.balance import durations_from_history
 
     if workers.count < 2 or len(probes) != 1:
         return None
     ((name, config),) = probes.items()
     if not build_probes(probes)[0].has_units():
         return None
-    plan = shards.make_plan(name, config, now)
+    durations = durations_from_history(history, name) if history else None
+    plan = shards.make_plan(name, config, now, durations)
     if len(plan.units) < 2:
         return None
     merged = shards.read_organization(plan, workers.count, now, workers.progress)
@@ -195,9 +199,8 @@ def audit(
     now = now or clock()
     try:
         rule_set = (rules or RuleSelection()).load(load_catalog())
-        taken = _organization(probes, workers, rule_set.catalog, now) or inventory(
-            probes, rule_set.catalog, now, progress, workers.count
-        )
+        organization = _organization(probes, workers, rule_set.catalog, now, delivery.history)
+        taken = organization or inventory(probes, rule_set.catalog, now, progress, workers.count)
     except AssessorError as error:
         notify.announce_failure(delivery.notify, str(error))
         raise

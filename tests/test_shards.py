@@ -23,6 +23,7 @@ from assessor.demo.emulators import pointed_at
 from assessor.errors import ExitCode, InputError
 from assessor.models import GapReason, Plan
 from assessor.probes.base import ProbeConfig
+from assessor.shards.balance import longest_first, shard_units, weights
 from tests.aws_estate import HONG_KONG, US, seed_organization
 
 AWS = ["--aws-org-role", "AssessorAudit", "--aws-services", "s3"]
@@ -219,3 +220,46 @@ def test_shards_in_s3_and_gcs_resume_and_merge_as_from_directories(
         ]
         missing = _cli("merge", "s3://org-shards/elsewhere", "-o", str(tmp_path / "none"))
         assert missing.exit_code == ExitCode.USAGE and "no shard output" in missing.output
+
+
+def _plan(seconds: dict[str, float]) -> Plan:
+    units = tuple(sorted(seconds))
+    return Plan(
+        plan_id="p", probe="aws", unit_option="accounts", options={}, units=units,
+        created_at=run.clock(), unit_seconds={u: s for u, s in seconds.items() if s},
+    )  # fmt: skip
+
+
+def test_shards_are_balanced_by_the_last_durations_longest_first() -> None:
+    plan = _plan({"a": 100, "b": 10, "c": 10, "d": 10, "e": 10, "f": 10})
+    # Round-robin would give shard 1 a, c and e: 120 s against 30 s.
+    assert shard_units(plan, 1, 2) == ("a",) and shard_units(plan, 2, 2) == tuple("bcdef")
+    for count in range(1, 6):
+        dealt = [unit for index in range(1, count + 1) for unit in shard_units(plan, index, count)]
+        assert sorted(dealt) == list(plan.units)
+    assert longest_first(plan, ["b", "a", "c"]) == ["a", "b", "c"]
+    # A unit the last run did not read counts as the median of the others.
+    newcomer = _plan({"a": 100, "b": 10, "c": 10, "new": 0})
+    assert weights(newcomer)["new"] == 10
+    # Without durations: round-robin over the sorted plan, as before.
+    assert shard_units(_plan({"a": 0, "b": 0, "c": 0}), 1, 2) == ("a", "c")
+
+
+def test_an_organization_audit_records_each_account_s_duration_for_the_next_plan(
+    organization: list[str], tmp_path: Path
+) -> None:
+    history = str(tmp_path / "history.sqlite")
+    audited = _cli("audit", "--probe", "aws", *AWS, "--workers", "2", "--history", history,
+                   "-o", str(tmp_path / "report"), "--format", "json")  # fmt: skip
+    assert audited.exit_code == 0, audited.output
+    (probe_run,) = json.loads((tmp_path / "report" / "report.json").read_text())["probes"]
+    assert sorted(probe_run["unit_seconds"]) == organization
+    assert all(seconds > 0 for seconds in probe_run["unit_seconds"].values())
+    planned = _cli("plan", "--probe", "aws", *AWS, "--history", history,
+                   "-o", str(tmp_path / "plan.json"))  # fmt: skip
+    assert planned.exit_code == 0, planned.output
+    assert "balanced by the last run's duration of 5 of 5 accounts" in planned.output
+    plan = Plan.model_validate_json((tmp_path / "plan.json").read_text())
+    assert plan.unit_seconds == probe_run["unit_seconds"]
+    # The plan id does not depend on the durations: shards of either plan merge.
+    assert plan.plan_id == shards.make_plan("aws", _config(), run.clock()).plan_id

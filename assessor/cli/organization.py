@@ -12,6 +12,7 @@ from assessor.cli import console
 from assessor.cli.options import (
     PROBE_ARGS,
     delivery_options,
+    history_option,
     probe_configs,
     report_options,
     rules_options,
@@ -19,6 +20,7 @@ from assessor.cli.options import (
 from assessor.delivery.objects import is_url
 from assessor.engine.selection import RuleSelection
 from assessor.findings.result import Acceptance
+from assessor.shards.balance import durations_from_history
 
 
 @click.command(context_settings=PROBE_ARGS)
@@ -30,16 +32,22 @@ from assessor.findings.result import Acceptance
     show_default=True,
     help="Plan file to write: a path, or an s3:// or gs:// object.",
 )
+@history_option
 @click.pass_context
-def plan(ctx: click.Context, probe_name: str, output: str) -> None:
+def plan(ctx: click.Context, probe_name: str, output: str, history: str | None) -> None:
     """List an organization's accounts (projects, subscriptions) once, for sharded audits.
 
     Each shard then runs `assessor audit --plan FILE --shard I/N -o DIR`, and
-    `assessor merge DIR...` evaluates the whole.
+    `assessor merge DIR...` evaluates the whole. With --history, shards are balanced by how
+    long each account took in the last recorded (merged) run.
     """
     config = probe_configs([probe_name], ctx.args)[probe_name]
-    made = shards.make_plan(probe_name, config, run.clock())
+    durations = durations_from_history(history, probe_name) if history else None
+    made = shards.make_plan(probe_name, config, run.clock(), durations)
     shards.save_plan(made, output)
+    if made.unit_seconds:
+        balanced = f"{len(made.unit_seconds)} of {len(made.units)}"
+        console.note(f"shards balanced by the last run's duration of {balanced} {made.unit_option}")
     console.note(f"plan {made.plan_id}: {len(made.units)} {made.unit_option} → {output}")
 
 

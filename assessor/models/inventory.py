@@ -142,6 +142,11 @@ class ProbeRun(Model):
     gap_count: int
     seconds: float
     notes: tuple[str, ...] = Field(default=(), description="What the probe saw but did not model")
+    unit_seconds: dict[str, float] = Field(
+        default_factory=dict,
+        description="A merged organization's seconds per unit (account), which balance the "
+        "next plan's shards",
+    )
 
 
 class Inventory(Model):

@@ -22,6 +22,11 @@ class Plan(Model):
     options: dict[str, tuple[str, ...]] = Field(description="The probe's options, as given")
     units: tuple[str, ...] = Field(description="Every unit, sorted")
     created_at: datetime
+    unit_seconds: dict[str, float] = Field(
+        default_factory=dict,
+        description="Each unit's duration in the last recorded run: shards are balanced by "
+        "it (longest first); empty: round-robin. Not part of plan_id",
+    )
 
 
 class ShardManifest(Model):

@@ -16,7 +16,7 @@ import multiprocessing
 import re
 import signal
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import wait
@@ -32,14 +32,21 @@ from assessor.inputs import read_json_model
 from assessor.models import CoverageGap, GapReason, Inventory, Plan, ProbeRun, ShardManifest
 from assessor.output import write_atomic
 from assessor.probes.base import ProbeConfig, load_probe
+from assessor.shards.balance import longest_first, shard_units
 from assessor.shards.remote import Place, ShardStore, local_copies, read_object, remote
 
 PLAN_FILE = "plan.json"
 UNITS = "units"
 
 
-def make_plan(probe: str, config: ProbeConfig, now: datetime) -> Plan:
-    """List the probe's units once (the organization's accounts) and fix the options."""
+def make_plan(
+    probe: str,
+    config: ProbeConfig,
+    now: datetime,
+    durations: Mapping[str, float] | None = None,
+) -> Plan:
+    """List the probe's units once (the organization's accounts) and fix the options;
+    ``durations`` (seconds per unit, from the last run) balance the shards."""
     found = load_probe(probe)
     if found.unit_option is None:
         raise ConfigurationError(f"the {probe} probe is not split into accounts or projects")
@@ -48,6 +55,7 @@ def make_plan(probe: str, config: ProbeConfig, now: datetime) -> Plan:
         raise ConfigurationError(f"the {probe} probe found no {found.unit_option} to plan")
     options = {name: tuple(values) for name, values in sorted(config.values.items()) if values}
     options.pop(found.unit_option, None)  # each shard names its own units
+    known = durations or {}
     digest = hashlib.sha256(
         json.dumps([probe, options, units], sort_keys=True).encode("utf-8")
     ).hexdigest()
@@ -58,6 +66,7 @@ def make_plan(probe: str, config: ProbeConfig, now: datetime) -> Plan:
         options=options,
         units=units,
         created_at=now,
+        unit_seconds={unit: known[unit] for unit in units if unit in known},
     )
 
 
@@ -67,11 +76,6 @@ def parse_shard(text: str) -> tuple[int, int]:
     if not matched or not 1 <= int(matched[1]) <= int(matched[2]):
         raise ConfigurationError(f"--shard {text!r}: expected I/N with 1 ≤ I ≤ N, e.g. 2/8")
     return int(matched[1]), int(matched[2])
-
-
-def shard_units(plan: Plan, shard: int, shards: int) -> tuple[str, ...]:
-    """Whole units, round-robin over the sorted plan: every unit in exactly one shard."""
-    return plan.units[shard - 1 :: shards]
 
 
 def load_plan(source: Place) -> Plan:
@@ -177,7 +181,7 @@ def _read_units(
     returns the units that failed and why."""
     # Imported and preloaded once here, so every forked worker starts with it.
     load_probe(plan.probe)(ProbeConfig(dict(plan.options))).preload()
-    waiting = [unit for unit in units if unit not in done]
+    waiting = longest_first(plan, [unit for unit in units if unit not in done])
     # fork: a worker starts in milliseconds with the probe's modules already imported.
     context = multiprocessing.get_context("fork")
     running: dict[int, tuple[str, multiprocessing.process.BaseProcess]] = {}
@@ -283,7 +287,8 @@ def _merge(sources: Sequence[Path], now: datetime) -> Merged:
             if path.exists():
                 found.setdefault(unit, []).append(path)
     died = _deaths(directories)
-    parts = [read_json_model(paths[-1], Inventory) for unit, paths in sorted(found.items())]
+    read = {unit: read_json_model(paths[-1], Inventory) for unit, paths in sorted(found.items())}
+    parts = list(read.values())
     gaps: list[CoverageGap] = []
     missing = tuple(unit for unit in plan.units if unit not in found)
     duplicated = tuple(unit for unit in plan.units if len(found.get(unit, ())) > 1)
@@ -295,7 +300,7 @@ def _merge(sources: Sequence[Path], now: datetime) -> Merged:
         gaps.append(_unread(plan, unit, f"{unit} was read more than once ({places})"))
     inventory = Inventory(
         generated_at=now,
-        probes=(_probe_run(plan, parts),),
+        probes=(_probe_run(plan, read),),
         assets=tuple(asset for part in parts for asset in part.assets),
         gaps=(*(gap for part in parts for gap in part.gaps), *gaps),
     )
@@ -306,7 +311,8 @@ def _unread(plan: Plan, unit: str, message: str) -> CoverageGap:
     return CoverageGap(probe=plan.probe, reason=GapReason.UNREAD, message=message, account=unit)
 
 
-def _probe_run(plan: Plan, parts: Sequence[Inventory]) -> ProbeRun:
+def _probe_run(plan: Plan, read: Mapping[str, Inventory]) -> ProbeRun:
+    parts = list(read.values())
     runs = [run for part in parts for run in part.probes]
     noun = plan.unit_option
     return ProbeRun(
@@ -317,6 +323,9 @@ def _probe_run(plan: Plan, parts: Sequence[Inventory]) -> ProbeRun:
         gap_count=sum(len(part.gaps) for part in parts),
         seconds=round(sum(run.seconds for run in runs), 3),
         notes=tuple(sorted({note for run in runs for note in run.notes})),
+        unit_seconds={
+            unit: round(sum(run.seconds for run in part.probes), 3) for unit, part in read.items()
+        },
     )
 
 
