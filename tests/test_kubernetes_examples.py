@@ -70,13 +70,13 @@ def test_the_indexed_job_runs_each_shard_once_and_retries_an_index_alone() -> No
     for index in range(count):
         args = _expanded(container["args"][0], JOB_COMPLETION_INDEX=str(index), RUN="uid-1")
         context = _parsed(args)
-        assert context.params["plan_file"] == Path("/work/plan.json")
+        assert context.params["plan_file"] == "/work/plan.json"
         assert context.params["output"] == Path("/shards/uid-1")
         shards_seen.append(context.params["shard"])
     assert shards_seen == [f"{n}/{count}" for n in range(1, count + 1)]
     (plan,) = pod["initContainers"]
     context = _parsed(plan["args"])
-    assert context.params["output"] == Path("/work/plan.json")
+    assert context.params["output"] == "/work/plan.json"
     probe = context.params["probe_name"]
     assert probe_configs([probe], context.args)[probe].values["org-role"] == ("AssessorAudit",)
     for step in (plan, container):
@@ -87,7 +87,7 @@ def test_the_merge_job_reads_the_shards_of_this_run_and_keeps_history() -> None:
     (container,) = _pod("merge-job.yaml")["containers"]
     args = _expanded(container["args"][0], RUN="uid-1", WEBHOOK_URL="https://hooks.example")
     context = _parsed(args)  # merge takes no probe options: an unknown option fails here
-    assert context.params["sources"] == (Path("/shards/uid-1"),)
+    assert context.params["sources"] == ("/shards/uid-1",)
     assert context.params["history"] == "/history/history.sqlite"
     env = {item["name"]: item for item in container["env"]}
     placeholder = env["RUN"]["value"]
@@ -107,9 +107,9 @@ def test_the_github_matrix_plans_once_reads_every_shard_and_merges_them_all() ->
         runs = [step["run"] for step in jobs[job]["steps"] if "run" in step]
         return shlex.split(next(run for run in runs if run.startswith(f"assessor {verb}")))[1:]
 
-    assert _parsed(command("plan", "plan")).params["output"] == Path("plan.json")
+    assert _parsed(command("plan", "plan")).params["output"] == "plan.json"
     shard = " ".join(command("shard", "audit"))
     for number in matrix:
         args = shlex.split(shard.replace("${{ matrix.shard }}", str(number)))
         assert _parsed(args).params["shard"] == f"{number}/{len(matrix)}"
-    assert _parsed(command("merge", "merge")).params["sources"] == (Path("shards"),)
+    assert _parsed(command("merge", "merge")).params["sources"] == ("shards",)

@@ -222,7 +222,7 @@ def test_shards_in_s3_and_gcs_resume_and_merge_as_from_directories(
         assert missing.exit_code == ExitCode.USAGE and "no shard output" in missing.output
 
 
-def _plan(seconds: dict[str, float]) -> Plan:
+def _timed_plan(seconds: dict[str, float]) -> Plan:
     units = tuple(sorted(seconds))
     return Plan(
         plan_id="p", probe="aws", unit_option="accounts", options={}, units=units,
@@ -231,7 +231,7 @@ def _plan(seconds: dict[str, float]) -> Plan:
 
 
 def test_shards_are_balanced_by_the_last_durations_longest_first() -> None:
-    plan = _plan({"a": 100, "b": 10, "c": 10, "d": 10, "e": 10, "f": 10})
+    plan = _timed_plan({"a": 100, "b": 10, "c": 10, "d": 10, "e": 10, "f": 10})
     # Round-robin would give shard 1 a, c and e: 120 s against 30 s.
     assert shard_units(plan, 1, 2) == ("a",) and shard_units(plan, 2, 2) == tuple("bcdef")
     for count in range(1, 6):
@@ -239,10 +239,10 @@ def test_shards_are_balanced_by_the_last_durations_longest_first() -> None:
         assert sorted(dealt) == list(plan.units)
     assert longest_first(plan, ["b", "a", "c"]) == ["a", "b", "c"]
     # A unit the last run did not read counts as the median of the others.
-    newcomer = _plan({"a": 100, "b": 10, "c": 10, "new": 0})
+    newcomer = _timed_plan({"a": 100, "b": 10, "c": 10, "new": 0})
     assert weights(newcomer)["new"] == 10
     # Without durations: round-robin over the sorted plan, as before.
-    assert shard_units(_plan({"a": 0, "b": 0, "c": 0}), 1, 2) == ("a", "c")
+    assert shard_units(_timed_plan({"a": 0, "b": 0, "c": 0}), 1, 2) == ("a", "c")
 
 
 def test_an_organization_audit_records_each_account_s_duration_for_the_next_plan(

@@ -188,6 +188,8 @@ class Probe(abc.ABC):
     # The list option that narrows a run to some units (accounts, projects, subscriptions):
     # what plans and shards split an organization by. None: the probe is not split.
     unit_option: ClassVar[str | None] = None
+    # Options a unit's own run drops (the management groups a plan's units were listed from).
+    unit_replaces: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: ProbeConfig | None = None) -> None:
         self.config = config or ProbeConfig()

@@ -54,7 +54,8 @@ def make_plan(
     if not units:
         raise ConfigurationError(f"the {probe} probe found no {found.unit_option} to plan")
     options = {name: tuple(values) for name, values in sorted(config.values.items()) if values}
-    options.pop(found.unit_option, None)  # each shard names its own units
+    for name in (found.unit_option, *found.unit_replaces):
+        options.pop(name, None)  # each shard names its own units
     known = durations or {}
     digest = hashlib.sha256(
         json.dumps([probe, options, units], sort_keys=True).encode("utf-8")

@@ -17,7 +17,8 @@ from assessor.cli import main
 from assessor.demo.servers.base import Answer, serving
 from assessor.demo.servers.resource_graph import ResourceGraphApi
 from assessor.inventory import run_probes
-from assessor.models import FlowKind, GapReason, Inventory
+from assessor.models import FlowKind, GapReason, Inventory, Plan
+from assessor.probes import azure
 from assessor.probes.azure import AzureProbe
 from assessor.probes.base import ProbeConfig
 
@@ -241,3 +242,34 @@ def test_a_page_that_does_not_parse_is_a_gap(graph: ResourceGraphApi, catalog: C
     inventory = _scan(catalog, subscription=(SUB_A,))
     (gap,) = inventory.gaps
     assert gap.reason is GapReason.ERROR and not inventory.assets
+
+
+def test_a_plan_splits_a_management_group_into_subscriptions_and_the_shards_merge_whole(
+    graph: ResourceGraphApi, tmp_path: Path
+) -> None:
+    graph.groups["mg-prod"] = {SUB_A, SUB_B}
+    runner = CliRunner()
+    plan_file = tmp_path / "plan.json"
+    group = ["--azure-management-group", "mg-prod"]
+    planned = runner.invoke(main, ["plan", "--probe", "azure", *group, "-o", str(plan_file)])
+    assert planned.exit_code == 0, planned.output
+    plan = Plan.model_validate_json(plan_file.read_text())
+    assert plan.units == (SUB_A, SUB_B) and plan.unit_option == "subscription"
+    assert "management-group" not in plan.options  # a shard reads its subscriptions only
+    queries = [r.json()["query"] for r in graph.requests if r.method == "POST"]
+    assert queries == [azure.SUBSCRIPTIONS]  # one query listed them
+    for number in (1, 2):
+        shard = ["audit", "--plan", str(plan_file), "--shard", f"{number}/2"]
+        ran = runner.invoke(main, [*shard, "-o", str(tmp_path / f"shard-{number}")])
+        assert ran.exit_code == 0, ran.output
+    merged = runner.invoke(main, ["merge", str(tmp_path / "shard-1"), str(tmp_path / "shard-2"),
+                                  "-o", str(tmp_path / "merged"), "--format", "json"])  # fmt: skip
+    whole = runner.invoke(main, ["audit", "--probe", "azure", *group,
+                                 "-o", str(tmp_path / "whole"), "--format", "json"])  # fmt: skip
+    assert merged.exit_code == 0 and whole.exit_code == 0, merged.output + whole.output
+
+    def ids(folder: str) -> list[str]:
+        report = json.loads((tmp_path / folder / "report.json").read_text())
+        return sorted(asset["id"] for asset in report["assets"])
+
+    assert ids("merged") == ids("whole") and len(ids("whole")) > 2300

@@ -17,7 +17,7 @@ from assessor.cli import main
 from assessor.demo.servers.base import Answer, serving
 from assessor.demo.servers.cloud_asset import CloudAssetApi
 from assessor.inventory import run_probes
-from assessor.models import GapReason, Inventory
+from assessor.models import GapReason, Inventory, Plan
 from assessor.probes.base import ProbeConfig, ReadOnlyViolation
 from assessor.probes.gcp import GcpProbe
 
@@ -354,3 +354,47 @@ def test_catalog_knows_the_multi_region_names_the_probe_meets(catalog: Catalog) 
         location = catalog.locate(Provider.GCP, code)
         assert location.known and location.countries and location.source, code
     assert not catalog.locate(Provider.GCP, "nam-mars1").known
+
+
+def test_a_plan_splits_an_organization_into_projects_and_the_shards_merge_whole(
+    cloud_asset: tuple[CloudAssetApi, str], tmp_path: Path
+) -> None:
+    api, _ = cloud_asset
+    for number, project in enumerate(("proj-0", "proj-1")):
+        api.resources.append(
+            {
+                "name": f"//cloudresourcemanager.googleapis.com/projects/{1000 + number}",
+                "assetType": "cloudresourcemanager.googleapis.com/Project",
+                "project": f"projects/{1000 + number}",
+                "projectId": project,
+                "folders": [FOLDER],
+                "organization": ORG,
+                "location": "global",
+                "additionalAttributes": {"projectId": project},
+            }
+        )
+    runner = CliRunner()
+    plan_file = tmp_path / "plan.json"
+    planned = runner.invoke(
+        main, ["plan", "--probe", "gcp", "--gcp-scope", ORG, "-o", str(plan_file)]
+    )
+    assert planned.exit_code == 0, planned.output
+    plan = Plan.model_validate_json(plan_file.read_text())
+    assert plan.units == ("projects/proj-0", "projects/proj-1") and plan.unit_option == "scope"
+    searches = [r for r in api.requests if r.query.get("assetTypes")]
+    assert len(searches) == 1  # one project search for the organization
+    for number in (1, 2):
+        shard = ["audit", "--plan", str(plan_file), "--shard", f"{number}/2"]
+        ran = runner.invoke(main, [*shard, "-o", str(tmp_path / f"shard-{number}")])
+        assert ran.exit_code == 0, ran.output
+    merged = runner.invoke(main, ["merge", str(tmp_path / "shard-1"), str(tmp_path / "shard-2"),
+                                  "-o", str(tmp_path / "merged"), "--format", "json"])  # fmt: skip
+    whole = runner.invoke(main, ["audit", "--probe", "gcp", "--gcp-scope", ORG,
+                                 "-o", str(tmp_path / "whole"), "--format", "json"])  # fmt: skip
+    assert merged.exit_code == 0 and whole.exit_code == 0, merged.output + whole.output
+
+    def ids(folder: str) -> list[str]:
+        report = json.loads((tmp_path / folder / "report.json").read_text())
+        return sorted(asset["id"] for asset in report["assets"])
+
+    assert ids("merged") == ids("whole") and len(ids("whole")) > 1100

@@ -1,5 +1,5 @@
 """Cloud Asset Inventory's REST shape: ``GET /v1/{scope}:searchAllResources`` with
-``pageSize`` (at most 500), ``pageToken`` and ``readMask``; camelCase results and a
+``pageSize`` (at most 500), ``pageToken``, ``readMask`` and ``assetTypes``; camelCase results and a
 ``nextPageToken``; errors as ``{"error": {"code", "message", "status"}}``.
 
 Resources are held per scope; an organization or folder scope answers every resource whose
@@ -22,7 +22,7 @@ class CloudAssetApi(LoopbackApi):
         super().__init__()
         self.resources: list[dict[str, Any]] = list(resources or [])
         self.disabled: set[str] = set()  # scopes whose project has the API turned off
-        self._scoped: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self._scoped: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
 
     def answer(self, request: Request) -> Answer:
         match = _SEARCH.match(request.path)
@@ -38,9 +38,14 @@ class CloudAssetApi(LoopbackApi):
             )
         size = min(int(request.query.get("pageSize") or 100), MAX_PAGE)
         start = int(request.query.get("pageToken") or 0)
-        key = (scope, len(self.resources))
+        kind = request.query.get("assetTypes", "")
+        key = (scope, kind, len(self.resources))
         if key not in self._scoped:  # filtered once per scope, not once per page
-            self._scoped[key] = [r for r in self.resources if _in_scope(r, scope)]
+            self._scoped[key] = [
+                r
+                for r in self.resources
+                if _in_scope(r, scope) and (not kind or r.get("assetType") == kind)
+            ]
         found = self._scoped[key]
         page = found[start : start + size]
         wanted = request.query.get("readMask", "")

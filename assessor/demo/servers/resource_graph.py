@@ -2,7 +2,8 @@
 ?api-version=...`` with ``{subscriptions, managementGroups, query, options: {$top,
 $skipToken, resultFormat}}``; answers ``{totalRecords, count, resultTruncated, $skipToken,
 data}`` with the per-user quota headers, 429 once the quota is spent, and 403 for a
-subscription the caller cannot read.
+subscription the caller cannot read. Two tables: ``Resources`` (the rows given) and
+``ResourceContainers`` (one row per subscription those rows and the management groups name).
 """
 
 from __future__ import annotations
@@ -28,14 +29,15 @@ class ResourceGraphApi(LoopbackApi):
         self.quota = quota
         self.window = window
         self._recent: list[float] = []
-        self._scoped: dict[tuple[frozenset[str], int], list[dict[str, Any]]] = {}
+        self._scoped: dict[tuple[str, frozenset[str], int], list[dict[str, Any]]] = {}
 
     def answer(self, request: Request) -> Answer:
         if request.method != "POST" or request.path != PATH or "api-version" not in request.query:
             return _error(404, "NotFound", f"{request.method} {request.path} is not served")
         body = request.json()
-        if not str(body.get("query", "")).startswith("Resources"):
-            return _error(400, "BadRequest", "only Resources queries are served")
+        table = str(body.get("query", "")).split("|", 1)[0].strip()
+        if table not in ("Resources", "ResourceContainers"):
+            return _error(400, "BadRequest", "only Resources and ResourceContainers are served")
         subscriptions = set(body.get("subscriptions") or ())
         for group in body.get("managementGroups") or ():
             subscriptions |= self.groups.get(group, set())
@@ -66,10 +68,11 @@ class ResourceGraphApi(LoopbackApi):
         options = body.get("options") or {}
         top = min(int(options.get("$top") or 100), MAX_TOP)
         start = int(options.get("$skipToken") or 0)
-        key = (frozenset(subscriptions), len(self.rows))
+        key = (table, frozenset(subscriptions), len(self.rows))
         if key not in self._scoped:  # filtered once per scope, not once per page
+            rows = self.rows if table == "Resources" else self._containers()
             self._scoped[key] = [
-                r for r in self.rows if not subscriptions or r["subscriptionId"] in subscriptions
+                r for r in rows if not subscriptions or r["subscriptionId"] in subscriptions
             ]
         found = self._scoped[key]
         page = found[start : start + top]
@@ -89,6 +92,18 @@ class ResourceGraphApi(LoopbackApi):
                 "x-ms-user-quota-resets-after": _hms(resets),
             },
         )
+
+    def _containers(self) -> list[dict[str, Any]]:
+        named = {row["subscriptionId"] for row in self.rows}
+        named |= {s for members in self.groups.values() for s in members}
+        return [
+            {
+                "id": f"/subscriptions/{subscription}",
+                "subscriptionId": subscription,
+                "type": "microsoft.resources/subscriptions",
+            }
+            for subscription in sorted(named)
+        ]
 
     def reset_quota(self) -> None:
         self._recent = []

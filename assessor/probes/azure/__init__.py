@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any, ClassVar
 
+from assessor.errors import ConfigurationError
 from assessor.models import GapReason
 from assessor.probes.azure.resources import row_asset
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
@@ -32,6 +33,10 @@ SUBSCRIPTION_BATCH = 1000
 QUERY = (
     "Resources | project id, name, type, location, subscriptionId, resourceGroup, tags, "
     "sku, kind, properties"
+)
+SUBSCRIPTIONS = (
+    "ResourceContainers | where type =~ 'microsoft.resources/subscriptions' "
+    "| project subscriptionId"
 )
 OPERATIONS = {"resources": "Microsoft.ResourceGraph/resources/read"}
 # Management endpoint, token authority and scope per cloud.
@@ -63,6 +68,9 @@ class AzureProbe(Probe):
         ),
     )
     read_operations: ClassVar[frozenset[str]] = frozenset({*OPERATIONS.values(), "*/read"})
+    # A plan's units: each shard reads its subscriptions (and not the management groups).
+    unit_option: ClassVar[str | None] = "subscription"
+    unit_replaces: ClassVar[tuple[str, ...]] = ("management-group",)
 
     @classmethod
     def access_policy(cls, role: str | None = None) -> dict[str, Any]:
@@ -86,13 +94,32 @@ class AzureProbe(Probe):
             parts.append("management groups " + ", ".join(self.settings.items("management-group")))
         return ", ".join(parts)
 
-    def scan(self) -> Iterator[ProbeItem]:
+    def units(self) -> list[str]:
+        """The subscriptions a plan splits: ``--azure-subscription``, or those under
+        ``--azure-management-group`` (every readable one without), from one query.
+
+        ``audit --workers`` does not split Azure: one paginated query covers every
+        subscription, and the query quota is per identity, so splitting only adds queries."""
+        explicit = self.settings.items("subscription")
+        if explicit:
+            return sorted(set(explicit))
+        groups = list(self.settings.items("management-group"))
+        try:
+            rows = list(self._query()._pages(None, groups or None, SUBSCRIPTIONS))
+        except FaultError as error:
+            raise ConfigurationError(f"cannot list the subscriptions: {error}") from None
+        return sorted({str(row["subscriptionId"]) for row in rows})
+
+    def _query(self) -> _Query:
         cloud = self.settings.text("cloud") or "public"
         base_url = endpoint("azure", self.settings) or CLOUDS[cloud][0]
         client = GuardedClient(_client(base_url, cloud), self.name, OPERATIONS)
-        query = _Query(
+        return _Query(
             client, base_url.startswith("https://"), self.settings.integer("max-attempts")
         )
+
+    def scan(self) -> Iterator[ProbeItem]:
+        query = self._query()
         groups = list(self.settings.items("management-group"))
         subscriptions = list(self.settings.items("subscription"))
         if groups:
@@ -134,7 +161,7 @@ class _Query:
         yield from (row_asset(row) for row in rows)
 
     def _pages(
-        self, subscriptions: Sequence[str] | None, groups: Sequence[str] | None
+        self, subscriptions: Sequence[str] | None, groups: Sequence[str] | None, text: str = QUERY
     ) -> Iterator[dict[str, Any]]:
         from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
@@ -148,7 +175,7 @@ class _Query:
             request = QueryRequest(
                 subscriptions=list(subscriptions) if subscriptions else None,
                 management_groups=list(groups) if groups else None,
-                query=QUERY,
+                query=text,
                 options=QueryRequestOptions(
                     top=PAGE_SIZE, skip_token=token, result_format="objectArray"
                 ),

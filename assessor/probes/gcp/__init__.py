@@ -11,7 +11,7 @@ storage-only probe that reads bucket settings from the Storage API itself.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any, ClassVar
 
@@ -37,6 +37,8 @@ READ_MASK = (
     "parentFullResourceName,versionedResources"
 )
 OPERATIONS = {"search_all_resources": "cloudasset.assets.searchAllResources"}
+PROJECT = "cloudresourcemanager.googleapis.com/Project"
+PROJECT_MASK = "name,assetType,project,additionalAttributes"
 
 
 class GcpProbe(Probe):
@@ -60,6 +62,8 @@ class GcpProbe(Probe):
         ),
     )
     read_operations: ClassVar[frozenset[str]] = frozenset(OPERATIONS.values())
+    # A plan's units are projects, each read as its own scope.
+    unit_option: ClassVar[str | None] = "scope"
 
     @classmethod
     def access_policy(cls, role: str | None = None) -> dict[str, Any]:
@@ -87,6 +91,30 @@ class GcpProbe(Probe):
                 )
         return scopes
 
+    def units(self) -> list[str]:
+        """The projects a plan splits, as scopes (``projects/ID``): those named, and those
+        under each organization or folder scope, from one project search per scope.
+
+        ``audit --workers`` does not split Google Cloud: one search covers every project of
+        a scope, and the quota is per consumer project, so splitting only adds requests."""
+        scopes = self._scopes()
+        if not scopes:
+            raise ConfigurationError("a gcp plan needs --gcp-scope (an organization or folder)")
+        client = GuardedClient(_client(endpoint("gcp", self.settings)), self.name, OPERATIONS)
+        pacer = Pacer(RATE_PER_SECOND)
+        attempts = self.settings.integer("max-attempts")
+        projects: set[str] = set()
+        for scope in scopes:
+            if scope.startswith("projects/"):
+                projects.add(scope)
+                continue
+            try:
+                found = _pages(client, scope, pacer, attempts, (PROJECT,), PROJECT_MASK)
+                projects.update(_project_scope(result) for result in found)
+            except FaultError as error:
+                raise ConfigurationError(f"cannot list the projects of {scope}: {error}") from None
+        return sorted(projects)
+
     def scan(self) -> Iterator[ProbeItem]:
         scopes = self._scopes()
         if not scopes:
@@ -105,13 +133,24 @@ class GcpProbe(Probe):
         yield from link_replicas(assets)
 
 
-def _pages(client: Any, scope: str, pacer: Pacer, attempts: int) -> Iterator[dict[str, Any]]:
+def _pages(
+    client: Any,
+    scope: str,
+    pacer: Pacer,
+    attempts: int,
+    asset_types: Sequence[str] = (),
+    read_mask: str = READ_MASK,
+) -> Iterator[dict[str, Any]]:
     from google.cloud import asset_v1
 
     token = ""
     while True:
         request = asset_v1.SearchAllResourcesRequest(
-            scope=scope, page_size=PAGE_SIZE, page_token=token, read_mask=READ_MASK
+            scope=scope,
+            page_size=PAGE_SIZE,
+            page_token=token,
+            read_mask=read_mask,
+            asset_types=list(asset_types),
         )
         # One page per call (the pager would fetch the next page outside our pacing).
         page = call(partial(_first_page, client, request), classify, pacer, attempts)
@@ -122,6 +161,13 @@ def _pages(client: Any, scope: str, pacer: Pacer, attempts: int) -> Iterator[dic
         token = page.next_page_token
         if not token:
             return
+
+
+def _project_scope(result: dict[str, Any]) -> str:
+    """``projects/ID`` of a Project search result (its id, else its number)."""
+    attributes = result.get("additionalAttributes") or {}
+    project_id = attributes.get("projectId") if isinstance(attributes, dict) else None
+    return f"projects/{project_id}" if project_id else str(result.get("project"))
 
 
 def _first_page(client: Any, request: Any) -> Any:
