@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from assessor.cli import main
-from assessor.cli.options import probe_configs
+from assessor.cli.options import probe_configs, raw_output
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFESTS = [
@@ -59,6 +59,12 @@ def test_every_manifest_validates_against_the_kubernetes_schemas(path: Path) -> 
         kubernetes_validate.validate(document, KUBERNETES, strict=True)
 
 
+def _env(container: dict[str, Any], **given: str) -> dict[str, str]:
+    """The container's literal environment values, with those the pod gets elsewhere."""
+    values = {item["name"]: item["value"] for item in container["env"] if "value" in item}
+    return {**values, **given}
+
+
 def test_the_indexed_job_runs_each_shard_once_and_retries_an_index_alone() -> None:
     (job,) = _documents(ROOT / "examples/kubernetes/shards-job.yaml")
     spec, pod = job["spec"], job["spec"]["template"]["spec"]
@@ -66,35 +72,47 @@ def test_the_indexed_job_runs_each_shard_once_and_retries_an_index_alone() -> No
     count = spec["completions"]
     (container,) = pod["containers"]
     assert container["command"] == ["sh", "-c"]
+    shards = _env(container)["SHARDS"].replace("REPLACE-WITH-THE-RUN", "uid-1")
+    assert shards == "s3://acme-assessor-shards/runs/uid-1"
     shards_seen = []
     for index in range(count):
-        args = _expanded(container["args"][0], JOB_COMPLETION_INDEX=str(index), RUN="uid-1")
-        context = _parsed(args)
-        assert context.params["plan_file"] == "/work/plan.json"
-        assert context.params["output"] == Path("/shards/uid-1")
+        env = {"JOB_COMPLETION_INDEX": str(index), "SHARDS": shards}
+        context = _parsed(_expanded(container["args"][0], **env))
+        assert context.params["plan_file"] == f"{shards}/plan.json"
+        assert raw_output(context) == f"{shards}/shard-{index + 1}"  # each shard its own
         shards_seen.append(context.params["shard"])
     assert shards_seen == [f"{n}/{count}" for n in range(1, count + 1)]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def test_the_driver_plans_into_the_run_s_prefix_and_runs_both_jobs() -> None:
+    driver = _documents(ROOT / "examples/kubernetes/organization-cronjob.yaml")[-1]
+    pod = driver["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     (plan,) = pod["initContainers"]
-    context = _parsed(plan["args"])
-    assert context.params["output"] == "/work/plan.json"
+    context = _parsed(_expanded(plan["args"][0], RUN="uid-1"))
+    assert context.params["output"] == "s3://acme-assessor-shards/runs/uid-1/plan.json"
     probe = context.params["probe_name"]
     assert probe_configs([probe], context.args)[probe].values["org-role"] == ("AssessorAudit",)
-    for step in (plan, container):
+    assert {item["name"] for item in plan["env"]} >= {"RUN", "ASSESSOR_HISTORY"}
+    (kubectl,) = pod["containers"]
+    script = kubectl["args"][0]
+    for manifest in ("shards-job.yaml", "merge-job.yaml"):
+        assert f"/manifests/{manifest}" in script
+        assert "REPLACE-WITH-THE-RUN" in (ROOT / "examples/kubernetes" / manifest).read_text()
+    assert script.count('sed "s/REPLACE-WITH-THE-RUN/$RUN/"') == 2
+    subprocess.run(["sh", "-n", "-c", script], check=True)
+    for step in (plan, kubectl):
         assert step["securityContext"]["readOnlyRootFilesystem"] is True
 
 
 def test_the_merge_job_reads_the_shards_of_this_run_and_keeps_history() -> None:
     (container,) = _pod("merge-job.yaml")["containers"]
-    args = _expanded(container["args"][0], RUN="uid-1", WEBHOOK_URL="https://hooks.example")
+    shards = _env(container)["SHARDS"].replace("REPLACE-WITH-THE-RUN", "uid-1")
+    args = _expanded(container["args"][0], SHARDS=shards, WEBHOOK_URL="https://hooks.example")
     context = _parsed(args)  # merge takes no probe options: an unknown option fails here
-    assert context.params["sources"] == ("/shards/uid-1",)
-    assert context.params["history"] == "/history/history.sqlite"
-    env = {item["name"]: item for item in container["env"]}
-    placeholder = env["RUN"]["value"]
-    driver = _documents(ROOT / "examples/kubernetes/organization-cronjob.yaml")[-1]
-    script = driver["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"][0]
-    assert placeholder in script and "shards-job.yaml" in script and "merge-job.yaml" in script
-    subprocess.run(["sh", "-n", "-c", script], check=True)
+    assert context.params["sources"] == ("s3://acme-assessor-shards/runs/uid-1",)
+    assert "ASSESSOR_HISTORY" in {item["name"] for item in container["env"]}
+    assert context.params["publish"] == ("s3://acme-security-reports/assessor",)
 
 
 def test_the_github_matrix_plans_once_reads_every_shard_and_merges_them_all() -> None:
