@@ -217,34 +217,17 @@ class AwsProbe(Probe):
         accounts = self._account_list(plan, base, gaps)
         self._accounts = accounts
         run = _Run(plan, base, gaps, known_regions, wanted, services, self._notes)
-        read = partial(self._read, settings)
         calls = f"at most {settings.max_pool_connections} in flight"
         unread: list[CoverageGap] = []
         if self.processes > 1 and can_fork():
-            # The accounts are opened here, so every process is dealt its account-regions.
-            listings = [task for account in accounts for task in run.open_account(account)]
-            run.close_connections()  # children must not share the parent's sockets
-            # Models read before the fork are shared by every process, not read in each.
-            shared_loader().warm(client_names(services))
-            split = read_split(
-                listings,
-                [(account, region) for account, regions in run.scanned for region in regions],
-                self.processes,
-                read,
-                gaps,
-                self._notes,
-                lambda: counter.total,
-            )
-            found, unread = split.found, split.unread
-            self._notes[:] = sorted(set(self._notes) | set(split.notes))
-            counter.add(split.calls)
+            found, unread = self._read_in_processes(run, accounts, settings, counter)
             calls = f"{calls} in each of {self.processes} processes"
         else:
             setup: list[Task[Found]] = [
                 Task((account, "setup"), partial(run.open_account, account), True, True)
                 for account in accounts
             ]
-            found = read(setup, None)
+            found = self._read(settings, setup, None)
         assets: list[Asset] = []
         keys: list[KeyFact] = []
         tags: list[TagFact] = []
@@ -265,6 +248,29 @@ class AwsProbe(Probe):
             f"{counter.total} API calls across {len(accounts)} account(s) "
             f"(retries not counted), {calls}"
         )
+
+    def _read_in_processes(
+        self, run: _Run, accounts: list[str], settings: ClientSettings, counter: CallCounter
+    ) -> tuple[list[Found], list[CoverageGap]]:
+        """The scan split between ``self.processes`` forked processes (see ``split.py``)."""
+        # The accounts are opened here, so every process is dealt its account-regions.
+        listings = [task for account in accounts for task in run.open_account(account)]
+        run.close_connections()  # children must not share the parent's sockets
+        # Models read before the fork are shared by every process, not read in each.
+        shared_loader().warm(client_names(run.services))
+        keys = [(account, region) for account, regions in run.scanned for region in regions]
+        split = read_split(
+            listings,
+            keys,
+            self.processes,
+            partial(self._read, settings),
+            run.gaps,
+            self._notes,
+            lambda: counter.total,
+        )
+        self._notes.extend(note for note in split.notes if note not in self._notes)
+        counter.add(split.calls)
+        return split.found, split.unread
 
     def _read(
         self,
