@@ -21,6 +21,7 @@ from assessor.models import FlowKind, GapReason, Inventory, Plan
 from assessor.probes import azure
 from assessor.probes.azure import AzureProbe
 from assessor.probes.base import ProbeConfig
+from tests.sharding import sharded_and_whole
 
 SUB_A, SUB_B, SUB_LOCKED = "1111-aaaa", "2222-bbbb", "3333-cccc"
 
@@ -258,18 +259,5 @@ def test_a_plan_splits_a_management_group_into_subscriptions_and_the_shards_merg
     assert "management-group" not in plan.options  # a shard reads its subscriptions only
     queries = [r.json()["query"] for r in graph.requests if r.method == "POST"]
     assert queries == [azure.SUBSCRIPTIONS]  # one query listed them
-    for number in (1, 2):
-        shard = ["audit", "--plan", str(plan_file), "--shard", f"{number}/2"]
-        ran = runner.invoke(main, [*shard, "-o", str(tmp_path / f"shard-{number}")])
-        assert ran.exit_code == 0, ran.output
-    merged = runner.invoke(main, ["merge", str(tmp_path / "shard-1"), str(tmp_path / "shard-2"),
-                                  "-o", str(tmp_path / "merged"), "--format", "json"])  # fmt: skip
-    whole = runner.invoke(main, ["audit", "--probe", "azure", *group,
-                                 "-o", str(tmp_path / "whole"), "--format", "json"])  # fmt: skip
-    assert merged.exit_code == 0 and whole.exit_code == 0, merged.output + whole.output
-
-    def ids(folder: str) -> list[str]:
-        report = json.loads((tmp_path / folder / "report.json").read_text())
-        return sorted(asset["id"] for asset in report["assets"])
-
-    assert ids("merged") == ids("whole") and len(ids("whole")) > 2300
+    merged, whole = sharded_and_whole(plan_file, 2, ["--probe", "azure", *group], tmp_path)
+    assert merged == whole and len(whole) > 2300

@@ -20,6 +20,7 @@ from assessor.inventory import run_probes
 from assessor.models import GapReason, Inventory, Plan
 from assessor.probes.base import ProbeConfig, ReadOnlyViolation
 from assessor.probes.gcp import GcpProbe
+from tests.sharding import sharded_and_whole
 
 ORG = "organizations/4242"
 FOLDER = "folders/77"
@@ -383,18 +384,7 @@ def test_a_plan_splits_an_organization_into_projects_and_the_shards_merge_whole(
     assert plan.units == ("projects/proj-0", "projects/proj-1") and plan.unit_option == "scope"
     searches = [r for r in api.requests if r.query.get("assetTypes")]
     assert len(searches) == 1  # one project search for the organization
-    for number in (1, 2):
-        shard = ["audit", "--plan", str(plan_file), "--shard", f"{number}/2"]
-        ran = runner.invoke(main, [*shard, "-o", str(tmp_path / f"shard-{number}")])
-        assert ran.exit_code == 0, ran.output
-    merged = runner.invoke(main, ["merge", str(tmp_path / "shard-1"), str(tmp_path / "shard-2"),
-                                  "-o", str(tmp_path / "merged"), "--format", "json"])  # fmt: skip
-    whole = runner.invoke(main, ["audit", "--probe", "gcp", "--gcp-scope", ORG,
-                                 "-o", str(tmp_path / "whole"), "--format", "json"])  # fmt: skip
-    assert merged.exit_code == 0 and whole.exit_code == 0, merged.output + whole.output
-
-    def ids(folder: str) -> list[str]:
-        report = json.loads((tmp_path / folder / "report.json").read_text())
-        return sorted(asset["id"] for asset in report["assets"])
-
-    assert ids("merged") == ids("whole") and len(ids("whole")) > 1100
+    merged, whole = sharded_and_whole(
+        plan_file, 2, ["--probe", "gcp", "--gcp-scope", ORG], tmp_path
+    )
+    assert merged == whole and len(whole) > 1100
