@@ -161,3 +161,17 @@ def test_a_killed_account_worker_is_a_gap_naming_it_and_exit_4(
     lost = {gap["account"] for gap in unread}
     assert lost < set(accounts)
     assert {asset["account"] for asset in report["assets"]} == set(accounts) - lost
+
+
+def test_the_inventory_command_splits_a_scan_too(aws: str, tmp_path: Path) -> None:
+    seed_every_service(key_replica=False)
+    saved = {}
+    for workers in ("1", "2"):
+        command = [sys.executable, "-m", "assessor", "inventory", "--probe", "aws"]
+        command += ["--aws-regions", REGIONS, "--workers", workers]
+        command += ["-o", str(tmp_path / f"{workers}.json")]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        saved[workers] = json.loads((tmp_path / f"{workers}.json").read_text())
+    assert saved["1"]["assets"] == saved["2"]["assets"] and saved["1"]["assets"]
+    assert any("in each of 2 processes" in note for note in _notes(saved["2"]))

@@ -20,13 +20,14 @@ from assessor.cli.options import (
     raw_output,
     report_options,
     rules_options,
+    workers_option,
 )
 from assessor.delivery.objects import is_url
 from assessor.engine.selection import RuleSelection
 from assessor.errors import ExitCode
 from assessor.findings.result import Acceptance
 from assessor.inputs import read_json_model
-from assessor.models import Inventory
+from assessor.models import GapReason, Inventory
 from assessor.output import write_atomic
 
 
@@ -48,14 +49,7 @@ def _exit(outcome: run.RunOutcome) -> None:
     "evaluates the whole.",
 )
 @click.option("--shard", default="1/1", show_default=True, help="With --plan: which shard, I/N.")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes to use [default: CPU count]: an organization's accounts are read one per "
-    "worker process (with --plan: this shard's), a single account's scan is split between "
-    "them.",
-)
+@workers_option
 @click.pass_context
 def audit(
     ctx: click.Context,
@@ -116,14 +110,19 @@ def _shard(plan_file: str, shard: str, output: str, workers: int) -> NoReturn:
     show_default=True,
     help="Inventory file to write.",
 )
+@workers_option
 @click.pass_context
-def inventory(ctx: click.Context, probe_names: tuple[str, ...], output: Path) -> None:
+def inventory(
+    ctx: click.Context, probe_names: tuple[str, ...], output: Path, workers: int | None
+) -> None:
     """Run probes only and save the inventory (assets, locations, coverage gaps)."""
-    taken = run.inventory(
-        probe_configs(probe_names, ctx.args), progress=console.progress()
-    ).inventory
+    configs = probe_configs(probe_names, ctx.args)
+    count = workers or os.cpu_count() or 1
+    taken = run.inventory(configs, progress=console.progress(), workers=count).inventory
     write_atomic(output, (taken.model_dump_json(indent=2) + "\n").encode("utf-8"))
     console.note(f"{len(taken.assets)} assets, {len(taken.gaps)} coverage gaps → {output}")
+    if any(gap.reason is GapReason.UNREAD for gap in taken.gaps):
+        sys.exit(ExitCode.INCOMPLETE)  # a process died: the file holds part of the estate
 
 
 @click.command()

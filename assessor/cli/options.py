@@ -183,6 +183,15 @@ def report_options(
     return decorate
 
 
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to use [default: CPU count]: an organization's accounts are read one per "
+    "worker process (with --plan: this shard's), a single account's AWS scan is split "
+    "between them.",
+)
+
 history_option = click.option(
     "--history",
     envvar="ASSESSOR_HISTORY",
