@@ -24,7 +24,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 _T = TypeVar("_T")
 
@@ -57,6 +57,13 @@ def in_processes(count: int, work: Callable[[int], _T]) -> Shares[_T]:
     # object it visits: frozen, the collector leaves them alone (gc.freeze's documented
     # use before fork).
     gc.freeze()
+    try:
+        return _gather(context, count, work)
+    finally:
+        gc.unfreeze()
+
+
+def _gather(context: Any, count: int, work: Callable[[int], _T]) -> Shares[_T]:
     children: dict[Connection, tuple[int, multiprocessing.process.BaseProcess]] = {}
     for index in range(count):
         receive, send = context.Pipe(duplex=False)
@@ -84,25 +91,30 @@ def in_processes(count: int, work: Callable[[int], _T]) -> Shares[_T]:
                 done[index] = payload
             elif raised is None:
                 raised = payload
-    gc.unfreeze()
     if raised is not None:
         raise raised
     return Shares(done, tuple(lost))
 
 
 def _child(work: Callable[[int], _T], index: int, send: Connection) -> None:
+    message: tuple[str, object]
     try:
-        result = work(index)
+        message = ("done", work(index))
     except BaseException as error:  # handed to the parent, which raises it
-        try:
-            send.send(("raised", error))
-        except Exception:  # an exception that does not pickle: its text then
-            send.send(("raised", RuntimeError("".join(traceback.format_exception(error)))))
-    else:
-        send.send(("done", result))
+        message = ("raised", error)
+    try:
+        send.send(message)
+    except Exception as error:  # what does not pickle goes back as text
+        payload = message[1]
+        text = (
+            "".join(traceback.format_exception(payload))
+            if isinstance(payload, BaseException)
+            else f"share {index}'s result could not be sent back: {error}"
+        )
+        send.send(("raised", RuntimeError(text)))
     finally:
         send.close()
-    os._exit(0)  # no atexit handlers or finalizers inherited from the parent
+        os._exit(0)  # no atexit handlers or finalizers inherited from the parent
 
 
 def _death(code: int | None) -> str:

@@ -86,6 +86,8 @@ def test_an_exception_in_a_process_is_raised_in_the_parent() -> None:
 
     with pytest.raises(RuntimeError, match="ValueError"):
         in_processes(1, unpicklable)
+    with pytest.raises(RuntimeError, match="share 0's result could not be sent back"):
+        in_processes(1, lambda _: lock)
 
 
 def test_clients_share_one_model_and_class_per_service_and_others_are_left_alone() -> None:
