@@ -27,7 +27,7 @@ from assessor.catalog import Catalog, load_catalog, relocate
 from assessor.delivery import notify, publish
 from assessor.engine.evaluate import evaluate as evaluate_rules
 from assessor.engine.selection import RuleSelection, RuleSet
-from assessor.errors import AssessorError, ExitCode
+from assessor.errors import AssessorError, ConfigurationError, ExitCode
 from assessor.findings.result import Acceptance, assemble, at_or_above
 from assessor.history import run_scope
 from assessor.inventory import ProbeResults, ProgressCallback, take_inventory
@@ -158,7 +158,12 @@ def _organization(
     if not build_probes(probes)[0].has_units():
         return None
     durations = durations_from_history(history, name) if history else None
-    plan = shards.make_plan(name, config, now, durations)
+    try:
+        plan = shards.make_plan(name, config, now, durations)
+    except ConfigurationError:
+        # The organization cannot be listed (not its management account, say): the probe
+        # reads in one process, which records that as a gap and reads what it can.
+        return None
     if len(plan.units) < 2:
         return None
     merged = shards.read_organization(plan, workers.count, now, workers.progress)

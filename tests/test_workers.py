@@ -18,7 +18,14 @@ import pytest
 
 from assessor.demo.emulators import pointed_at
 from assessor.errors import ExitCode
-from tests.aws_estate import HONG_KONG, REGIONS, US, seed_every_service, seed_organization
+from tests.aws_estate import (
+    ACCOUNT,
+    HONG_KONG,
+    REGIONS,
+    US,
+    seed_every_service,
+    seed_organization,
+)
 from tests.faultproxy import Delay, Request, fault_proxy
 
 
@@ -175,3 +182,17 @@ def test_the_inventory_command_splits_a_scan_too(aws: str, tmp_path: Path) -> No
         saved[workers] = json.loads((tmp_path / f"{workers}.json").read_text())
     assert saved["1"]["assets"] == saved["2"]["assets"] and saved["1"]["assets"]
     assert any("in each of 2 processes" in note for note in _notes(saved["2"]))
+
+
+def test_an_organization_that_cannot_be_listed_is_a_gap_not_a_failed_run(
+    aws: str, tmp_path: Path
+) -> None:
+    # No organization on this moto: ListAccounts is refused, as for a member account.
+    seed_every_service(key_replica=False)
+    org = ["--aws-org-role", "AssessorAudit", "--aws-regions", REGIONS]
+    done = _audit(tmp_path / "report", "--workers", "2", *org)
+    assert done.returncode == 0, done.stderr
+    report = _report(tmp_path / "report")
+    assert any(gap["service"] == "organizations" for gap in report["gaps"])
+    assert {asset["account"] for asset in report["assets"]} == {ACCOUNT}
+    assert any("read the caller's account only" in note for note in _notes(report))

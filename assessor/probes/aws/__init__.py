@@ -298,13 +298,21 @@ class AwsProbe(Probe):
         if not plan.role:
             return [plan.caller]
         try:
-            return organization_accounts(base, plan.home)
+            listed = organization_accounts(base, plan.home)
         except AWS_ERRORS as error:
             gaps.record(error, account=plan.caller, service="organizations", region=None)
+            listed = []
+        else:
+            if not listed:  # an organization always holds its management account
+                message = "ListAccounts listed no active account"
+                gaps.add(GapReason.ERROR, message, account=plan.caller, service="organizations",
+                         region=None)  # fmt: skip
+        if not listed:
             self._notes.append(
                 "organization accounts could not be listed; read the caller's account only"
             )
             return [plan.caller]
+        return listed
 
 
 @dataclass(frozen=True)
