@@ -1,11 +1,13 @@
 """Organizations in pieces: plan the units once, read them in shards on any number of
 machines (each unit in its own worker process), merge the shards back into one inventory.
 
-A shard's output directory holds ``plan.json``, one ``units/<unit>.json`` inventory per unit
-it read and a ``shard-I-of-N.json`` manifest. A unit's file is written atomically when its
-worker finishes, so a shard that is killed and run again resumes where it stopped. The merge
-checks every planned unit against the files it finds: a unit that is missing, read twice or
-whose worker died is a coverage gap naming it, and the estate is incomplete.
+A shard's output (a directory, or an s3:// or gs:// prefix: ``remote.py``) holds
+``plan.json``, one ``units/<unit>.json`` inventory per unit it read and a
+``shard-I-of-N.json`` manifest. A unit's file is written atomically when its worker finishes,
+so a shard that is killed and run again resumes where it stopped. Which units a shard reads
+is ``balance.py``'s: round-robin, or by the last run's durations. The merge checks every
+planned unit against the files it finds: a unit that is missing, read twice or whose worker
+died is a coverage gap naming it, and the estate is incomplete.
 """
 
 from __future__ import annotations
@@ -129,17 +131,22 @@ def run_shard(
     returned when it ends), into ``output``: a directory, or an s3:// or gs:// prefix.
     Units already written there are not read again."""
     units = shard_units(plan, shard, shards)
-    manifest_name = f"shard-{shard}-of-{shards}.json"
     url = remote(output)
-    if url is None:
+    store = ShardStore(url) if url is not None else None
+
+    def write(name: str, body: bytes) -> None:
+        if store is None:
+            write_atomic(Path(output) / name, body)
+        else:
+            store.put(name, body)
+
+    write(PLAN_FILE, plan.model_dump_json(indent=2).encode("utf-8"))
+    if store is None:
         directory = Path(output)
-        write_atomic(directory / PLAN_FILE, plan.model_dump_json(indent=2).encode("utf-8"))
         done = {unit for unit in units if unit_file(directory, unit).exists()}
         failed = _read_units(plan, units, done, directory, workers, reader, progress)
         written = tuple(unit for unit in units if unit_file(directory, unit).exists())
     else:
-        store = ShardStore(url)
-        store.put(PLAN_FILE, plan.model_dump_json(indent=2).encode("utf-8"))
         done = store.units_done(UNITS) & set(units)
         with tempfile.TemporaryDirectory(prefix="assessor-shard-") as scratch:
             uploaded = _Uploader(store, Path(scratch))
@@ -155,11 +162,7 @@ def run_shard(
         written=written,
         failed=dict(sorted(failed.items())),
     )
-    body = manifest.model_dump_json(indent=2).encode("utf-8")
-    if url is None:
-        write_atomic(Path(output) / manifest_name, body)
-    else:
-        ShardStore(url).put(manifest_name, body)
+    write(f"shard-{shard}-of-{shards}.json", manifest.model_dump_json(indent=2).encode("utf-8"))
     return manifest
 
 
