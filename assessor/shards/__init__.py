@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
+from assessor.catalog import load_catalog
 from assessor.delivery.objects import ObjectUrl
 from assessor.errors import ConfigurationError, InputError
 from assessor.inputs import read_json_model
@@ -183,8 +184,10 @@ def _read_units(
 ) -> dict[str, str]:
     """Each unit not ``done`` in its own forked worker writing ``unit_file(directory)``;
     returns the units that failed and why."""
-    # Imported and preloaded once here, so every forked worker starts with it.
+    # Imported and preloaded once here (the probe, its SDK's models, the catalog that
+    # locates assets), so every forked worker starts with them.
     load_probe(plan.probe)(ProbeConfig(dict(plan.options))).preload()
+    load_catalog()
     waiting = longest_first(plan, [unit for unit in units if unit not in done])
     # fork: a worker starts in milliseconds with the probe's modules already imported.
     context = multiprocessing.get_context("fork")

@@ -4,10 +4,10 @@ botocore spends about 2 ms of CPU per call and 2.6 ms per client (shared parts a
 one process tops out at a few hundred calls a second however many are in flight. The parent
 opens the accounts (their role and enabled regions), which gives every listing task and
 every (account, region) key the scan reads; the keys are dealt round-robin in that order,
-and each forked process runs only its own keys' tasks (see ``BoundedScheduler.owns``). A listing whose follow-ups land
-in other keys (S3's ListBuckets: each bucket is read in its own region) runs in every
-process, each keeping what falls to it. The parent collects the found facts, gaps and
-notes, and links them as a single process would.
+and each forked process runs only its own keys' tasks (see ``BoundedScheduler.owns``). A
+listing whose follow-ups land in other keys (S3's ListBuckets: each bucket is read in its
+own region) runs in every process, each keeping what falls to it. The parent collects the
+found facts, gaps and notes, and links them as a single process would.
 
 A process that dies leaves its account-regions as ``unread`` coverage gaps that say why.
 """
