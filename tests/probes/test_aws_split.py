@@ -8,14 +8,18 @@ import os
 import signal
 import threading
 
+import boto3
 import botocore.session
 import pytest
 
 from assessor.errors import ConfigurationError
+from assessor.models import Asset
+from assessor.probes.aws import AwsProbe
 from assessor.probes.aws.scheduler import BoundedScheduler, Task
 from assessor.probes.aws.session import AwsClients
 from assessor.probes.aws.shared import shared_client_parts
 from assessor.probes.aws.split import Share, positions
+from assessor.probes.base import ProbeConfig
 from assessor.probes.forked import in_processes
 
 
@@ -104,3 +108,19 @@ def test_clients_share_one_model_and_class_per_service_and_others_are_left_alone
     with shared_client_parts():
         inside = botocore.session.Session().create_client("s3", region_name="us-east-1")
     assert type(inside) is type(east)
+
+
+def test_a_process_with_other_threads_reads_in_one_process_and_says_so(aws: str) -> None:
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="kept")
+    probe = AwsProbe(ProbeConfig({"regions": ("us-east-1",), "services": ("s3",)}))
+    probe.processes = 2
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        items = list(probe.scan())
+    finally:
+        release.set()
+        other.join()
+    assert [item.name for item in items if isinstance(item, Asset)] == ["kept"]
+    assert any("read in one process, not 2" in note for note in probe.notes())

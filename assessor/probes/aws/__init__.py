@@ -219,7 +219,13 @@ class AwsProbe(Probe):
         run = _Run(plan, base, gaps, known_regions, wanted, services, self._notes)
         calls = f"at most {settings.max_pool_connections} in flight"
         unread: list[CoverageGap] = []
-        if self.processes > 1 and can_fork():
+        split = self.processes > 1 and can_fork()
+        if self.processes > 1 and not split:
+            self._notes.append(
+                f"read in one process, not {self.processes}: this process runs other threads "
+                "(or cannot fork), and forking it could deadlock"
+            )
+        if split:
             found, unread = self._read_in_processes(run, accounts, settings, counter)
             calls = f"{calls} in each of {self.processes} processes"
         else:
