@@ -41,7 +41,7 @@ from assessor.probes.aws.services.base import (
 )
 from assessor.probes.aws.services.tags import ResourceTagsReader, TagFact
 from assessor.probes.aws.session import AwsClients, CallCounter, ClientSettings
-from assessor.probes.aws.shared import shared_loader
+from assessor.probes.aws.shared import prebuild, shared_loader
 from assessor.probes.aws.split import read_split
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption, ReadOnlyViolation
 from assessor.probes.forked import can_fork
@@ -151,7 +151,7 @@ class AwsProbe(Probe):
 
     def preload(self) -> None:
         services = list(self.settings.items("services") or READERS)
-        shared_loader().warm(client_names(services))
+        prebuild(client_names(services), HOME_REGION[self._partition()])
 
     def units(self) -> list[str]:
         """The accounts a plan splits: ``--aws-accounts``, or the organization's (one
@@ -261,9 +261,13 @@ class AwsProbe(Probe):
         """The scan split between ``self.processes`` forked processes (see ``split.py``)."""
         # The accounts are opened here, so every process is dealt its account-regions.
         listings = [task for account in accounts for task in run.open_account(account)]
-        run.close_connections()  # children must not share the parent's sockets
-        # Models read before the fork are shared by every process, not read in each.
+        # What is built before the fork is shared by every process, not built in each: the
+        # models, and one client per service (its ServiceModel and class, see shared.py),
+        # the home region's, which its process then uses.
         shared_loader().warm(client_names(run.services))
+        for name in client_names(run.services):
+            (run.opened or [run.base])[0].get(name, run.plan.home)
+        run.close_connections()  # children must not share the parent's sockets
         keys = [(account, region) for account, regions in run.scanned for region in regions]
         split = read_split(
             listings,

@@ -180,6 +180,22 @@ ClientCreator._create_client_class = _shared_class
 EndpointCreator.create_endpoint = _shared_endpoint
 
 
+def prebuild(services: list[str], region: str) -> None:
+    """Load the models of ``services`` and build one unsigned client of each (it never
+    calls), so their ``ServiceModel`` and class are cached: before a fork, every child then
+    shares them instead of building its own."""
+    import botocore.session
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    session = botocore.session.Session()
+    session.register_component("data_loader", shared_loader())
+    unsigned = Config(signature_version=UNSIGNED)
+    with shared_client_parts():
+        for service in services:
+            session.create_client(service, region_name=region, config=unsigned)
+
+
 @contextlib.contextmanager
 def shared_client_parts() -> Iterator[None]:
     """Clients created in this thread, inside this block, share their service model,
