@@ -4,10 +4,9 @@ checked against a loopback HTTPS server that speaks S3's ListBuckets."""
 from __future__ import annotations
 
 import ssl
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ import trustme
 from botocore.exceptions import SSLError
 
 from assessor.demo.emulators import pointed_at
+from assessor.demo.servers.base import loopback_http
 from assessor.probes.aws.session import AwsClients, ClientSettings
 
 _LISTING = (
@@ -53,15 +53,8 @@ def https_s3(tmp_path: Path) -> Iterator[tuple[str, Path, list[int]]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}", bundle, connections
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_http(Handler, context) as url:
+        yield url, bundle, connections
 
 
 def test_clients_verify_against_one_context_per_bundle(
