@@ -38,9 +38,6 @@ class ObjectUrl:
     def key(self, *names: str) -> str:
         return "/".join(part for part in (self.prefix, *names) if part)
 
-    def child(self, name: str) -> ObjectUrl:
-        return ObjectUrl(self.scheme, self.bucket, self.key(name))
-
     def __str__(self) -> str:
         return f"{self.scheme}://{self.bucket}/{self.prefix}"
 

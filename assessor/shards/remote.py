@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import unquote
 
-from assessor.delivery.objects import ObjectStore, ObjectUrl, is_url, open_store
+from assessor.delivery.objects import ObjectUrl, is_url, open_store
 from assessor.errors import InputError
 
 Place = str | Path  # a local path, or an s3:// or gs:// URL
@@ -33,7 +33,7 @@ def remote(place: Place) -> ObjectUrl | None:
 
 
 def read_object(url: ObjectUrl) -> bytes:
-    found = _store(url).get(url.prefix)
+    found = open_store(url).get(url.prefix)
     if found is None:
         raise InputError(str(url), None, None, "no such object")
     return found
@@ -44,7 +44,7 @@ class ShardStore:
 
     def __init__(self, url: ObjectUrl) -> None:
         self.url = url
-        self.store = _store(url)
+        self.store = open_store(url)
 
     def units_done(self, units_folder: str) -> set[str]:
         prefix = self.url.key(units_folder) + "/"
@@ -71,7 +71,7 @@ def local_copies(sources: Sequence[Place]) -> Iterator[list[Path]]:
 
 
 def _copy(url: ObjectUrl, into: Path) -> Path:
-    store = _store(url)
+    store = open_store(url)
     if url.prefix.endswith(".json"):
         body = store.get(url.prefix)
         if body is not None:
@@ -93,7 +93,3 @@ def _copy(url: ObjectUrl, into: Path) -> Path:
         if body is not None:
             path.write_bytes(body)
     return into
-
-
-def _store(url: ObjectUrl) -> ObjectStore:
-    return open_store(url)
