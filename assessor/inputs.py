@@ -95,7 +95,9 @@ def read_json_model(path: Path, model: type[_M], limits: Limits = JSON_LIMITS) -
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or None
-        raise InputError(str(path), None, where, _one_line(first["msg"])) from None
+        # A model's own check reads as its sentence, without pydantic's "Value error, ".
+        message = first["msg"].removeprefix("Value error, ")
+        raise InputError(str(path), None, where, _one_line(message)) from None
 
 
 def load_validated_yaml(

@@ -139,10 +139,13 @@ def test_a_unit_read_by_two_shards_is_a_gap_and_plans_must_match(
     narrow = shards.make_plan("aws", _config(accounts=twice), run.clock())
     shards.run_shard(narrow, 1, 1, two, 1)
     # The second directory holds another plan (another unit list): refused, naming it.
-    with pytest.raises(InputError, match=r"two/plan\.json.*another plan"):
-        shards.merge([one, two], run.clock())
-    (two / "plan.json").write_text((one / "plan.json").read_text())
-    merged = shards.merge([one, two], run.clock())
+    for order in ([one, two], [two, one]):
+        with pytest.raises(InputError, match=r"another plan.*one/plan\.json.*two/plan\.json"):
+            shards.merge(order, run.clock())
+    # Shard 1 of N of the same plan read again elsewhere: its one unit is read twice.
+    three = tmp_path / "three"
+    shards.run_shard(plan, 1, len(plan.units), three, 1)
+    merged = shards.merge([one, three], run.clock())
     assert merged.duplicated == (twice,) and not merged.complete
     (gap,) = [g for g in merged.inventory.gaps if g.reason is GapReason.UNREAD]
     assert gap.account == twice and "more than once" in gap.message
@@ -169,14 +172,7 @@ def _config(**more: str) -> ProbeConfig:
 
 def _plan(count: int) -> Plan:
     units = tuple(f"u{n}" for n in range(count))
-    return Plan(
-        plan_id="x",
-        probe="aws",
-        unit_option="accounts",
-        options={},
-        units=units,
-        created_at=run.clock(),
-    )
+    return Plan.of("aws", "accounts", {}, units, run.clock())
 
 
 def test_shards_in_s3_and_gcs_resume_and_merge_as_from_directories(
@@ -224,10 +220,8 @@ def test_shards_in_s3_and_gcs_resume_and_merge_as_from_directories(
 
 def _timed_plan(seconds: dict[str, float]) -> Plan:
     units = tuple(sorted(seconds))
-    return Plan(
-        plan_id="p", probe="aws", unit_option="accounts", options={}, units=units,
-        created_at=run.clock(), unit_seconds={u: s for u, s in seconds.items() if s},
-    )  # fmt: skip
+    durations = {unit: taken for unit, taken in seconds.items() if taken}
+    return Plan.of("aws", "accounts", {}, units, run.clock(), durations)
 
 
 def test_shards_are_balanced_by_the_last_durations_longest_first() -> None:
@@ -263,3 +257,55 @@ def test_an_organization_audit_records_each_account_s_duration_for_the_next_plan
     assert plan.unit_seconds == probe_run["unit_seconds"]
     # The plan id does not depend on the durations: shards of either plan merge.
     assert plan.plan_id == shards.make_plan("aws", _config(), run.clock()).plan_id
+
+
+def _edited(plan_file: Path, edit: str) -> None:
+    """The plan as a hand edit would leave it: an account removed, added or changed, the
+    id kept."""
+    data = json.loads(plan_file.read_text())
+    units = list(data["units"])
+    if edit == "removed":
+        units.pop(1)
+    elif edit == "added":
+        units.append("999999999999")
+    else:
+        units[0] = "999999999999"
+    plan_file.write_text(json.dumps({**data, "units": sorted(units)}))
+
+
+@pytest.mark.parametrize("edit", ["removed", "added", "changed"])
+def test_a_plan_edited_by_hand_is_refused_by_the_shard_and_the_merge_in_any_order(
+    organization: list[str], tmp_path: Path, edit: str
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    assert _cli("plan", "--probe", "aws", *AWS, "-o", str(plan_file)).exit_code == 0
+    outputs = [tmp_path / "shard-1", tmp_path / "shard-2"]
+    for number, output in enumerate(outputs, 1):
+        ran = _cli("audit", "--plan", str(plan_file), "--shard", f"{number}/2", "-o", str(output))
+        assert ran.exit_code == 0, ran.output
+    honest = plan_file.read_text()
+    _edited(plan_file, edit)
+    ran = _cli("audit", "--plan", str(plan_file), "--shard", "1/2", "-o", str(tmp_path / "x"))
+    assert ran.exit_code == ExitCode.USAGE and f"{plan_file}: plan_id" in ran.output
+    assert "edited after it was made" in ran.output and not (tmp_path / "x").exists()
+    # The edited copy inside one shard's output: refused whichever directory comes first.
+    (outputs[1] / "plan.json").write_text(plan_file.read_text())
+    for order in (outputs, outputs[::-1], [plan_file, *outputs]):
+        merged = _cli("merge", *map(str, order), "-o", str(tmp_path / "merged"))
+        assert merged.exit_code == ExitCode.USAGE, merged.output
+        assert "edited after it was made" in merged.output
+        assert not (tmp_path / "merged").exists()
+    # Put back as made, the merge is whole again.
+    (outputs[1] / "plan.json").write_text(honest)
+    merged = _cli("merge", *map(str, outputs), "-o", str(tmp_path / "merged"), "--format", "json")
+    assert merged.exit_code == 0, merged.output
+
+
+def test_a_shard_output_holding_another_plan_is_not_resumed(
+    organization: list[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "out"
+    shards.run_shard(shards.make_plan("aws", _config(), run.clock()), 1, 1, output, 2)
+    other = shards.make_plan("aws", _config(accounts=organization[0]), run.clock())
+    with pytest.raises(InputError, match=r"out/plan\.json: plan_id: holds plan \w+, not"):
+        shards.run_shard(other, 1, 1, output, 1)

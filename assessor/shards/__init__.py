@@ -12,8 +12,6 @@ died is a coverage gap naming it, and the estate is incomplete.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import multiprocessing
 import re
 import signal
@@ -29,7 +27,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from assessor.catalog import load_catalog
-from assessor.delivery.objects import ObjectUrl
+from assessor.delivery.objects import ObjectUrl, open_store
 from assessor.errors import ConfigurationError, InputError
 from assessor.inputs import read_json_model
 from assessor.models import CoverageGap, GapReason, Inventory, Plan, ProbeRun, ShardManifest
@@ -60,18 +58,8 @@ def make_plan(
     for name in (found.unit_option, *found.unit_replaces):
         options.pop(name, None)  # each shard names its own units
     known = durations or {}
-    digest = hashlib.sha256(
-        json.dumps([probe, options, units], sort_keys=True).encode("utf-8")
-    ).hexdigest()
-    return Plan(
-        plan_id=digest[:16],
-        probe=probe,
-        unit_option=found.unit_option,
-        options=options,
-        units=units,
-        created_at=now,
-        unit_seconds={unit: known[unit] for unit in units if unit in known},
-    )
+    seconds = {unit: known[unit] for unit in units if unit in known}
+    return Plan.of(probe, found.unit_option, options, units, now, seconds)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -87,10 +75,15 @@ def load_plan(source: Place) -> Plan:
     url = remote(source)
     if url is None:
         return read_json_model(Path(source), Plan)
+    return _plan_from(read_object(url), url)
+
+
+def _plan_from(body: bytes, url: ObjectUrl) -> Plan:
     try:
-        return Plan.model_validate_json(read_object(url))
+        return Plan.model_validate_json(body)
     except ValidationError as error:
-        raise InputError(str(url), None, None, f"not a plan: {error.errors()[0]['msg']}") from None
+        why = error.errors()[0]["msg"].removeprefix("Value error, ")
+        raise InputError(str(url), None, None, f"not a plan: {why}") from None
 
 
 def save_plan(plan: Plan, target: Place) -> None:
@@ -141,6 +134,7 @@ def run_shard(
         else:
             store.put(name, body)
 
+    _refuse_another_plan(plan, output)
     write(PLAN_FILE, plan.model_dump_json(indent=2).encode("utf-8"))
     if store is None:
         directory = Path(output)
@@ -165,6 +159,27 @@ def run_shard(
     )
     write(f"shard-{shard}-of-{shards}.json", manifest.model_dump_json(indent=2).encode("utf-8"))
     return manifest
+
+
+def _refuse_another_plan(plan: Plan, output: Place) -> None:
+    """A shard output that already holds another plan's units is not resumed: its unit
+    files were read with other options (or the copy there was edited)."""
+    url = remote(output)
+    where: Path | ObjectUrl
+    if url is None:
+        where = Path(output) / PLAN_FILE
+        copy = load_plan(where) if where.is_file() else None
+    else:
+        where = ObjectUrl(url.scheme, url.bucket, url.key(PLAN_FILE))
+        body = open_store(where).get(where.prefix)
+        copy = _plan_from(body, where) if body is not None else None
+    if copy is not None and copy.plan_id != plan.plan_id:
+        raise InputError(
+            str(where),
+            None,
+            "plan_id",
+            f"holds plan {copy.plan_id}, not {plan.plan_id}: give each plan its own output",
+        )
 
 
 # Called in the parent as a unit's worker ends with its file written: None, or why the
@@ -283,17 +298,19 @@ def _merge(sources: Sequence[Path], now: datetime) -> Merged:
     plans = {path: load_plan(path) for path in files}
     if not plans:
         raise InputError(str(sources[0]), None, None, "no plan.json here or among the inputs")
+    ids = sorted({other.plan_id for other in plans.values()})
+    if len(ids) > 1:
+        # Named whatever the order of the arguments: every copy with its plan.
+        held = "; ".join(f"{path}: {other.plan_id}" for path, other in sorted(plans.items()))
+        raise InputError(str(min(plans)), None, "plan_id", f"the inputs hold another plan ({held})")
     plan = next(iter(plans.values()))
-    for path, other in plans.items():
-        if other.plan_id != plan.plan_id:
-            raise InputError(str(path), None, "plan_id", f"another plan than {plan.plan_id}")
     found: dict[str, list[Path]] = {}
     for directory in directories:
         for unit in plan.units:
             path = unit_file(directory, unit)
             if path.exists():
                 found.setdefault(unit, []).append(path)
-    died = _deaths(directories)
+    died = _deaths(directories, plan.plan_id)
     read = {unit: read_json_model(paths[-1], Inventory) for unit, paths in sorted(found.items())}
     parts = list(read.values())
     gaps: list[CoverageGap] = []
@@ -348,11 +365,13 @@ def _shard_directories(sources: Sequence[Path]) -> list[Path]:
     return found
 
 
-def _deaths(directories: Sequence[Path]) -> dict[str, str]:
+def _deaths(directories: Sequence[Path], plan_id: str) -> dict[str, str]:
     """Why a unit is missing, where a shard's manifest says its worker died."""
     died: dict[str, str] = {}
     for directory in directories:
         for manifest_path in sorted(directory.glob("shard-*-of-*.json")):
             manifest = read_json_model(manifest_path, ShardManifest)
+            if manifest.plan_id != plan_id:
+                raise InputError(str(manifest_path), None, "plan_id", f"not of plan {plan_id}")
             died.update(manifest.failed)
     return died
