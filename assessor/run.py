@@ -1,10 +1,10 @@
 """The run lifecycle: inventory → rules → findings → reports → history and delivery.
 
 Every caller runs audits through these functions: the CLI, the CI job, a scheduled run, a
-user's own script. Each returns a :class:`RunOutcome` with the result, the files written and
-the exit code, decided in one place (:func:`exit_code`). Nothing here prints; nothing here
-exits. The clock is read once per run (:func:`clock`) and passed down, so one run has one
-time everywhere it is shown.
+shard worker, a user's own script. Each returns an outcome carrying its exit code, decided
+in one place (:func:`exit_status`). Nothing here prints; nothing here exits. The clock is
+read once per run (:func:`clock`) and passed down, so one run has one time everywhere it is
+shown. Everything after the first argument is a keyword, so a call reads as what it sets.
 
 A script runs an audit the way the CLI does::
 
@@ -17,12 +17,12 @@ A script runs an audit the way the CLI does::
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from assessor import shards
 from assessor.catalog import Catalog, load_catalog, relocate
 from assessor.delivery import notify, publish
 from assessor.engine.evaluate import evaluate as evaluate_rules
@@ -30,45 +30,67 @@ from assessor.engine.selection import RuleSelection, RuleSet
 from assessor.errors import AssessorError, ConfigurationError, ExitCode
 from assessor.findings.result import Acceptance, assemble, at_or_above
 from assessor.history import run_scope
-from assessor.inventory import ProbeResults, ProgressCallback, take_inventory
-from assessor.models import AuditResult, CoverageGap, GapReason, Inventory, Severity
+from assessor.inventory import (
+    ProbeResults,
+    ProgressCallback,
+    build_probes,
+    clock,
+    collect,
+    stamped,
+)
+from assessor.models import (
+    AuditResult,
+    CoverageGap,
+    GapReason,
+    Inventory,
+    Plan,
+    Severity,
+    ShardManifest,
+)
 from assessor.output import write_atomic
-from assessor.probes.base import Probe, ProbeConfig, load_probe
+from assessor.probes.base import ProbeConfig
 from assessor.renderers import RENDERERS, ReportContext, sarif
 from assessor.renderers.markdown import step_summary
+from assessor.shards.balance import durations_from_history
+from assessor.shards.remote import Place
 
 __all__ = [
     "Acceptance",
     "Delivery",
+    "InventoryOutcome",
     "ProbeConfig",
     "Reports",
     "RuleSelection",
     "RunOutcome",
+    "ShardOutcome",
+    "Workers",
     "assess",
     "audit",
-    "build_probes",
     "clock",
     "demo",
     "evaluate",
-    "exit_code",
+    "exit_status",
     "finish",
     "inventory",
     "merge",
+    "shard",
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Reports:
     """Where reports go, in which formats, and what fails the run."""
 
     output: Path
     formats: tuple[str, ...] = ("html", "json")
     fail_on: Severity | None = None
+    # Exit as for a whole estate even when part of it was never read (it stays a gap).
+    allow_partial: bool = False
     # The CI job appends its Markdown summary here ($GITHUB_STEP_SUMMARY).
     step_summary: Path | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Delivery:
     """For scheduled runs: where history is kept, where reports are copied, whom to tell."""
 
@@ -78,7 +100,7 @@ class Delivery:
     notify_on: Severity = Severity.HIGH
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Workers:
     """Processes a run may use: an organization's accounts are read one per worker process
     (``progress`` hears of each as it ends), a single account's scan is split between
@@ -90,11 +112,13 @@ class Workers:
 
 @dataclass(frozen=True)
 class Published:
+    """The reports copied to one ``--publish`` URL."""
+
     url: str
     copies: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunOutcome:
     """Everything a caller needs to know about a finished run."""
 
@@ -109,34 +133,70 @@ class RunOutcome:
     warnings: tuple[str, ...] = ()
 
 
-def clock() -> datetime:
-    """Now, or ``SOURCE_DATE_EPOCH`` when set, so reports can be reproduced byte for byte."""
-    if _reproducible():
-        return datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), UTC)
-    return datetime.now(UTC).replace(microsecond=0)
+@dataclass(frozen=True, kw_only=True)
+class InventoryOutcome:
+    """An inventory taken without rules (``assessor inventory``)."""
+
+    inventory: Inventory
+    crashed: tuple[CoverageGap, ...]
+    exit_code: ExitCode
 
 
-def build_probes(configs: Mapping[str, ProbeConfig], processes: int = 1) -> list[Probe]:
-    """Construct every probe first: options are parsed and checked before any probe scans."""
-    probes = [load_probe(name)(config) for name, config in configs.items()]
-    for probe in probes:
-        probe.processes = processes
-    return probes
+@dataclass(frozen=True, kw_only=True)
+class ShardOutcome:
+    """One shard of a plan read into its output (``assessor audit --plan --shard``)."""
+
+    plan: Plan
+    manifest: ShardManifest
+    exit_code: ExitCode
+
+
+def exit_status(
+    *, unread: bool = False, delivery_failed: bool = False, failing: bool = False
+) -> ExitCode:
+    """The one place an outcome becomes a process status, by the documented precedence:
+    part of the estate never read (4) over a failed delivery (3) over findings at or above
+    ``--fail-on`` (1) over success (0). Usage and input errors (2) never reach an outcome:
+    they are raised as :class:`AssessorError` before anything is written."""
+    if unread:
+        return ExitCode.INCOMPLETE
+    if delivery_failed:
+        return ExitCode.DELIVERY
+    if failing:
+        return ExitCode.FINDINGS
+    return ExitCode.OK
+
+
+def _unread(gaps: Sequence[CoverageGap]) -> bool:
+    """Whether part of the estate was never read: a planned unit missing or read twice, a
+    worker that died. A partial estate never passes as a whole one."""
+    return any(gap.reason is GapReason.UNREAD for gap in gaps)
 
 
 def inventory(
     probes: Mapping[str, ProbeConfig],
+    *,
     catalog: Catalog | None = None,
     now: datetime | None = None,
     progress: ProgressCallback | None = None,
-    workers: int = 1,
-) -> ProbeResults:
-    """Run the probes and return the located inventory, stamped with the run's time.
-    A probe may use up to ``workers`` processes."""
+    workers: Workers | None = None,
+    history: str | None = None,
+) -> InventoryOutcome:
+    """Run the probes and return the located inventory, stamped with the run's time. With
+    several workers, an organization is read one unit (account) per worker process and a
+    single account's scan is split between them; ``history`` orders the units by how long
+    each took last time."""
+    workers = workers or Workers()
+    catalog = catalog or load_catalog()
     now = now or clock()
-    built = build_probes(probes, workers)
-    taken = take_inventory(built, catalog or load_catalog(), progress, now)
-    return ProbeResults(_stamped(taken.inventory, now), taken.crashed)
+    taken = _organization(probes, workers, catalog, now, history) or collect(
+        probes, catalog=catalog, now=now, progress=progress, processes=workers.count
+    )
+    return InventoryOutcome(
+        inventory=taken.inventory,
+        crashed=taken.crashed,
+        exit_code=exit_status(unread=_unread(taken.inventory.gaps)),
+    )
 
 
 def _organization(
@@ -149,9 +209,6 @@ def _organization(
     """An organization read one unit (account) per worker process, when there is one probe
     and its configuration reaches several units; None otherwise. The accounts that took
     longest in the last recorded run start first."""
-    from assessor import shards
-    from assessor.shards.balance import durations_from_history
-
     if workers.count < 2 or len(probes) != 1:
         return None
     ((name, config),) = probes.items()
@@ -170,21 +227,25 @@ def _organization(
     return ProbeResults(relocate(merged.inventory, catalog), ())
 
 
-def _stamped(taken: Inventory, now: datetime) -> Inventory:
-    """The inventory with the run's time; with SOURCE_DATE_EPOCH (a reproducible run) the
-    probes' durations are left out too, so the same estate gives the same bytes."""
-    update: dict[str, object] = {"generated_at": now}
-    if _reproducible():
-        update["probes"] = tuple(run.model_copy(update={"seconds": 0.0}) for run in taken.probes)
-    return taken.model_copy(update=update)
-
-
-def _reproducible() -> bool:
-    return bool(os.environ.get("SOURCE_DATE_EPOCH", "").isdigit())
+def shard(
+    plan: Plan,
+    *,
+    index: int,
+    count: int,
+    output: Place,
+    workers: int = 1,
+    progress: Callable[[str, str], None] | None = None,
+) -> ShardOutcome:
+    """Read shard ``index`` of ``count`` of ``plan`` into ``output`` (a directory or an
+    s3:// or gs:// prefix); a unit whose worker died makes it incomplete."""
+    manifest = shards.run_shard(plan, index, count, output, workers, progress=progress)
+    status = exit_status(unread=bool(manifest.failed))
+    return ShardOutcome(plan=plan, manifest=manifest, exit_code=status)
 
 
 def audit(
     probes: Mapping[str, ProbeConfig],
+    *,
     rules: RuleSelection | None = None,
     reports: Reports | None = None,
     acceptance: Acceptance | None = None,
@@ -200,23 +261,28 @@ def audit(
     A part of the estate that was never read (a worker that died) makes it INCOMPLETE.
     """
     delivery = delivery or Delivery()
-    workers = workers or Workers()
     now = now or clock()
     try:
         rule_set = (rules or RuleSelection()).load(load_catalog())
-        organization = _organization(probes, workers, rule_set.catalog, now, delivery.history)
-        taken = organization or inventory(probes, rule_set.catalog, now, progress, workers.count)
+        taken = inventory(
+            probes,
+            catalog=rule_set.catalog,
+            now=now,
+            progress=progress,
+            workers=workers,
+            history=delivery.history,
+        )
     except AssessorError as error:
         notify.announce_failure(delivery.notify, str(error))
         raise
-    outcome = _assess_and_finish(
-        taken.inventory, rule_set, reports, acceptance, delivery, now, taken.crashed
+    return _assess_and_finish(
+        taken.inventory, rule_set, reports, acceptance, delivery, now, crashed=taken.crashed
     )
-    return incomplete_unless(outcome, allow_partial=False)
 
 
 def evaluate(
     saved: Inventory,
+    *,
     rules: RuleSelection | None = None,
     reports: Reports | None = None,
     acceptance: Acceptance | None = None,
@@ -232,40 +298,27 @@ def evaluate(
 
 
 def merge(
-    sources: Sequence[str | Path],
+    sources: Sequence[Place],
+    *,
     rules: RuleSelection | None = None,
     reports: Reports | None = None,
     acceptance: Acceptance | None = None,
     delivery: Delivery | None = None,
-    allow_partial: bool = False,
     now: datetime | None = None,
 ) -> RunOutcome:
     """One run from the shards of a plan (their output directories, or s3:// / gs://
-    prefixes given as text; see :mod:`shards`).
-    A planned unit that is missing or read twice is a coverage gap, and the exit code is
-    INCOMPLETE unless ``allow_partial``: a partial organization never passes as a whole."""
-    from assessor import shards
-
+    prefixes given as text; see :mod:`assessor.shards`). A planned unit that is missing or
+    read twice is a coverage gap, and the exit code is INCOMPLETE unless the reports
+    ``allow_partial``: a partial organization never passes as a whole."""
     now = now or clock()
     merged = shards.merge(sources, now)
     rule_set = (rules or RuleSelection()).load(load_catalog())
     located = relocate(merged.inventory, rule_set.catalog)
-    outcome = _assess_and_finish(
-        located, rule_set, reports, acceptance, delivery or Delivery(), now
-    )
-    return incomplete_unless(outcome, allow_partial)
-
-
-def incomplete_unless(outcome: RunOutcome, allow_partial: bool) -> RunOutcome:
-    """INCOMPLETE when part of the estate was never read (a planned unit missing or read
-    twice, a worker that died): a partial estate never passes as a whole one."""
-    unread = any(gap.reason is GapReason.UNREAD for gap in outcome.result.gaps)
-    if allow_partial or not unread:
-        return outcome
-    return replace(outcome, exit_code=ExitCode.INCOMPLETE)
+    return _assess_and_finish(located, rule_set, reports, acceptance, delivery or Delivery(), now)
 
 
 def demo(
+    *,
     rules: RuleSelection | None = None,
     reports: Reports | None = None,
     acceptance: Acceptance | None = None,
@@ -274,7 +327,7 @@ def demo(
 ) -> RunOutcome:
     """Audit the built-in demo estate on local emulators. The demo company has its own
     residency policy and accepted risks unless the caller brings theirs."""
-    from assessor.demo import DEMO_POLICY, DEMO_WAIVERS, run_demo
+    from assessor.demo import DEMO_POLICY, DEMO_WAIVERS, run_demo  # the emulators, only here
     from assessor.findings.waivers import load_waivers
 
     rules = rules or RuleSelection()
@@ -285,13 +338,14 @@ def demo(
         acceptance = replace(acceptance, waivers=tuple(load_waivers(DEMO_WAIVERS)))
     now = now or clock()
     rule_set = rules.load(load_catalog())
-    taken = _stamped(run_demo(rule_set.catalog, progress), now)
+    taken = stamped(run_demo(rule_set.catalog, progress), now)
     return _assess_and_finish(taken, rule_set, reports, acceptance, Delivery(), now)
 
 
 def assess(
     taken: Inventory,
     rule_set: RuleSet,
+    *,
     acceptance: Acceptance | None = None,
     now: datetime | None = None,
 ) -> AuditResult:
@@ -308,6 +362,7 @@ def _assess_and_finish(
     acceptance: Acceptance | None,
     delivery: Delivery,
     now: datetime,
+    *,
     crashed: tuple[CoverageGap, ...] = (),
     today_from_now: bool = False,
 ) -> RunOutcome:
@@ -315,13 +370,16 @@ def _assess_and_finish(
     if crashed:
         reason = "; ".join(gap.message for gap in crashed)
         unsent = notify.announce_failure(delivery.notify, reason)
-    result = assess(taken, rule_set, acceptance, now if today_from_now else None)
-    outcome = finish(result, reports, delivery, rule_set.catalog, crashed)
+    result = assess(taken, rule_set, acceptance=acceptance, now=now if today_from_now else None)
+    outcome = finish(
+        result, reports=reports, delivery=delivery, catalog=rule_set.catalog, crashed=crashed
+    )
     return replace(outcome, warnings=(*unsent, *outcome.warnings))
 
 
 def finish(
     result: AuditResult,
+    *,
     reports: Reports | None = None,
     delivery: Delivery | None = None,
     catalog: Catalog | None = None,
@@ -330,33 +388,20 @@ def finish(
     """Compare with the last run, write the reports, record the run, deliver, and decide
     the exit code. Reports are written before anything is delivered: a failed upload or
     webhook never costs the local files."""
-    reports = reports or Reports(Path("assessor-report"))
+    reports = reports or Reports(output=Path("assessor-report"))
     delivery = delivery or Delivery()
-    store = None
-    if delivery.history:
-        from assessor.history.diff import since_last_run
-        from assessor.history.store import HistoryStore  # the database layer, only when used
-
-        store = HistoryStore.open(delivery.history)
-    run_id = None
-    try:
-        scope = run_scope(result)
-        if store is not None:
-            result = result.model_copy(update={"changes": since_last_run(store, result, scope)})
-        written = write_reports(result, reports.output, reports.formats, catalog)
-        if reports.step_summary is not None:
-            with reports.step_summary.open("ab") as stream:
-                stream.write(step_summary(result))
-        if store is not None:
-            run_id = store.record(result, scope)
-    finally:
-        if store is not None:
-            store.close()
+    result, run_id, written = _write_and_record(result, reports, delivery, catalog)
     published, errors = _deliver(result, written, delivery)
     note = sarif.truncation_note(result) if "sarif" in reports.formats else None
+    failing = reports.fail_on is not None and bool(at_or_above(result.findings, reports.fail_on))
+    status = exit_status(
+        unread=_unread(result.gaps) and not reports.allow_partial,
+        delivery_failed=bool(errors),
+        failing=failing,
+    )
     return RunOutcome(
         result=result,
-        exit_code=exit_code(result, reports.fail_on, bool(errors)),
+        exit_code=status,
         written=tuple(path for path, _ in written),
         run_id=run_id,
         crashed=crashed,
@@ -366,14 +411,34 @@ def finish(
     )
 
 
-def exit_code(result: AuditResult, fail_on: Severity | None, delivery_failed: bool) -> ExitCode:
-    """The documented precedence: a delivery failure (3) over findings at or above
-    ``fail_on`` (1) over success (0). Waived and baselined findings never count."""
-    if delivery_failed:
-        return ExitCode.DELIVERY
-    if fail_on is not None and at_or_above(result.findings, fail_on):
-        return ExitCode.FINDINGS
-    return ExitCode.OK
+def _write_and_record(
+    result: AuditResult, reports: Reports, delivery: Delivery, catalog: Catalog | None
+) -> tuple[AuditResult, int | None, list[tuple[Path, str]]]:
+    """The result with its changes since the last recorded run, written in every format
+    (and the CI step summary), then recorded: returns it, its run id, the files written."""
+    if not delivery.history:
+        return result, None, _write(result, reports, catalog)
+    from assessor.history.diff import since_last_run
+    from assessor.history.store import HistoryStore  # the database layer, only when used
+
+    store = HistoryStore.open(delivery.history)
+    try:
+        scope = run_scope(result)
+        result = result.model_copy(update={"changes": since_last_run(store, result, scope)})
+        written = _write(result, reports, catalog)
+        return result, store.record(result, scope), written
+    finally:
+        store.close()
+
+
+def _write(
+    result: AuditResult, reports: Reports, catalog: Catalog | None
+) -> list[tuple[Path, str]]:
+    written = write_reports(result, reports.output, reports.formats, catalog)
+    if reports.step_summary is not None:
+        with reports.step_summary.open("ab") as stream:
+            stream.write(step_summary(result))
+    return written
 
 
 def write_reports(

@@ -122,7 +122,9 @@ def test_a_killed_worker_is_a_gap_for_its_account_and_never_a_silent_success(
     victim = plan.units[1]
     assert manifest.failed == {victim: "its worker was killed by SIGKILL"}
     assert victim not in manifest.written and len(manifest.written) == len(plan.units) - 1
-    outcome = run.merge([output], reports=run.Reports(tmp_path / "report", ("json",)))
+    outcome = run.merge(
+        [output], reports=run.Reports(output=tmp_path / "report", formats=("json",))
+    )
     assert outcome.exit_code is ExitCode.INCOMPLETE
     (gap,) = [g for g in outcome.result.gaps if g.reason is GapReason.UNREAD]
     assert gap.account == victim and "killed by SIGKILL" in gap.message

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
@@ -14,6 +12,7 @@ from assessor.cli import console
 from assessor.cli.options import (
     PROBE_ARGS,
     delivery_options,
+    history_option,
     optional_probe_option,
     probe_configs,
     probe_option,
@@ -24,16 +23,16 @@ from assessor.cli.options import (
 )
 from assessor.delivery.objects import is_url
 from assessor.engine.selection import RuleSelection
-from assessor.errors import ExitCode
 from assessor.findings.result import Acceptance
 from assessor.inputs import read_json_model
-from assessor.models import GapReason, Inventory
+from assessor.models import Inventory
 from assessor.output import write_atomic
 
 
-def _exit(outcome: run.RunOutcome) -> None:
+def _told(outcome: run.RunOutcome) -> int:
+    """Prints what a finished run did; its exit code is the command's."""
     console.outcome(outcome)
-    sys.exit(outcome.exit_code)
+    return outcome.exit_code
 
 
 @click.command(context_settings=PROBE_ARGS)
@@ -61,28 +60,34 @@ def audit(
     plan_file: str | None,
     shard: str,
     workers: int | None,
-) -> None:
+) -> int:
     """Inventory the estate with probes, evaluate the rules, write the reports."""
     workers = workers or os.cpu_count() or 1
     if plan_file is not None:
         if probe_names or ctx.args:
             raise click.UsageError("--plan carries the probe and its options; drop --probe")
-        _shard(plan_file, shard, raw_output(ctx), workers)
+        return _shard(plan_file, shard, raw_output(ctx), workers)
     if not probe_names:
         raise click.UsageError("Missing option '--probe' (or --plan).")
     if is_url(raw_output(ctx)):
         raise click.UsageError("--output is a directory; --publish URL copies the reports")
-    configs = probe_configs(probe_names, ctx.args)
-    parallel = run.Workers(workers, _unit_read)
-    progress = console.progress()
-    _exit(run.audit(configs, selection, reports, acceptance, delivery, None, progress, parallel))
+    outcome = run.audit(
+        probe_configs(probe_names, ctx.args),
+        rules=selection,
+        reports=reports,
+        acceptance=acceptance,
+        delivery=delivery,
+        progress=console.progress(),
+        workers=run.Workers(count=workers, progress=_unit_read),
+    )
+    return _told(outcome)
 
 
 def _unit_read(unit: str, status: str) -> None:
     console.note(f"{unit}: {status}")
 
 
-def _shard(plan_file: str, shard: str, output: str, workers: int) -> NoReturn:
+def _shard(plan_file: str, shard: str, output: str, workers: int) -> int:
     index, count = shards.parse_shard(shard)
     plan = shards.load_plan(plan_file)
 
@@ -90,14 +95,17 @@ def _shard(plan_file: str, shard: str, output: str, workers: int) -> NoReturn:
         console.note(f"{plan.unit_option} {unit}: {status}")
 
     place = output if is_url(output) else Path(output)
-    manifest = shards.run_shard(plan, index, count, place, workers, progress=progress)
+    outcome = run.shard(
+        plan, index=index, count=count, output=place, workers=workers, progress=progress
+    )
+    manifest = outcome.manifest
     console.note(
         f"shard {index}/{count}: {len(manifest.written)} of {len(manifest.units)} "
         f"{plan.unit_option} written to {output}"
     )
     for unit, why in manifest.failed.items():
         console.error(f"{unit} not read: {why}")
-    sys.exit(ExitCode.INCOMPLETE if manifest.failed else ExitCode.OK)
+    return outcome.exit_code
 
 
 @click.command(context_settings=PROBE_ARGS)
@@ -111,18 +119,26 @@ def _shard(plan_file: str, shard: str, output: str, workers: int) -> NoReturn:
     help="Inventory file to write.",
 )
 @workers_option
+@history_option
 @click.pass_context
 def inventory(
-    ctx: click.Context, probe_names: tuple[str, ...], output: Path, workers: int | None
-) -> None:
+    ctx: click.Context,
+    probe_names: tuple[str, ...],
+    output: Path,
+    workers: int | None,
+    history: str | None,
+) -> int:
     """Run probes only and save the inventory (assets, locations, coverage gaps)."""
-    configs = probe_configs(probe_names, ctx.args)
-    count = workers or os.cpu_count() or 1
-    taken = run.inventory(configs, progress=console.progress(), workers=count).inventory
+    outcome = run.inventory(
+        probe_configs(probe_names, ctx.args),
+        progress=console.progress(),
+        workers=run.Workers(count=workers or os.cpu_count() or 1, progress=_unit_read),
+        history=history,
+    )
+    taken = outcome.inventory
     write_atomic(output, (taken.model_dump_json(indent=2) + "\n").encode("utf-8"))
     console.note(f"{len(taken.assets)} assets, {len(taken.gaps)} coverage gaps → {output}")
-    if any(gap.reason is GapReason.UNREAD for gap in taken.gaps):
-        sys.exit(ExitCode.INCOMPLETE)  # a process died: the file holds part of the estate
+    return outcome.exit_code  # 4 when part of the estate was never read
 
 
 @click.command()
@@ -134,22 +150,25 @@ def evaluate(
     selection: RuleSelection,
     reports: run.Reports,
     acceptance: Acceptance,
-) -> None:
+) -> int:
     """Evaluate the rules on a saved inventory file; no cloud is touched."""
     saved = read_json_model(inventory_file, Inventory)
-    _exit(run.evaluate(saved, selection, reports, acceptance))
+    return _told(run.evaluate(saved, rules=selection, reports=reports, acceptance=acceptance))
 
 
 @click.command()
 @rules_options
 @report_options()
-def demo(selection: RuleSelection, reports: run.Reports, acceptance: Acceptance) -> None:
+def demo(selection: RuleSelection, reports: run.Reports, acceptance: Acceptance) -> int:
     """Audit a built-in demo estate on local emulators (moto, GCS) and write the reports.
 
     Needs no cloud account: the real probes run against emulators started on loopback.
     """
     console.note("Starting local emulators and seeding the demo estate…")
-    _exit(run.demo(selection, reports, acceptance, progress=console.progress()))
+    outcome = run.demo(
+        rules=selection, reports=reports, acceptance=acceptance, progress=console.progress()
+    )
+    return _told(outcome)
 
 
 COMMANDS = (audit, inventory, evaluate, demo)

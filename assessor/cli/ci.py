@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -62,7 +62,7 @@ def ci(
     reports: run.Reports,
     acceptance: Acceptance,
     history: str | None,
-) -> None:
+) -> int:
     """The CI job: check the Terraform in PATHS (and plans) and fail on risky changes.
 
     Exit 0 when no open finding reaches --fail-on (default high), 1 when one does, 2 on a
@@ -84,12 +84,16 @@ def ci(
     )
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
-        reports = run.Reports(reports.output, reports.formats, reports.fail_on, Path(summary))
+        reports = replace(reports, step_summary=Path(summary))
     outcome = run.audit(
-        {"terraform": config}, selection, reports, acceptance, run.Delivery(history=history)
+        {"terraform": config},
+        rules=selection,
+        reports=reports,
+        acceptance=acceptance,
+        delivery=run.Delivery(history=history),
     )
     console.outcome(outcome)
-    sys.exit(outcome.exit_code)
+    return outcome.exit_code
 
 
 @click.group()

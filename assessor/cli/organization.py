@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -68,13 +68,19 @@ def merge(
     acceptance: Acceptance,
     delivery: run.Delivery,
     allow_partial: bool,
-) -> None:
+) -> int:
     """Merge the shards of a plan (their output directories or s3:// / gs:// prefixes, and
     the plan) into one run: every planned unit must be there exactly once, else exit 4."""
     places = [source if is_url(source) else Path(source) for source in sources]
-    outcome = run.merge(places, selection, reports, acceptance, delivery, allow_partial)
+    outcome = run.merge(
+        places,
+        rules=selection,
+        reports=replace(reports, allow_partial=allow_partial),
+        acceptance=acceptance,
+        delivery=delivery,
+    )
     console.outcome(outcome)
-    sys.exit(outcome.exit_code)
+    return outcome.exit_code
 
 
 COMMANDS = (plan, merge)

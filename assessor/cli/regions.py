@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
+from assessor import run
 from assessor.catalog import load_catalog
 from assessor.cli import console
-from assessor.errors import ExitCode
 from assessor.models import Provider
 
 
@@ -29,7 +27,7 @@ from assessor.models import Provider
     is_flag=True,
     help="Print, per provider, rows by confidence tag and every row that is not verified.",
 )
-def regions(query: str | None, provider: str | None, output_format: str, check: bool) -> None:
+def regions(query: str | None, provider: str | None, output_format: str, check: bool) -> int:
     """Look regions up in the location catalog (QUERY matches code, name, city or country).
 
     A region the catalog does not know is printed with known: false, never guessed.
@@ -38,7 +36,7 @@ def regions(query: str | None, provider: str | None, output_format: str, check: 
     rows = catalog.regions(Provider(provider) if provider else None)
     if check:
         console.catalog_check(rows, output_format == "json")
-        return
+        return run.exit_status()
     if query:
         needle = query.lower()
         rows = [
@@ -54,7 +52,7 @@ def regions(query: str | None, provider: str | None, output_format: str, check: 
     console.region_rows(rows, output_format == "json")
     if not rows:
         console.note("no matching region")
-        sys.exit(ExitCode.FINDINGS)
+    return run.exit_status(failing=not rows)  # 1 when nothing matched, as grep does
 
 
 COMMANDS = (regions,)

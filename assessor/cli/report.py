@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -17,11 +16,11 @@ from assessor.models import AuditResult
 @click.command()
 @click.argument("result_file", type=click.Path(path_type=Path, dir_okay=False))
 @output_options(formats="html")
-def report(result_file: Path, reports: run.Reports) -> None:
+def report(result_file: Path, reports: run.Reports) -> int:
     """Re-render a saved report.json in other formats; no cloud is touched."""
-    outcome = run.finish(read_json_model(result_file, AuditResult), reports)
+    outcome = run.finish(read_json_model(result_file, AuditResult), reports=reports)
     console.outcome(outcome)
-    sys.exit(outcome.exit_code)
+    return outcome.exit_code
 
 
 COMMANDS = (report,)

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
+from assessor import run
 from assessor.catalog import load_catalog
 from assessor.cli import console
 from assessor.cli.options import rules_options
 from assessor.engine.examples import run_examples
 from assessor.engine.loader import builtin_rules_dir, load_rules
 from assessor.engine.selection import RuleSelection
-from assessor.errors import ConfigurationError, ExitCode
+from assessor.errors import ConfigurationError
 
 
 @click.group()
@@ -58,7 +58,7 @@ def rules_validate(paths: tuple[Path, ...]) -> None:
 
 @rules.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def rules_test(paths: tuple[Path, ...]) -> None:
+def rules_test(paths: tuple[Path, ...]) -> int:
     """Run each rule's violating and compliant examples (default: the built-in packs)."""
     catalog = load_catalog()
     outcomes = list(run_examples(load_rules(paths or (builtin_rules_dir(),), catalog), catalog))
@@ -66,8 +66,7 @@ def rules_test(paths: tuple[Path, ...]) -> None:
     for outcome in failed:
         console.note(f"FAIL {outcome.rule_id} ({outcome.path}): {outcome.detail}")
     console.out(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
-    if failed:
-        sys.exit(ExitCode.FINDINGS)
+    return run.exit_status(failing=bool(failed))
 
 
 COMMANDS = (rules,)

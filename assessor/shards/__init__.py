@@ -30,6 +30,7 @@ from assessor.catalog import load_catalog
 from assessor.delivery.objects import ObjectUrl, open_store
 from assessor.errors import ConfigurationError, InputError
 from assessor.inputs import read_json_model
+from assessor.inventory import collect
 from assessor.models import CoverageGap, GapReason, Inventory, Plan, ProbeRun, ShardManifest
 from assessor.output import write_atomic
 from assessor.probes.base import ProbeConfig, load_probe
@@ -105,10 +106,8 @@ UnitReader = Callable[[Plan, str, Path], None]
 
 def read_unit(plan: Plan, unit: str, path: Path) -> None:
     """Inventory one unit with the plan's options and write it atomically."""
-    from assessor import run  # the run core; imported here, in the worker
-
     config = ProbeConfig({**plan.options, plan.unit_option: (unit,)})
-    taken = run.inventory({plan.probe: config}).inventory
+    taken = collect({plan.probe: config}).inventory
     write_atomic(path, (taken.model_dump_json() + "\n").encode("utf-8"))
 
 

@@ -56,7 +56,7 @@ waivers:
         {"name": "old-copy", "provider": "aws", "region": "ap-east-1"},
     )
     rule_set = RuleSelection(packs=("countries-of-concern",)).load(catalog)
-    result = assess(inventory, rule_set, Acceptance(tuple(waivers)), NOW)
+    result = assess(inventory, rule_set, acceptance=Acceptance(tuple(waivers)), now=NOW)
     by_asset = {f.asset_id: f for f in result.findings if f.rule_id == "COC-001"}
     waived = by_asset["arn:aws:s3:::dr-copy"]
     assert waived.status is FindingStatus.WAIVED and waived.waiver is not None
