@@ -1,9 +1,10 @@
 """The pipeline's direction is the import direction: contracts over the import graph.
 
 probes → inventory → engine → findings → renderers, with history and delivery beside the
-renderers; only ``cli``, ``run`` and ``shards`` (and the demo, which is a caller like them) wire stages
-together. Imports are read from the source (also those inside functions), and the contracts
-hold transitively: the engine must not reach a probe through the inventory either.
+renderers; only the callers wire stages together, and they are ordered too: ``cli`` → ``run``
+→ ``shards`` → ``demo`` → ``testing``, each importing only callers after it. Imports are read
+from the source (also those inside functions), the contracts hold transitively (the engine
+must not reach a probe through the inventory either), and no module may reach itself.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 
@@ -18,7 +20,9 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "assessor"
 STAGES = ("probes", "inventory", "engine", "findings", "renderers", "history", "delivery")
-CALLERS = ("cli", "run", "shards", "demo", "__main__")
+# In order: a caller imports only the callers after it (the CLI runs the run core, which
+# runs shards; the demo starts the test servers), never one before it.
+CALLERS = ("__main__", "cli", "run", "shards", "demo", "testing")
 
 # stage → what it must never import, directly or through anything it imports.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
@@ -123,6 +127,86 @@ def test_only_callers_wire_stages_together() -> None:
         if len(stages) > 1:
             problems.append(f"{module} imports the stages {sorted(stages)}")
     assert not problems, "\n".join(problems)
+
+
+def test_callers_import_only_the_callers_after_them() -> None:
+    problems = []
+    for module in sorted(MODULES):
+        own = _stage(module)
+        if own not in CALLERS:
+            continue
+        before = CALLERS[: CALLERS.index(own)]
+        for target in direct_imports(module):
+            if _stage(target) in before:
+                problems.append(f"{module} imports {target}, a caller before it")
+    assert not problems, "\n".join(problems)
+
+
+def import_cycles(edges: Callable[[str], Iterable[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm,
+    iterative): each is an import cycle, listed with all its members."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    for root in sorted(MODULES):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges(root))))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, targets = work[-1]
+            target = next(targets, None)
+            if target is not None:
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(sorted(edges(target)))))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                members = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    members.append(member)
+                    if member == node:
+                        break
+                if len(members) > 1:
+                    cycles.append(sorted(members))
+    return cycles
+
+
+def _imports_outside_own_packages(module: str) -> set[str]:
+    """What ``module`` imports, less the packages it sits in: Python has run their
+    ``__init__`` before the module itself, so that edge is no cycle."""
+    return {target for target in direct_imports(module) if not module.startswith(target + ".")}
+
+
+def test_no_import_cycle_in_the_package() -> None:
+    cycles = import_cycles(_imports_outside_own_packages)
+    assert not cycles, "import cycles:\n" + "\n".join(" ↔ ".join(c) for c in cycles)
+
+
+def test_the_cycle_finder_finds_a_cycle_through_a_function_level_import() -> None:
+    # What the run core and shards were before: run imported shards inside a function,
+    # and shards imported run inside another.
+    graph = {
+        "assessor.run": {"assessor.shards", "assessor.catalog"},
+        "assessor.shards": {"assessor.shards.remote"},
+        "assessor.shards.remote": {"assessor.run"},
+    }
+    assert import_cycles(lambda module: graph.get(module, set())) == [
+        ["assessor.run", "assessor.shards", "assessor.shards.remote"]
+    ]
 
 
 def test_no_probe_imports_the_engine_even_a_third_party_one_would_see() -> None:
