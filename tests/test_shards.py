@@ -120,7 +120,7 @@ def test_a_killed_worker_is_a_gap_for_its_account_and_never_a_silent_success(
     output = tmp_path / "out"
     manifest = shards.run_shard(plan, 1, 1, output, 2, reader=_killed_for_the_second)
     victim = plan.units[1]
-    assert manifest.failed == {victim: "its worker was killed by SIGKILL"}
+    assert manifest.failed == {victim: "its worker process was killed by SIGKILL"}
     assert victim not in manifest.written and len(manifest.written) == len(plan.units) - 1
     outcome = run.merge(
         [output], reports=run.Reports(output=tmp_path / "report", formats=("json",))

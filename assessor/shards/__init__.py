@@ -12,16 +12,12 @@ died is a coverage gap naming it, and the estate is incomplete.
 
 from __future__ import annotations
 
-import multiprocessing
 import re
-import signal
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from multiprocessing.connection import wait
 from pathlib import Path
-from typing import cast
 from urllib.parse import quote
 
 from pydantic import ValidationError
@@ -29,6 +25,7 @@ from pydantic import ValidationError
 from assessor.catalog import load_catalog
 from assessor.delivery.objects import ObjectUrl, open_store
 from assessor.errors import ConfigurationError, InputError
+from assessor.forked import Lost, in_processes
 from assessor.inputs import read_json_model
 from assessor.inventory import collect
 from assessor.models import CoverageGap, GapReason, Inventory, Plan, ProbeRun, ShardManifest
@@ -196,35 +193,32 @@ def _read_units(
     progress: Callable[[str, str], None] | None,
     finished: Finished | None = None,
 ) -> dict[str, str]:
-    """Each unit not ``done`` in its own forked worker writing ``unit_file(directory)``;
-    returns the units that failed and why."""
+    """Each unit not ``done`` in its own forked worker writing ``unit_file(directory)``,
+    ``workers`` at a time; returns the units that failed and why."""
     # Imported and preloaded once here (the probe, its SDK's models, the catalog that
     # locates assets), so every forked worker starts with them.
     load_probe(plan.probe)(ProbeConfig(dict(plan.options))).preload()
     load_catalog()
     waiting = longest_first(plan, [unit for unit in units if unit not in done])
-    # fork: a worker starts in milliseconds with the probe's modules already imported.
-    context = multiprocessing.get_context("fork")
-    running: dict[int, tuple[str, multiprocessing.process.BaseProcess]] = {}
     failed: dict[str, str] = {}
-    while waiting or running:
-        while waiting and len(running) < max(1, workers):
-            unit = waiting.pop(0)
-            worker = context.Process(
-                target=reader, args=(plan, unit, unit_file(directory, unit)), daemon=True
-            )
-            worker.start()
-            running[worker.sentinel] = (unit, worker)
-        for sentinel in wait(list(running)):
-            unit, ended = running.pop(cast(int, sentinel))  # wait() hands back what it got
-            ended.join()
-            path = unit_file(directory, unit)
-            if ended.exitcode != 0 or not path.exists():
-                failed[unit] = _death(ended.exitcode)
-            elif finished is not None and (why := finished(unit, path)) is not None:
-                failed[unit] = why
-            if progress is not None:
-                progress(unit, failed.get(unit, "read"))
+
+    def read(index: int) -> None:
+        unit = waiting[index]
+        reader(plan, unit, unit_file(directory, unit))
+
+    def ended(index: int, outcome: object) -> None:
+        unit = waiting[index]
+        path = unit_file(directory, unit)
+        if isinstance(outcome, Lost):
+            failed[unit] = outcome.why
+        elif not path.exists():
+            failed[unit] = "its worker process ended without writing it"
+        elif finished is not None and (why := finished(unit, path)) is not None:
+            failed[unit] = why
+        if progress is not None:
+            progress(unit, failed.get(unit, "read"))
+
+    in_processes(len(waiting), read, at_once=workers, ended=ended)
     return failed
 
 
@@ -257,12 +251,6 @@ def read_organization(
     with tempfile.TemporaryDirectory(prefix="assessor-units-") as scratch:
         run_shard(plan, 1, 1, Path(scratch), workers, progress=progress)
         return merge([Path(scratch)], now)
-
-
-def _death(exitcode: int | None) -> str:
-    if exitcode is not None and exitcode < 0:
-        return f"its worker was killed by {signal.Signals(-exitcode).name}"
-    return f"its worker exited with status {exitcode} before writing it"
 
 
 @dataclass(frozen=True)

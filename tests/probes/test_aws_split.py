@@ -13,6 +13,7 @@ import botocore.session
 import pytest
 
 from assessor.errors import ConfigurationError
+from assessor.forked import in_processes
 from assessor.models import Asset
 from assessor.probes.aws import AwsProbe
 from assessor.probes.aws.scheduler import BoundedScheduler, Task
@@ -20,7 +21,6 @@ from assessor.probes.aws.session import AwsClients
 from assessor.probes.aws.shared import shared_client_parts
 from assessor.probes.aws.split import Share, positions
 from assessor.probes.base import ProbeConfig
-from assessor.probes.forked import in_processes
 
 
 def _listing(region: str, buckets: dict[str, str]) -> list[str | Task[str]]:
@@ -71,7 +71,7 @@ def test_processes_send_back_what_they_read_and_a_killed_one_is_lost() -> None:
     assert sorted(shares.done) == [0, 1]
     assert all(str(os.getpid()) not in text for text in shares.done.values())
     (lost,) = shares.lost
-    assert lost.index == 2 and lost.why == "its process was killed by SIGKILL"
+    assert lost.index == 2 and lost.why == "its worker process was killed by SIGKILL"
 
 
 def test_an_exception_in_a_process_is_raised_in_the_parent() -> None:

@@ -23,6 +23,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from assessor.errors import ConfigurationError
+from assessor.forked import can_fork
 from assessor.models import Asset, CoverageGap, GapReason
 from assessor.probes.aws.accounts import AccountPlan, organization_accounts
 from assessor.probes.aws.gaps import AWS_ERRORS, GapCollector, describe, gap_reason
@@ -44,7 +45,6 @@ from assessor.probes.aws.session import AwsClients, CallCounter, ClientSettings
 from assessor.probes.aws.shared import prebuild, shared_loader
 from assessor.probes.aws.split import read_split
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption, ReadOnlyViolation
-from assessor.probes.forked import can_fork
 
 __all__ = ["AwsClients", "AwsProbe", "iam_policy"]
 

@@ -18,11 +18,11 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from assessor.forked import Lost, in_processes
 from assessor.models import CoverageGap, GapReason
 from assessor.probes.aws.gaps import GapCollector, GapRecords
 from assessor.probes.aws.scheduler import Key, Task
 from assessor.probes.aws.services.base import Found
-from assessor.probes.forked import Lost, in_processes
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
-"""Part of a scan in each of several forked processes, for probes whose scan is CPU-bound.
+"""The one pool of forked worker processes: a CPU-bound scan split into shares (the AWS
+probe), and an organization's units read one process each (shards).
 
 A Python process runs one thread at a time: an SDK that spends a couple of milliseconds
 of CPU per call (botocore does: signing, endpoint rules, parsing) caps a scan at a few
-hundred calls a second however many calls the network could carry. Forked children
-start with everything the parent has loaded (modules, service models), each does its
-share and sends back what it found through a pipe.
+hundred calls a second however many calls the network could carry, and a process that has
+read an account gives its memory back only when it ends. Forked children start with
+everything the parent has loaded (modules, service models), each does its piece of work
+and sends back what it returned through a pipe.
 
 A child that dies (killed, out of memory) is reported as :class:`Lost` with the reason,
 never as an empty share. An exception a child raises is raised again in the parent, so a
@@ -16,6 +18,7 @@ without other threads) callers run in-process instead (``can_fork``).
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing
 import os
 import signal
@@ -49,8 +52,20 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def in_processes(count: int, work: Callable[[int], _T]) -> Shares[_T]:
-    """``work(0)`` … ``work(count - 1)``, each in its own forked process."""
+# Told in the parent as each piece ends: its index, and what it returned or why it was lost.
+Ended = Callable[[int, "_T | Lost"], None]
+
+
+def in_processes(
+    count: int,
+    work: Callable[[int], _T],
+    *,
+    at_once: int | None = None,
+    ended: Callable[[int, _T | Lost], None] | None = None,
+) -> Shares[_T]:
+    """``work(0)`` … ``work(count - 1)``, each in its own forked process, at most
+    ``at_once`` running together (default: all), in index order; ``ended`` hears of each as
+    it ends."""
     context = multiprocessing.get_context("fork")
     # What the parent has loaded (modules, service models) is shared with the children
     # page by page until someone writes to it, and a garbage collection writes to every
@@ -58,22 +73,33 @@ def in_processes(count: int, work: Callable[[int], _T]) -> Shares[_T]:
     # use before fork).
     gc.freeze()
     try:
-        return _gather(context, count, work)
+        return _gather(context, count, work, max(1, at_once or count), ended)
     finally:
         gc.unfreeze()
 
 
-def _gather(context: Any, count: int, work: Callable[[int], _T]) -> Shares[_T]:
+def _gather(
+    context: Any,
+    count: int,
+    work: Callable[[int], _T],
+    at_once: int,
+    ended: Callable[[int, _T | Lost], None] | None,
+) -> Shares[_T]:
     children: dict[Connection, tuple[int, multiprocessing.process.BaseProcess]] = {}
-    for index in range(count):
+    waiting = iter(range(count))
+    done: dict[int, _T] = {}
+    lost: list[Lost] = []
+    raised: BaseException | None = None
+
+    def start(index: int) -> None:
         receive, send = context.Pipe(duplex=False)
         process = context.Process(target=_child, args=(work, index, send), daemon=True)
         process.start()
         send.close()  # the child's end: once the child exits, a read here ends too
         children[receive] = (index, process)
-    done: dict[int, _T] = {}
-    lost: list[Lost] = []
-    raised: BaseException | None = None
+
+    for index in itertools.islice(waiting, at_once):
+        start(index)
     while children:
         for ready in wait(list(children)):
             assert isinstance(ready, Connection)
@@ -81,16 +107,20 @@ def _gather(context: Any, count: int, work: Callable[[int], _T]) -> Shares[_T]:
             try:
                 kind, payload = ready.recv()
             except (EOFError, OSError):
-                child.join()
-                lost.append(Lost(index, _death(child.exitcode)))
-                continue
+                kind, payload = "lost", None
             finally:
                 ready.close()
             child.join()
             if kind == "done":
                 done[index] = payload
+            elif kind == "lost":
+                lost.append(Lost(index, _death(child.exitcode)))
             elif raised is None:
                 raised = payload
+            if ended is not None and kind != "raised":
+                ended(index, done[index] if kind == "done" else lost[-1])
+            for following in itertools.islice(waiting, 1):
+                start(following)
     if raised is not None:
         raise raised
     return Shares(done, tuple(lost))
@@ -119,5 +149,5 @@ def _child(work: Callable[[int], _T], index: int, send: Connection) -> None:
 
 def _death(code: int | None) -> str:
     if code is not None and code < 0:
-        return f"its process was killed by {signal.Signals(-code).name}"
-    return f"its process exited with status {code} before sending what it read"
+        return f"its worker process was killed by {signal.Signals(-code).name}"
+    return f"its worker process exited with status {code} before sending back what it read"
