@@ -46,10 +46,10 @@ import boto3
 from aws_replay import recorder
 from processes import TreeMemory
 
-from assessor.demo.emulators import free_port, moto_server, pointed_at
 from assessor.models import Asset, CoverageGap
 from assessor.probes.aws import AwsProbe
 from assessor.probes.base import ProbeConfig
+from assessor.testing.emulators import free_port, moto_server, pointed_at
 
 REGIONS = (
     "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",

@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from assessor.demo.servers.base import loopback_http
+from assessor.testing.servers.base import loopback_http
 
 _SCOPE = re.compile(rb"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 _ACCOUNT = re.compile(r"(?<!\d)\d{12}(?!\d)")

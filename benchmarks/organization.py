@@ -37,8 +37,8 @@ from aws_replay import recorder
 from processes import TreeMemory
 
 from assessor import shards
-from assessor.demo.emulators import free_port, moto_server, pointed_at
 from assessor.probes.base import ProbeConfig
+from assessor.testing.emulators import free_port, moto_server, pointed_at
 
 REGIONS = (
     "us-east-1", "us-west-2", "eu-west-1", "eu-central-1",

@@ -26,19 +26,19 @@ import time
 from typing import Any
 
 from assessor.catalog import load_catalog
-from assessor.demo.servers.alibaba import AlibabaApi
-from assessor.demo.servers.base import serving
-from assessor.demo.servers.cloud_asset import MAX_PAGE as GCP_PAGE
-from assessor.demo.servers.cloud_asset import CloudAssetApi
-from assessor.demo.servers.huawei import HuaweiApi
-from assessor.demo.servers.resource_graph import MAX_TOP as AZURE_PAGE
-from assessor.demo.servers.resource_graph import ResourceGraphApi
-from assessor.demo.servers.tencent import TencentApi
 from assessor.inventory import run_probes
 from assessor.probes import alibaba, huawei, tencent
 from assessor.probes.azure import AzureProbe
 from assessor.probes.base import ProbeConfig
 from assessor.probes.gcp import RATE_PER_SECOND, GcpProbe
+from assessor.testing.servers.alibaba import AlibabaApi
+from assessor.testing.servers.base import serving
+from assessor.testing.servers.cloud_asset import MAX_PAGE as GCP_PAGE
+from assessor.testing.servers.cloud_asset import CloudAssetApi
+from assessor.testing.servers.huawei import HuaweiApi
+from assessor.testing.servers.resource_graph import MAX_TOP as AZURE_PAGE
+from assessor.testing.servers.resource_graph import ResourceGraphApi
+from assessor.testing.servers.tencent import TencentApi
 
 # provider → (server page size, calls per second the probe paces itself to)
 INDEXES = {

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from assessor.catalog import Catalog, load_catalog
-from assessor.demo.emulators import gcs_emulator, moto_server, pointed_at
+from assessor.testing.emulators import gcs_emulator, moto_server, pointed_at
 
 ARTIFACTS = Path(os.environ.get("ASSESSOR_TEST_ARTIFACTS", "test-artifacts"))
 
@@ -92,7 +92,7 @@ def postgres_url() -> Iterator[str]:
     import subprocess
     import tempfile
 
-    from assessor.demo.emulators import free_port
+    from assessor.testing.emulators import free_port
 
     # Not under pytest's tmp folders: those are root-only, and the server runs as postgres.
     base = Path(tempfile.mkdtemp(prefix="assessor-pg-"))

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from assessor.cli import main
-from assessor.demo.emulators import pointed_at
 from assessor.demo.estate import DemoBucket, DemoGcsBucket, seed_aws, seed_gcs
+from assessor.testing.emulators import pointed_at
 
 DECLARED = """
 organization: acme

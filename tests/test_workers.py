@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from assessor.demo.emulators import pointed_at
 from assessor.errors import ExitCode
+from assessor.testing.emulators import pointed_at
+from assessor.testing.faultproxy import Delay, Request, fault_proxy
 from tests.aws_estate import (
     ACCOUNT,
     HONG_KONG,
@@ -26,7 +27,6 @@ from tests.aws_estate import (
     seed_every_service,
     seed_organization,
 )
-from tests.faultproxy import Delay, Request, fault_proxy
 
 
 def _audit(output: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -7,7 +7,6 @@ from pathlib import Path
 from assessor.catalog import Catalog
 from assessor.demo.china_clouds import china_cloud_servers
 from assessor.demo.clouds import DEMO_AZURE_SUBSCRIPTION, DEMO_GCP_ORG, cloud_servers
-from assessor.demo.emulators import gcs_emulator, moto_server, pointed_at, seed_random_ids
 from assessor.demo.estate import DEMO_GCP_PROJECT, seed_aws, seed_aws_services, seed_gcs
 from assessor.inventory import ProgressCallback, run_probes
 from assessor.models import Inventory
@@ -20,6 +19,7 @@ from assessor.probes.gcp import GcpProbe
 from assessor.probes.gcs import GcsProbe
 from assessor.probes.huawei import HuaweiProbe
 from assessor.probes.tencent import TencentProbe
+from assessor.testing.emulators import gcs_emulator, moto_server, pointed_at, seed_random_ids
 
 DEMO_FILES = Path(__file__).resolve().parent
 DEMO_POLICY = DEMO_FILES / "policy.yaml"

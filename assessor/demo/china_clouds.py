@@ -7,11 +7,11 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from assessor.demo.servers.alibaba import AlibabaApi
-from assessor.demo.servers.base import serving
-from assessor.demo.servers.huawei import HuaweiApi
-from assessor.demo.servers.tencent import TencentApi
 from assessor.probes.live import scoped_environment
+from assessor.testing.servers.alibaba import AlibabaApi
+from assessor.testing.servers.base import serving
+from assessor.testing.servers.huawei import HuaweiApi
+from assessor.testing.servers.tencent import TencentApi
 
 
 def _alibaba() -> AlibabaApi:

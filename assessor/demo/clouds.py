@@ -7,10 +7,10 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from assessor.demo.servers.base import serving
-from assessor.demo.servers.cloud_asset import CloudAssetApi
-from assessor.demo.servers.resource_graph import ResourceGraphApi
 from assessor.probes.live import scoped_environment
+from assessor.testing.servers.base import serving
+from assessor.testing.servers.cloud_asset import CloudAssetApi
+from assessor.testing.servers.resource_graph import ResourceGraphApi
 
 DEMO_GCP_ORG = "organizations/1001"
 DEMO_AZURE_SUBSCRIPTION = "7d1c0f00-0000-4000-8000-00000000c0de"

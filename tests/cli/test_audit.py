@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from click.testing import CliRunner
 from assessor.cli import main
 from assessor.demo.estate import DemoBucket, create_bucket
 from assessor.models import AuditResult, Inventory
+from assessor.testing.webhooks import receiver
 
 
 @pytest.fixture
@@ -125,35 +124,8 @@ def test_usage_errors_exit_2(args: list[str], message: str, tmp_path: Path) -> N
     assert message in result.output  # type: ignore[attr-defined]
 
 
-class _CountingServer:
-    """A loopback HTTP server that only counts the requests it gets."""
-
-    def __init__(self) -> None:
-        counter = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                counter.requests += 1
-                self.send_response(500)
-                self.end_headers()
-
-            do_GET = do_POST
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.requests = 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-
 def test_a_bad_probe_option_value_exits_2_naming_it_before_any_call(tmp_path: Path) -> None:
-    endpoint = _CountingServer()
-    try:
+    with receiver(failures=10**6, path="") as endpoint:  # an AWS endpoint that only counts
         env = {**os.environ, "AWS_ENDPOINT_URL": endpoint.url, "AWS_ACCESS_KEY_ID": "x"}
         env["AWS_SECRET_ACCESS_KEY"] = "x"
         result = CliRunner().invoke(
@@ -161,8 +133,6 @@ def test_a_bad_probe_option_value_exits_2_naming_it_before_any_call(tmp_path: Pa
             ["audit", "--probe", "aws", "--aws-concurrency", "many", "-o", str(tmp_path)],
             env=env,
         )
-    finally:
-        endpoint.server.shutdown()
     assert result.exit_code == 2, result.output
     assert "--aws-concurrency must be a whole number, not 'many'" in result.output
     assert "Traceback" not in result.output

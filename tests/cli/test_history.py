@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -18,9 +15,10 @@ from google.cloud import storage
 
 from assessor.cli import main
 from assessor.delivery import notify
-from assessor.demo.emulators import pointed_at
 from assessor.demo.estate import DemoBucket, create_bucket
-from tests.faultproxy import aws_error, fault_proxy
+from assessor.testing.emulators import pointed_at
+from assessor.testing.faultproxy import aws_error, fault_proxy
+from assessor.testing.webhooks import Receiver, receiver
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -162,46 +160,14 @@ def test_a_finding_hidden_by_a_new_access_denied_is_unknown_not_resolved(
     assert unknown["ocsf_status"] == "Other" and "coverage gap" in unknown["note"]
 
 
-class _Hook:
-    """A loopback webhook receiver: the real receiving end of --notify."""
-
-    def __init__(self, failures: int = 0) -> None:
-        self.messages: list[dict[str, Any]] = []
-        self.failures = failures
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if hook.failures > 0:
-                    hook.failures -= 1
-                    self.send_response(503)
-                else:
-                    hook.messages.append(json.loads(body))
-                    self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def hook(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Hook]:
+def hook(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
     monkeypatch.setattr(notify, "BACKOFF_SECONDS", 0.01)
-    receiver = _Hook(failures=1)
-    yield receiver
-    receiver.close()
+    with receiver(failures=1) as listening:
+        yield listening
 
 
-def test_publish_to_s3_and_notify_one_digest(aws: str, tmp_path: Path, hook: _Hook) -> None:
+def test_publish_to_s3_and_notify_one_digest(aws: str, tmp_path: Path, hook: Receiver) -> None:
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="reports")
     create_bucket(DemoBucket("acme-hk", "ap-east-1"))
     code, output = _audit(
@@ -247,7 +213,7 @@ def test_publish_to_gcs(aws: str, gcs_endpoint: str, tmp_path: Path) -> None:
 
 
 def test_failed_upload_exits_3_keeps_reports_and_sends_a_failure_message(
-    aws: str, tmp_path: Path, hook: _Hook
+    aws: str, tmp_path: Path, hook: Receiver
 ) -> None:
     code, output = _audit(
         tmp_path / "out", "--publish", "s3://no-such-bucket/x", "--notify", hook.url
@@ -260,7 +226,7 @@ def test_failed_upload_exits_3_keeps_reports_and_sends_a_failure_message(
 
 
 def test_unreadable_rule_pack_sends_a_failure_message(
-    aws: str, tmp_path: Path, hook: _Hook
+    aws: str, tmp_path: Path, hook: Receiver
 ) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("pack: [")

@@ -14,12 +14,11 @@ from click.testing import CliRunner
 
 from assessor.catalog import Catalog
 from assessor.cli import main
-from assessor.demo.servers.alibaba import AlibabaApi
-from assessor.demo.servers.base import Answer, serving
-from assessor.inventory import run_probes
-from assessor.models import FlowKind, GapReason, Inventory
+from assessor.models import FlowKind, GapReason
 from assessor.probes.alibaba import AlibabaProbe
-from assessor.probes.base import ProbeConfig
+from assessor.testing.probes import named, scan
+from assessor.testing.servers.alibaba import AlibabaApi
+from assessor.testing.servers.base import Answer, serving
 
 ACCOUNT, MEMBER = "1111222233334444", "5555666677778888"
 
@@ -68,37 +67,28 @@ def alibaba(monkeypatch: pytest.MonkeyPatch) -> Iterator[AlibabaApi]:
         yield api
 
 
-def _scan(catalog: Catalog, **options: str) -> Inventory:
-    config = ProbeConfig({key: (value,) for key, value in options.items()})
-    return run_probes([AlibabaProbe(config)], catalog)
-
-
-def _named(inventory: Inventory, name: str) -> Any:
-    return next(asset for asset in inventory.assets if asset.name == name)
-
-
 def test_every_resource_across_pages_with_its_region_and_country(
     alibaba: AlibabaApi, catalog: Catalog
 ) -> None:
-    inventory = _scan(catalog)
+    inventory = scan(AlibabaProbe, catalog)
     assert not inventory.gaps
     assert len(inventory.assets) == len(alibaba.resources) + 1  # and the bucket RC did not list
     searches = [r for r in alibaba.requests if r.headers.get("x-acs-action") == "SearchResources"]
     assert len(searches) == 3
-    bucket = _named(inventory, "acme-hk-pii")
+    bucket = named(inventory, "acme-hk-pii")
     assert bucket.location.country == "HK" and bucket.classification == "pii"
-    assert _named(inventory, "rm-orders").location.country == "CN"
-    role = _named(inventory, "auditor")
+    assert named(inventory, "rm-orders").location.country == "CN"
+    role = named(inventory, "auditor")
     assert role.region == "global" and not role.location.known  # said, never guessed
-    unlisted = _named(inventory, "acme-unlisted")
+    unlisted = named(inventory, "acme-unlisted")
     assert unlisted.location.country == "US"
 
 
 def test_a_replication_rule_into_the_prc_is_a_flow_on_its_source(
     alibaba: AlibabaApi, catalog: Catalog
 ) -> None:
-    inventory = _scan(catalog)
-    (flow,) = _named(inventory, "acme-fra").flows
+    inventory = scan(AlibabaProbe, catalog)
+    (flow,) = named(inventory, "acme-fra").flows
     assert flow.target_region == "cn-shanghai" and flow.target_location.country == "CN"
 
 
@@ -124,7 +114,7 @@ def test_the_audit_flags_hong_kong_and_the_copy_into_the_prc(
 def test_a_resource_directory_scope_searches_across_accounts(
     alibaba: AlibabaApi, catalog: Catalog
 ) -> None:
-    inventory = _scan(catalog, scope="rd-acme", **{"skip-oss": "yes"})
+    inventory = scan(AlibabaProbe, catalog, scope="rd-acme", **{"skip-oss": "yes"})
     assert [asset.name for asset in inventory.assets] == ["rm-orders"]
     assert inventory.assets[0].account == MEMBER
 
@@ -148,14 +138,14 @@ def test_throttling_a_disabled_resource_center_and_a_denied_bucket_are_gaps(
         return None
 
     alibaba.fault = faults
-    inventory = _scan(catalog)
+    inventory = scan(AlibabaProbe, catalog)
     (gap,) = inventory.gaps
     assert gap.reason is GapReason.ACCESS_DENIED and gap.service == "oss"
     assert gap.region == "cn-hongkong"
-    assert _named(inventory, "acme-hk-pii").location.country == "HK"  # still an asset
+    assert named(inventory, "acme-hk-pii").location.country == "HK"  # still an asset
     alibaba.fault = None
     alibaba.disabled = True
-    inventory = _scan(catalog, **{"skip-oss": "yes"})
+    inventory = scan(AlibabaProbe, catalog, **{"skip-oss": "yes"})
     (gap,) = inventory.gaps
     assert gap.reason is GapReason.ACCESS_DENIED and "not enabled" in gap.message
 
@@ -164,7 +154,7 @@ def test_wrong_credentials_are_refused_by_the_signature_check(
     alibaba: AlibabaApi, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "not-the-secret")
-    inventory = _scan(catalog)
+    inventory = scan(AlibabaProbe, catalog)
     assert not inventory.assets
     assert {gap.reason for gap in inventory.gaps} == {GapReason.ACCESS_DENIED}
 
@@ -189,7 +179,7 @@ def test_a_named_ram_role_is_assumed_and_every_read_signs_with_its_session_keys(
     alibaba: AlibabaApi, catalog: Catalog
 ) -> None:
     alibaba.keys.roles.add(ROLE)
-    inventory = _scan(catalog, **{"role-arn": ROLE})
+    inventory = scan(AlibabaProbe, catalog, **{"role-arn": ROLE})
     assert not inventory.gaps and len(inventory.assets) >= len(alibaba.resources)
     assumed = [r for r in alibaba.requests if r.headers.get("x-acs-action") == "AssumeRole"]
     assert len(assumed) == 1 and assumed[0].query["RoleArn"] == ROLE
@@ -204,7 +194,7 @@ def test_a_named_ram_role_is_assumed_and_every_read_signs_with_its_session_keys(
 def test_a_role_that_cannot_be_assumed_is_one_sts_gap_and_nothing_is_read_as_the_caller(
     alibaba: AlibabaApi, catalog: Catalog
 ) -> None:
-    inventory = _scan(catalog, **{"role-arn": ROLE})
+    inventory = scan(AlibabaProbe, catalog, **{"role-arn": ROLE})
     (gap,) = inventory.gaps
     assert gap.service == "sts" and not inventory.assets
     assert [r.headers.get("x-acs-action") for r in alibaba.requests] == ["AssumeRole"]
@@ -217,7 +207,7 @@ def test_a_role_sessions_keys_from_the_environment_carry_their_token(
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.session")
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "session-secret")
     monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "session-token")
-    inventory = _scan(catalog)
+    inventory = scan(AlibabaProbe, catalog)
     assert not inventory.gaps and set(alibaba.keys.signers) == {"STS.session"}
 
 
@@ -234,11 +224,11 @@ def test_an_rds_backup_kept_in_the_prc_is_a_flow_and_a_refused_policy_is_one_gap
             if r.headers.get("x-acs-action") == "DescribeInstanceCrossBackupPolicy"
         ]
 
-    inventory = _scan(catalog, **{"skip-oss": "yes"})
+    inventory = scan(AlibabaProbe, catalog, **{"skip-oss": "yes"})
     assert not inventory.gaps and sorted(policies(None)) == ["rm-fra", "rm-orders"]
-    (flow,) = _named(inventory, "rm-fra").flows
+    (flow,) = named(inventory, "rm-fra").flows
     assert flow.kind is FlowKind.BACKUP and flow.target_location.country == "CN"
-    assert not _named(inventory, "rm-orders").flows
+    assert not named(inventory, "rm-orders").flows
 
     def deny_orders(request: Any) -> Answer | None:
         if request.query.get("DBInstanceId") == "rm-orders":
@@ -246,11 +236,11 @@ def test_an_rds_backup_kept_in_the_prc_is_a_flow_and_a_refused_policy_is_one_gap
         return None
 
     alibaba.fault = deny_orders
-    inventory = _scan(catalog, **{"skip-oss": "yes"})
+    inventory = scan(AlibabaProbe, catalog, **{"skip-oss": "yes"})
     (gap,) = inventory.gaps
     assert (gap.reason, gap.service, gap.region) == (GapReason.ACCESS_DENIED, "rds", "cn-shanghai")
-    assert _named(inventory, "rm-orders").location.country == "CN"  # still an asset
-    assert _named(inventory, "rm-fra").flows
+    assert named(inventory, "rm-orders").location.country == "CN"  # still an asset
+    assert named(inventory, "rm-fra").flows
     alibaba.requests.clear()
-    _scan(catalog, **{"skip-oss": "yes", "skip-rds": "yes"})
+    scan(AlibabaProbe, catalog, **{"skip-oss": "yes", "skip-rds": "yes"})
     assert not policies(None)

@@ -12,13 +12,14 @@ from click.testing import CliRunner
 
 from assessor.catalog import Catalog
 from assessor.cli import main
-from assessor.demo.emulators import pointed_at
 from assessor.demo.estate import DemoBucket, DemoInstance, create_bucket, seed_aws
 from assessor.inventory import run_probes
 from assessor.models import Asset, GapReason, Inventory, KeyCustody
 from assessor.probes.aws import AwsClients, AwsProbe
 from assessor.probes.base import ProbeConfig, ReadOnlyViolation
-from tests.faultproxy import aws_error, ec2_error, fault_proxy
+from assessor.testing.emulators import pointed_at
+from assessor.testing.faultproxy import aws_error, ec2_error, fault_proxy
+from assessor.testing.probes import scan
 
 MANY_REGIONS = {
     "us-east-1": "US",
@@ -39,11 +40,6 @@ MANY_REGIONS = {
 FAST = {"max-attempts": "2"}
 
 
-def _scan(catalog: Catalog, **options: str) -> Inventory:
-    config = ProbeConfig({key: (value,) for key, value in options.items()})
-    return run_probes([AwsProbe(config)], catalog)
-
-
 def _by_name(inventory: Inventory) -> dict[str, Asset]:
     return {asset.name: asset for asset in inventory.assets}
 
@@ -53,7 +49,7 @@ def test_lists_every_bucket_with_region_country_and_facts(aws: str, catalog: Cat
         create_bucket(DemoBucket(f"acme-{region}", region, {"Data-Class": "PII"}))
     create_bucket(DemoBucket("acme-keyed", "eu-west-1", kms_key=True, block_public=False))
 
-    inventory = _scan(catalog, services="s3")
+    inventory = scan(AwsProbe, catalog, services="s3")
     assets = _by_name(inventory)
 
     for region, country in MANY_REGIONS.items():
@@ -81,7 +77,7 @@ def test_replication_becomes_a_located_flow(aws: str, catalog: Catalog) -> None:
         ),
         (),
     )
-    flows = _by_name(_scan(catalog, services="s3"))["acme-eu"].flows
+    flows = _by_name(scan(AwsProbe, catalog, services="s3"))["acme-eu"].flows
     assert len(flows) == 1
     assert flows[0].target_id == "arn:aws:s3:::acme-hk"
     assert flows[0].target_region == "ap-east-1"
@@ -97,7 +93,7 @@ def test_instances_in_enabled_regions_and_regions_not_enabled_as_a_note(
     inventory = run_probes([probe], catalog)
     instances = {a.name: a for a in inventory.assets if a.kind == "instance"}
     assert set(instances) == {"api-1", "etl"}
-    assert instances["etl"].region == "ap-east-1"  # opted in (see assessor.demo.moto_main)
+    assert instances["etl"].region == "ap-east-1"  # opted in (see assessor.testing.moto_main)
     assert instances["etl"].id.startswith("arn:aws:ec2:ap-east-1:123456789012:instance/i-")
     # Regions that are not enabled cannot hold anything: a note naming them, not a gap.
     assert not inventory.gaps
@@ -108,7 +104,7 @@ def test_instances_in_enabled_regions_and_regions_not_enabled_as_a_note(
 
 def test_regions_option_narrows_the_ec2_scan(aws: str, catalog: Catalog) -> None:
     seed_aws((), (DemoInstance("api-1", "us-east-1"), DemoInstance("etl", "eu-west-1")))
-    inventory = _scan(catalog, regions="eu-west-1", services="ec2")
+    inventory = scan(AwsProbe, catalog, regions="eu-west-1", services="ec2")
     assert {a.name for a in inventory.assets if a.kind == "instance"} == {"etl"}
 
 
@@ -125,8 +121,8 @@ def test_access_denied_region_and_throttled_service_become_gaps(aws: str, catalo
         return None
 
     with fault_proxy(aws, rule) as proxy, pointed_at(proxy, None):
-        inventory = _scan(
-            catalog, regions="us-east-1,eu-west-1,eu-central-1", services="s3,ec2", **FAST
+        inventory = scan(
+            AwsProbe, catalog, regions="us-east-1,eu-west-1,eu-central-1", services="s3,ec2", **FAST
         )
 
     names = _by_name(inventory)
@@ -150,7 +146,7 @@ def test_denied_identity_is_a_gap_not_a_crash(aws: str, catalog: Catalog) -> Non
         return aws_error("AccessDenied") if request.service == "sts" else None
 
     with fault_proxy(aws, rule) as proxy, pointed_at(proxy, None):
-        inventory = _scan(catalog)
+        inventory = scan(AwsProbe, catalog)
     assert inventory.assets == ()
     assert [g.reason for g in inventory.gaps] == [GapReason.ACCESS_DENIED]
 

@@ -19,7 +19,6 @@ from click.testing import CliRunner
 
 from assessor.catalog import Catalog
 from assessor.cli import main
-from assessor.demo.emulators import pointed_at
 from assessor.errors import ConfigurationError
 from assessor.inventory import run_probes
 from assessor.models import Asset, FlowKind, GapReason, Inventory, KeyCustody
@@ -28,8 +27,10 @@ from assessor.probes.aws.scheduler import BoundedScheduler, Task
 from assessor.probes.aws.session import AwsClients
 from assessor.probes.aws.shared import SharedLoader, shared_loader
 from assessor.probes.base import ProbeConfig, ReadOnlyViolation
+from assessor.testing.emulators import pointed_at
+from assessor.testing.faultproxy import Delay, Drop, Fault, aws_error, aws_json_error, fault_proxy
+from assessor.testing.probes import probe_config
 from tests.aws_estate import HONG_KONG, REGIONS, SOURCE, US, seed_every_service
-from tests.faultproxy import Delay, Drop, Fault, aws_error, aws_json_error, fault_proxy
 
 FAST = {"max-attempts": "2"}
 
@@ -39,8 +40,9 @@ def _reset(endpoint: str) -> None:
     urllib.request.urlopen(request, timeout=10).close()
 
 
-def _scan(catalog: Catalog, **options: str) -> tuple[Inventory, AwsProbe]:
-    probe = AwsProbe(ProbeConfig({key: (value,) for key, value in options.items()}))
+def _scan_keeping_probe(catalog: Catalog, **options: str) -> tuple[Inventory, AwsProbe]:
+    """The inventory, and the probe that read it (its call counts)."""
+    probe = AwsProbe(probe_config(**options))
     return run_probes([probe], catalog), probe
 
 
@@ -222,7 +224,7 @@ def test_organization_accounts_read_through_the_role_and_a_denied_account_is_a_g
         return None
 
     with fault_proxy(aws, rule) as proxy, pointed_at(proxy, None):
-        inventory, probe = _scan(
+        inventory, probe = _scan_keeping_probe(
             catalog,
             **{"org-role": "AssessorAudit", "regions": f"{US},{SOURCE},{HONG_KONG}"},
             services="s3,dynamodb",
@@ -245,7 +247,7 @@ def test_explicit_account_list_needs_a_role_and_reads_only_those(
 ) -> None:
     with pytest.raises(ConfigurationError, match="--aws-org-role"):
         list(AwsProbe(ProbeConfig({"accounts": (organization["workloads"],)})).scan())
-    inventory, _ = _scan(
+    inventory, _ = _scan_keeping_probe(
         catalog,
         accounts=organization["workloads"],
         services="s3",
@@ -278,7 +280,7 @@ def test_denied_region_throttled_service_dropped_connections_and_latency(
 
     services = "rds,dynamodb,kms,s3,secretsmanager,redshift"
     with fault_proxy(aws, rule) as proxy, pointed_at(proxy, None):
-        inventory, _ = _scan(catalog, regions=REGIONS, services=services, **FAST)
+        inventory, _ = _scan_keeping_probe(catalog, regions=REGIONS, services=services, **FAST)
 
     gaps = {(g.service, g.region): g for g in inventory.gaps}
     # The denied region: one gap per service, each access denied.
@@ -327,7 +329,9 @@ def test_a_portal_page_in_the_way_is_a_gap_never_an_empty_region(
 
     services = "ec2,rds,secretsmanager,s3"
     with fault_proxy(aws, rule) as proxy, pointed_at(proxy, None):
-        inventory, _ = _scan(catalog, regions=f"{US},{HONG_KONG}", services=services, **FAST)
+        inventory, _ = _scan_keeping_probe(
+            catalog, regions=f"{US},{HONG_KONG}", services=services, **FAST
+        )
     gaps = {(g.service, g.region): g for g in inventory.gaps if g.reason is GapReason.ERROR}
     assert set(gaps) == {(service, HONG_KONG) for service in services.split(",")}
     for gap in gaps.values():
@@ -355,7 +359,7 @@ def test_a_burst_of_throttling_is_absorbed_by_retries(aws: str, catalog: Catalog
         return None
 
     with fault_proxy(aws, rule) as proxy, pointed_at(proxy, None):
-        inventory, _ = _scan(catalog, regions=SOURCE, services="secretsmanager")
+        inventory, _ = _scan_keeping_probe(catalog, regions=SOURCE, services="secretsmanager")
     assert refused["count"] == 2
     assert not inventory.gaps
     assert [a.name for a in inventory.assets] == ["db-password"]
@@ -382,7 +386,7 @@ def test_other_partitions_read_their_own_regions(
     boto3.client("ec2", region_name=region).run_instances(
         ImageId="ami-0123456789abcdef0", MinCount=1, MaxCount=1
     )
-    inventory, probe = _scan(catalog, partition=partition, services="ec2")
+    inventory, probe = _scan_keeping_probe(catalog, partition=partition, services="ec2")
     [instance] = [a for a in inventory.assets if a.kind == "instance"]
     assert instance.region == region
     assert instance.id.startswith(f"arn:{partition}:ec2:{region}:")

@@ -13,9 +13,9 @@ import pytest
 import trustme
 from botocore.exceptions import SSLError
 
-from assessor.demo.emulators import pointed_at
-from assessor.demo.servers.base import loopback_http
 from assessor.probes.aws.session import AwsClients, ClientSettings
+from assessor.testing.emulators import pointed_at
+from assessor.testing.servers.base import loopback_http
 
 _LISTING = (
     b'<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult>'

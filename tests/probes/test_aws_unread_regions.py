@@ -14,12 +14,12 @@ from click.testing import CliRunner
 
 from assessor.catalog import Catalog
 from assessor.cli import main
-from assessor.demo.emulators import moto_server, pointed_at
 from assessor.demo.estate import DemoBucket, create_bucket
 from assessor.inventory import run_probes
 from assessor.models import GapReason
 from assessor.probes.aws import AwsProbe
 from assessor.probes.base import ProbeConfig
+from assessor.testing.emulators import moto_server, pointed_at
 
 
 @pytest.fixture(scope="module")

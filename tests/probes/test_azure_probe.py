@@ -14,14 +14,13 @@ from click.testing import CliRunner
 
 from assessor.catalog import Catalog
 from assessor.cli import main
-from assessor.demo.servers.base import Answer, serving
-from assessor.demo.servers.resource_graph import ResourceGraphApi
-from assessor.inventory import run_probes
-from assessor.models import FlowKind, GapReason, Inventory, Plan
+from assessor.models import FlowKind, GapReason, Plan
 from assessor.probes import azure
 from assessor.probes.azure import AzureProbe
-from assessor.probes.base import ProbeConfig
-from tests.sharding import sharded_and_whole
+from assessor.testing.probes import named, scan
+from assessor.testing.servers.base import Answer, serving
+from assessor.testing.servers.resource_graph import ResourceGraphApi
+from tests.shards.sharding import sharded_and_whole
 
 SUB_A, SUB_B, SUB_LOCKED = "1111-aaaa", "2222-bbbb", "3333-cccc"
 
@@ -117,34 +116,26 @@ def graph() -> Iterator[ResourceGraphApi]:
                     os.environ[key] = value
 
 
-def _scan(catalog: Catalog, **options: tuple[str, ...]) -> Inventory:
-    return run_probes([AzureProbe(ProbeConfig(dict(options)))], catalog)
-
-
-def _named(inventory: Inventory, name: str) -> Any:
-    return next(asset for asset in inventory.assets if asset.name == name)
-
-
 def test_two_subscriptions_across_pages_with_copies_into_hong_kong(
     graph: ResourceGraphApi, catalog: Catalog
 ) -> None:
-    inventory = _scan(catalog, subscription=(f"{SUB_A},{SUB_B}",))
+    inventory = scan(AzureProbe, catalog, subscription=(f"{SUB_A},{SUB_B}",))
     readable = [row for row in graph.rows if row["subscriptionId"] != SUB_LOCKED]
     assert len(inventory.assets) == len(readable) and not inventory.gaps
     pages = [r for r in graph.requests if r.method == "POST"]
     assert len(pages) == 3 and all(r.json()["options"]["$top"] == 1000 for r in pages)
-    storage = _named(inventory, "stcustomers")
+    storage = named(inventory, "stcustomers")
     assert storage.location.country == "HK" and storage.classification == "pii"
     (secondary,) = storage.flows
     assert secondary.target_region == "southeastasia" and secondary.target_location.country == "SG"
-    logs = _named(inventory, "stlogs")  # RA-GRS with no secondary named: the catalog's pair
+    logs = named(inventory, "stlogs")  # RA-GRS with no secondary named: the catalog's pair
     assert logs.flows[0].target_region == "northeurope"
-    cosmos = _named(inventory, "cosmos-orders")
+    cosmos = named(inventory, "cosmos-orders")
     (replica,) = cosmos.flows
     assert replica.target_region == "eastasia" and replica.target_location.country == "HK"
-    fog = _named(inventory, "sql-fog")
+    fog = named(inventory, "sql-fog")
     assert fog.flows[0].target_location.country == "HK"
-    vault = _named(inventory, "kv-app")
+    vault = named(inventory, "kv-app")
     assert (
         vault.flows[0].kind is FlowKind.KEY_REPLICA
         and vault.flows[0].target_region == "germanynorth"
@@ -154,7 +145,7 @@ def test_two_subscriptions_across_pages_with_copies_into_hong_kong(
 def test_a_subscription_without_access_is_one_gap_and_the_others_are_read(
     graph: ResourceGraphApi, catalog: Catalog
 ) -> None:
-    inventory = _scan(catalog, subscription=(SUB_A, SUB_LOCKED, SUB_B))
+    inventory = scan(AzureProbe, catalog, subscription=(SUB_A, SUB_LOCKED, SUB_B))
     (gap,) = inventory.gaps
     assert gap.reason is GapReason.ACCESS_DENIED and gap.account == SUB_LOCKED
     assert {asset.account for asset in inventory.assets} == {SUB_A, SUB_B}
@@ -177,7 +168,7 @@ def test_the_quota_paces_pages_and_a_429_is_waited_out(
         return None
 
     graph.fault = throttle
-    inventory = _scan(catalog, subscription=(SUB_A, SUB_B))
+    inventory = scan(AzureProbe, catalog, subscription=(SUB_A, SUB_B))
     assert not inventory.gaps and len(inventory.assets) == 2305
 
 
@@ -187,7 +178,7 @@ def test_throttling_that_outlasts_the_retries_is_a_gap(
     graph.fault = lambda request: Answer.of(
         429, {"error": {"code": "RateLimiting"}}, **{"Retry-After": "0.01"}
     )
-    inventory = _scan(catalog, subscription=(SUB_A,), **{"max-attempts": ("2",)})
+    inventory = scan(AzureProbe, catalog, subscription=(SUB_A,), **{"max-attempts": ("2",)})
     (gap,) = inventory.gaps
     assert gap.reason is GapReason.THROTTLED and "after 2 attempts" in gap.message
 
@@ -219,7 +210,7 @@ def test_azure_china_is_placed_in_the_prc_under_21vianet(
     graph: ResourceGraphApi, catalog: Catalog
 ) -> None:
     graph.rows = [_row(SUB_A, "Microsoft.Storage/storageAccounts", "stcn", "chinaeast2")]
-    inventory = _scan(catalog, subscription=(SUB_A,), cloud=("china",))
+    inventory = scan(AzureProbe, catalog, subscription=(SUB_A,), cloud=("china",))
     (asset,) = inventory.assets
     assert asset.location.country == "CN" and "21Vianet" in (asset.location.operator or "")
     assert "cloud china" in inventory.probes[0].scope
@@ -227,7 +218,7 @@ def test_azure_china_is_placed_in_the_prc_under_21vianet(
 
 def test_management_groups_are_queried_as_such(graph: ResourceGraphApi, catalog: Catalog) -> None:
     graph.groups["mg-prod"] = {SUB_B}
-    inventory = _scan(catalog, **{"management-group": ("mg-prod",)})
+    inventory = scan(AzureProbe, catalog, **{"management-group": ("mg-prod",)})
     assert {asset.account for asset in inventory.assets} == {SUB_B}
     assert graph.requests[-1].json()["managementGroups"] == ["mg-prod"]
 
@@ -240,7 +231,7 @@ def test_policy_is_a_reader_custom_role() -> None:
 
 def test_a_page_that_does_not_parse_is_a_gap(graph: ResourceGraphApi, catalog: Catalog) -> None:
     graph.fault = lambda request: Answer(200, b"<html>portal</html>", content_type="text/html")
-    inventory = _scan(catalog, subscription=(SUB_A,))
+    inventory = scan(AzureProbe, catalog, subscription=(SUB_A,))
     (gap,) = inventory.gaps
     assert gap.reason is GapReason.ERROR and not inventory.assets
 

@@ -8,14 +8,9 @@ import pytest
 
 from assessor.catalog import Catalog
 from assessor.errors import InputError
-from assessor.inventory import run_probes
 from assessor.models import FlowKind, LocationScope, Provider
-from assessor.probes.base import ProbeConfig
 from assessor.probes.declared import DeclaredProbe
-
-
-def _scan(catalog: Catalog, *files: Path):  # type: ignore[no-untyped-def]
-    return run_probes([DeclaredProbe(ProbeConfig({"file": tuple(map(str, files))}))], catalog)
+from assessor.testing.probes import scan
 
 
 def test_yaml_items_become_located_assets(tmp_path: Path, catalog: Catalog) -> None:
@@ -33,7 +28,7 @@ items:
     flows: [{kind: backup, country: CN}]
 """.replace("country: us", "country: US")
     )
-    inventory = _scan(catalog, path)
+    inventory = scan(DeclaredProbe, catalog, file=str(path))
     assets = {a.name: a for a in inventory.assets}
     desk = assets["Support desk"]
     assert desk.id == "declared:acme:saas:support-desk"
@@ -55,7 +50,7 @@ def test_csv_items(tmp_path: Path, catalog: Catalog) -> None:
         "Backup MPLS,carrier,comnet,us,,,\n"
         "Mobile SDK,sdk,bytedance,,pii,50000,CN;SG\n"
     )
-    assets = {a.name: a for a in _scan(catalog, path).assets}
+    assets = {a.name: a for a in scan(DeclaredProbe, catalog, file=str(path)).assets}
     assert assets["Backup MPLS"].kind == "carrier" and assets["Backup MPLS"].country == "US"
     sdk = assets["Mobile SDK"]
     assert [f.target_country for f in sdk.flows] == ["CN", "SG"]
@@ -82,5 +77,5 @@ def test_malformed_files_name_file_line_and_field(
     path = tmp_path / name
     path.write_text(text)
     with pytest.raises(InputError) as caught:
-        _scan(catalog, path)
+        scan(DeclaredProbe, catalog, file=str(path))
     assert (caught.value.path, caught.value.line, caught.value.field) == (str(path), line, field)

@@ -14,13 +14,13 @@ from click.testing import CliRunner
 
 from assessor.catalog import Catalog
 from assessor.cli import main
-from assessor.demo.servers.base import Answer, serving
-from assessor.demo.servers.cloud_asset import CloudAssetApi
-from assessor.inventory import run_probes
 from assessor.models import GapReason, Inventory, Plan
-from assessor.probes.base import ProbeConfig, ReadOnlyViolation
+from assessor.probes.base import ReadOnlyViolation
 from assessor.probes.gcp import GcpProbe
-from tests.sharding import sharded_and_whole
+from assessor.testing.probes import scan
+from assessor.testing.servers.base import Answer, serving
+from assessor.testing.servers.cloud_asset import CloudAssetApi
+from tests.shards.sharding import sharded_and_whole
 
 ORG = "organizations/4242"
 FOLDER = "folders/77"
@@ -175,12 +175,7 @@ def cloud_asset() -> Iterator[tuple[CloudAssetApi, str]]:
                     os.environ[key] = value
 
 
-def _scan(catalog: Catalog, *scopes: str, **options: str) -> Inventory:
-    values = {"scope": scopes, **{key: (value,) for key, value in options.items()}}
-    return run_probes([GcpProbe(ProbeConfig(values))], catalog)
-
-
-def _named(inventory: Inventory, suffix: str) -> Any:
+def _ending_in(inventory: Inventory, suffix: str) -> Any:
     return next(asset for asset in inventory.assets if asset.id.endswith(suffix))
 
 
@@ -188,17 +183,17 @@ def test_every_resource_across_pages_and_projects_with_its_country(
     cloud_asset: tuple[CloudAssetApi, str], catalog: Catalog
 ) -> None:
     api, _ = cloud_asset
-    inventory = _scan(catalog, ORG)
+    inventory = scan(GcpProbe, catalog, scope=(ORG,))
     assert len(inventory.assets) == len(api.resources) and not inventory.gaps
     searches = [r for r in api.requests if r.path.endswith(":searchAllResources")]
     assert len(searches) == 3 and all(r.query["pageSize"] == "500" for r in searches)
     assert {a.account for a in inventory.assets} == {"projects/proj-0", "projects/proj-1"}
-    disk = _named(inventory, "disks/d7")
+    disk = _ending_in(inventory, "disks/d7")
     assert disk.region == "us-central1-a" and disk.location.country == "US"  # zone → region
-    dataset = _named(inventory, "datasets/hk_customers")
+    dataset = _ending_in(inventory, "datasets/hk_customers")
     assert dataset.location.country == "HK" and dataset.classification == "pii"
     assert dataset.encryption.key_region == "asia-east2"
-    network = _named(inventory, "networks/default")
+    network = _ending_in(inventory, "networks/default")
     assert network.region == "global" and not network.location.known  # said, never guessed
     assert network.attributes["location_note"].startswith("global")
 
@@ -206,19 +201,19 @@ def test_every_resource_across_pages_and_projects_with_its_country(
 def test_copies_named_in_each_resource_json_are_locations_and_flows(
     cloud_asset: tuple[CloudAssetApi, str], catalog: Catalog
 ) -> None:
-    inventory = _scan(catalog, FOLDER)
-    secret = _named(inventory, "secrets/api-key")
+    inventory = scan(GcpProbe, catalog, scope=(FOLDER,))
+    secret = _ending_in(inventory, "secrets/api-key")
     assert {f.target_region for f in secret.flows} == {"us-east1", "asia-east2"}
     assert set(secret.location.countries) == {"US", "HK"}
-    snapshot = _named(inventory, "snapshots/nightly")
+    snapshot = _ending_in(inventory, "snapshots/nightly")
     assert snapshot.location.country == "HK"  # its name says global; storageLocations say HK
-    bucket = _named(inventory, "buckets/tw-jp")
+    bucket = _ending_in(inventory, "buckets/tw-jp")
     assert set(bucket.location.countries) == {"TW", "JP"}
-    spanner = _named(inventory, "instances/ledger")
+    spanner = _ending_in(inventory, "instances/ledger")
     assert set(spanner.location.countries) == {"US", "BE", "NL", "TW"}
-    topic = _named(inventory, "topics/events")
+    topic = _ending_in(inventory, "topics/events")
     assert {f.target_location.country for f in topic.flows} == {"BE", "HK"}
-    primary = _named(inventory, "instances/orders")
+    primary = _ending_in(inventory, "instances/orders")
     (replica,) = primary.flows
     assert replica.target_region == "asia-east2" and replica.target_location.country == "HK"
 
@@ -273,7 +268,7 @@ def test_throttling_then_success_is_absorbed(
         return None
 
     api.fault = throttle
-    inventory = _scan(catalog, ORG)
+    inventory = scan(GcpProbe, catalog, scope=(ORG,))
     assert len(inventory.assets) == len(api.resources) and not inventory.gaps
 
 
@@ -291,7 +286,7 @@ def test_a_denied_project_and_a_disabled_api_are_one_gap_each(
         return None
 
     api.fault = deny
-    inventory = _scan(catalog, "projects/proj-0", "projects/proj-1", FOLDER)
+    inventory = scan(GcpProbe, catalog, scope=("projects/proj-0", "projects/proj-1", FOLDER))
     gaps = {gap.account: gap for gap in inventory.gaps}
     assert set(gaps) == {"projects/proj-0", "projects/proj-1"}
     assert all(gap.reason is GapReason.ACCESS_DENIED for gap in gaps.values())
@@ -304,7 +299,7 @@ def test_a_page_that_is_not_the_api_is_a_gap(
 ) -> None:
     api, _ = cloud_asset
     api.fault = lambda request: Answer(200, b"<html>Sign in</html>", content_type="text/html")
-    inventory = _scan(catalog, ORG)
+    inventory = scan(GcpProbe, catalog, scope=(ORG,))
     (gap,) = inventory.gaps
     assert gap.reason is GapReason.ERROR and not inventory.assets
 
@@ -326,7 +321,7 @@ def test_without_a_token_the_server_refuses(
     cloud_asset: tuple[CloudAssetApi, str], catalog: Catalog
 ) -> None:
     os.environ["GOOGLE_OAUTH_ACCESS_TOKEN"] = "wrong"
-    inventory = _scan(catalog, ORG)
+    inventory = scan(GcpProbe, catalog, scope=(ORG,))
     assert inventory.gaps[0].reason is GapReason.ACCESS_DENIED and not inventory.assets
 
 
@@ -341,7 +336,9 @@ def test_throttling_that_outlasts_the_retries_is_one_gap_per_scope(
         return None
 
     api.fault = throttle
-    inventory = _scan(catalog, "projects/proj-0", "projects/proj-1", **{"max-attempts": "2"})
+    inventory = scan(
+        GcpProbe, catalog, scope=("projects/proj-0", "projects/proj-1"), **{"max-attempts": "2"}
+    )
     (gap,) = inventory.gaps
     assert gap.reason is GapReason.THROTTLED and gap.account == "projects/proj-1"
     assert "after 2 attempts" in gap.message

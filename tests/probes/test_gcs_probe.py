@@ -6,19 +6,15 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 
 from assessor.catalog import Catalog
-from assessor.demo.emulators import pointed_at
 from assessor.demo.estate import DemoGcsBucket, seed_gcs
-from assessor.inventory import run_probes
-from assessor.models import GapReason, Inventory, KeyCustody, LocationScope
-from assessor.probes.base import ProbeConfig, ReadOnlyViolation
+from assessor.models import GapReason, KeyCustody, LocationScope
+from assessor.probes.base import ReadOnlyViolation
 from assessor.probes.gcs import GcsProbe, ReadOnlySession
-from tests.faultproxy import fault_proxy, json_error
+from assessor.testing.emulators import pointed_at
+from assessor.testing.faultproxy import fault_proxy, json_error
+from assessor.testing.probes import scan
 
 KEY = "projects/acme/locations/europe-west3/keyRings/r/cryptoKeys/k"
-
-
-def _scan(catalog: Catalog, *projects: str) -> Inventory:
-    return run_probes([GcsProbe(ProbeConfig({"project": projects}))], catalog)
 
 
 def test_buckets_with_location_labels_key_and_access(gcs: str, catalog: Catalog) -> None:
@@ -31,7 +27,7 @@ def test_buckets_with_location_labels_key_and_access(gcs: str, catalog: Catalog)
         ),
         project="acme",
     )
-    assets = {a.name: a for a in _scan(catalog, "acme").assets}
+    assets = {a.name: a for a in scan(GcsProbe, catalog, project="acme").assets}
 
     frankfurt = assets["acme-frankfurt"]
     assert frankfurt.id == "//storage.googleapis.com/projects/_/buckets/acme-frankfurt"
@@ -69,7 +65,7 @@ def test_denied_project_is_a_gap_and_other_projects_still_scanned(
         return None
 
     with fault_proxy(gcs, rule) as proxy, pointed_at(None, proxy):
-        inventory = _scan(catalog, "locked", "open")
+        inventory = scan(GcsProbe, catalog, project=("locked", "open"))
     assert [g.reason for g in inventory.gaps] == [GapReason.ACCESS_DENIED]
     assert inventory.gaps[0].account == "locked"
     assert {a.account for a in inventory.assets} == {"open"}
@@ -77,7 +73,7 @@ def test_denied_project_is_a_gap_and_other_projects_still_scanned(
 
 def test_no_project_is_a_gap(gcs: str, catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
-    inventory = _scan(catalog)
+    inventory = scan(GcsProbe, catalog)
     assert inventory.assets == ()
     assert inventory.gaps[0].reason is GapReason.ERROR
     assert "--gcs-project" in inventory.gaps[0].message

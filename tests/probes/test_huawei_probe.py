@@ -14,12 +14,11 @@ from click.testing import CliRunner
 
 from assessor.catalog import Catalog
 from assessor.cli import main
-from assessor.demo.servers.base import Answer, serving
-from assessor.demo.servers.huawei import HuaweiApi
-from assessor.inventory import run_probes
-from assessor.models import FlowKind, GapReason, Inventory
-from assessor.probes.base import ProbeConfig
+from assessor.models import FlowKind, GapReason
 from assessor.probes.huawei import HuaweiProbe
+from assessor.testing.probes import named, scan
+from assessor.testing.servers.base import Answer, serving
+from assessor.testing.servers.huawei import HuaweiApi
 
 
 def _resource(provider: str, kind: str, name: str, region: str, **tags: str) -> dict[str, Any]:
@@ -63,29 +62,20 @@ def huawei(monkeypatch: pytest.MonkeyPatch) -> Iterator[HuaweiApi]:
         yield api
 
 
-def _scan(catalog: Catalog, **options: str) -> Inventory:
-    config = ProbeConfig({key: (value,) for key, value in options.items()})
-    return run_probes([HuaweiProbe(config)], catalog)
-
-
-def _named(inventory: Inventory, name: str) -> Any:
-    return next(asset for asset in inventory.assets if asset.name == name)
-
-
 def test_every_resource_across_pages_with_huaweis_own_region_meanings(
     huawei: HuaweiApi, catalog: Catalog
 ) -> None:
-    inventory = _scan(catalog)
+    inventory = scan(HuaweiProbe, catalog)
     assert not inventory.gaps
     assert len(inventory.assets) == len(huawei.resources) + 1  # and the bucket RMS did not list
     pages = [r for r in huawei.requests if r.path.endswith("/all-resources")]
     assert len(pages) == 3 and all(r.query["limit"] == "200" for r in pages)
-    database = _named(inventory, "orders-db")
+    database = named(inventory, "orders-db")
     assert database.location.country == "HK" and database.classification == "pii"
-    assert _named(inventory, "vm-3").location.country == "IE"
-    user = _named(inventory, "auditor")
+    assert named(inventory, "vm-3").location.country == "IE"
+    user = named(inventory, "auditor")
     assert user.region == "global" and not user.location.known
-    (flow,) = _named(inventory, "acme-data").flows
+    (flow,) = named(inventory, "acme-data").flows
     assert flow.target_region == "cn-east-3" and flow.target_location.country == "CN"
     # The domain id is always passed: the SDK never asked IAM for it.
     assert not [r for r in huawei.requests if "/v3/auth/" in r.path]
@@ -108,7 +98,7 @@ def test_faults_are_gaps_and_the_rest_is_read(huawei: HuaweiApi, catalog: Catalo
         return None
 
     huawei.fault = faults
-    inventory = _scan(catalog)
+    inventory = scan(HuaweiProbe, catalog)
     (gap,) = inventory.gaps
     assert (
         gap.reason is GapReason.ACCESS_DENIED and gap.service == "obs" and gap.region == "cn-east-3"
@@ -116,7 +106,7 @@ def test_faults_are_gaps_and_the_rest_is_read(huawei: HuaweiApi, catalog: Catalo
     assert len(inventory.assets) == len(huawei.resources) + 1
     huawei.fault = None
     huawei.enabled = False
-    inventory = _scan(catalog, **{"skip-obs": "yes"})
+    inventory = scan(HuaweiProbe, catalog, **{"skip-obs": "yes"})
     (gap,) = inventory.gaps
     assert "not enabled" in gap.message and not inventory.assets
 
@@ -142,7 +132,7 @@ def test_a_wrong_key_is_refused_by_the_signature_check(
     huawei: HuaweiApi, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HUAWEICLOUD_SDK_SK", "wrong")
-    inventory = _scan(catalog)
+    inventory = scan(HuaweiProbe, catalog)
     assert not inventory.assets and {g.reason for g in inventory.gaps} == {GapReason.ACCESS_DENIED}
 
 
@@ -184,13 +174,13 @@ def test_an_rds_backup_kept_in_the_prc_is_a_flow_from_one_listing_per_region(
         {"id": "rds-fra-db", "name": "fra-db", "source_region": "eu-west-101",
          "destination_region": "cn-east-3"},
     ]  # fmt: skip
-    inventory = _scan(catalog, **{"skip-obs": "yes"})
+    inventory = scan(HuaweiProbe, catalog, **{"skip-obs": "yes"})
     assert not inventory.gaps
     listings = [r for r in huawei.requests if r.path.endswith("/offsite-backup-instance")]
     assert len(listings) == 2  # two regions hold an instance: one listing each
-    (flow,) = _named(inventory, "fra-db").flows
+    (flow,) = named(inventory, "fra-db").flows
     assert flow.kind is FlowKind.BACKUP and flow.target_location.country == "CN"
-    assert not _named(inventory, "orders-db").flows  # its region's listing does not name it
+    assert not named(inventory, "orders-db").flows  # its region's listing does not name it
 
     calls = {"n": 0}
 
@@ -202,7 +192,7 @@ def test_an_rds_backup_kept_in_the_prc_is_a_flow_from_one_listing_per_region(
         return None
 
     huawei.fault = deny_first
-    inventory = _scan(catalog, **{"skip-obs": "yes"})
+    inventory = scan(HuaweiProbe, catalog, **{"skip-obs": "yes"})
     (gap,) = inventory.gaps
     assert gap.reason is GapReason.ACCESS_DENIED and gap.service == "rds"
     assert {a.name for a in inventory.assets} >= {"fra-db", "orders-db"}  # nothing dropped

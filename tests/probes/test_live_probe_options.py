@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from assessor.catalog import Catalog
-from assessor.demo.servers.base import serving
-from assessor.demo.servers.tencent import TencentApi
 from assessor.errors import ConfigurationError, InputError
 from assessor.inventory import run_probes
 from assessor.models import GapReason
 from assessor.probes.base import ProbeConfig, load_probe
 from assessor.probes.tencent import TencentProbe
+from assessor.testing.servers.base import serving
+from assessor.testing.servers.tencent import TencentApi
 
 
 def test_each_site_reaches_its_own_api_domain() -> None:
@@ -110,8 +110,8 @@ CREDENTIAL_FILES = {
 
 
 def _server(probe: str) -> tuple[Any, str, str]:
-    from assessor.demo.servers.alibaba import AlibabaApi
-    from assessor.demo.servers.huawei import HuaweiApi
+    from assessor.testing.servers.alibaba import AlibabaApi
+    from assessor.testing.servers.huawei import HuaweiApi
 
     if probe == "alibaba":
         return AlibabaApi(), AlibabaApi.access_key_id, AlibabaApi.access_key_secret

@@ -14,12 +14,11 @@ from click.testing import CliRunner
 
 from assessor.catalog import Catalog
 from assessor.cli import main
-from assessor.demo.servers.base import Answer, serving
-from assessor.demo.servers.tencent import TencentApi
-from assessor.inventory import run_probes
-from assessor.models import FlowKind, GapReason, Inventory
-from assessor.probes.base import ProbeConfig
+from assessor.models import FlowKind, GapReason
 from assessor.probes.tencent import TencentProbe
+from assessor.testing.probes import named, scan
+from assessor.testing.servers.base import Answer, serving
+from assessor.testing.servers.tencent import TencentApi
 
 OWNER, MEMBER = "100000000001", "100000000002"
 
@@ -75,29 +74,20 @@ def tencent(monkeypatch: pytest.MonkeyPatch) -> Iterator[TencentApi]:
         yield api
 
 
-def _scan(catalog: Catalog, **options: str) -> Inventory:
-    config = ProbeConfig({key: (value,) for key, value in options.items()})
-    return run_probes([TencentProbe(config)], catalog)
-
-
-def _named(inventory: Inventory, name: str) -> Any:
-    return next(asset for asset in inventory.assets if asset.name == name)
-
-
 def test_every_resource_across_pages_and_the_replication_into_the_prc(
     tencent: TencentApi, catalog: Catalog
 ) -> None:
-    inventory = _scan(catalog)
+    inventory = scan(TencentProbe, catalog)
     assert not inventory.gaps
     assert len(inventory.assets) == len(tencent.items) + 1  # and a bucket Config did not list
     pages = [
         r for r in tencent.requests if r.headers.get("x-tc-action") == "ListDiscoveredResources"
     ]
     assert len(pages) == 3 and all(r.json()["MaxResults"] == 200 for r in pages)
-    bucket = _named(inventory, "data-1250000000")
+    bucket = named(inventory, "data-1250000000")
     assert bucket.location.country == "CN" and bucket.classification == "pii"
-    assert _named(inventory, "cdb-orders").location.country == "HK"
-    (flow,) = _named(inventory, "eu-1250000000").flows
+    assert named(inventory, "cdb-orders").location.country == "HK"
+    (flow,) = named(inventory, "eu-1250000000").flows
     assert flow.target_region == "ap-shanghai" and flow.target_location.country == "CN"
     assert inventory.probes[0].notes == ("resources listed by Cloud Config",)
 
@@ -106,7 +96,7 @@ def test_without_cloud_config_the_tag_service_lists_and_says_so(
     tencent: TencentApi, catalog: Catalog
 ) -> None:
     tencent.config_enabled = False
-    inventory = _scan(catalog, **{"skip-cos": "yes"})
+    inventory = scan(TencentProbe, catalog, **{"skip-cos": "yes"})
     (asset,) = inventory.assets
     assert asset.name == "ins-tagged" and asset.location.country == "CN" and not inventory.gaps
     assert "Tag service" in inventory.probes[0].notes[0]
@@ -115,7 +105,7 @@ def test_without_cloud_config_the_tag_service_lists_and_says_so(
 def test_an_account_group_is_read_through_the_aggregator(
     tencent: TencentApi, catalog: Catalog
 ) -> None:
-    inventory = _scan(catalog, aggregator="group-1", **{"skip-cos": "yes"})
+    inventory = scan(TencentProbe, catalog, aggregator="group-1", **{"skip-cos": "yes"})
     assert [asset.name for asset in inventory.assets] == ["cdb-orders"]
 
 
@@ -143,14 +133,14 @@ def test_throttling_is_retried_and_a_denied_bucket_is_one_gap(
         return None
 
     tencent.fault = faults
-    inventory = _scan(catalog)
+    inventory = scan(TencentProbe, catalog)
     (gap,) = inventory.gaps
     assert (
         gap.reason is GapReason.ACCESS_DENIED
         and gap.service == "cos"
         and gap.region == "eu-frankfurt"
     )
-    assert _named(inventory, "eu-1250000000").location.country == "DE"  # still an asset
+    assert named(inventory, "eu-1250000000").location.country == "DE"  # still an asset
 
 
 def test_the_audit_flags_the_prc_copy_and_the_cam_policy_is_reads_only(
@@ -175,7 +165,7 @@ def test_a_wrong_key_is_refused_by_the_signature_check(
     tencent: TencentApi, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", "wrong")
-    inventory = _scan(catalog)
+    inventory = scan(TencentProbe, catalog)
     assert not inventory.assets and {g.reason for g in inventory.gaps} == {GapReason.ACCESS_DENIED}
 
 
@@ -186,7 +176,7 @@ def test_a_named_cam_role_is_assumed_and_every_read_signs_with_its_temporary_key
     tencent: TencentApi, catalog: Catalog
 ) -> None:
     tencent.keys.roles.add(ROLE)
-    inventory = _scan(catalog, **{"role-arn": ROLE})
+    inventory = scan(TencentProbe, catalog, **{"role-arn": ROLE})
     assert not inventory.gaps and len(inventory.assets) == len(tencent.items) + 1
     assumed = [r for r in tencent.requests if r.headers.get("x-tc-action") == "AssumeRole"]
     assert len(assumed) == 1 and assumed[0].json()["RoleArn"] == ROLE
@@ -201,7 +191,7 @@ def test_a_named_cam_role_is_assumed_and_every_read_signs_with_its_temporary_key
 def test_a_role_that_cannot_be_assumed_is_one_sts_gap_and_nothing_is_read_as_the_caller(
     tencent: TencentApi, catalog: Catalog
 ) -> None:
-    inventory = _scan(catalog, **{"role-arn": ROLE})
+    inventory = scan(TencentProbe, catalog, **{"role-arn": ROLE})
     (gap,) = inventory.gaps
     assert gap.service == "sts" and not inventory.assets
     assert [r.headers.get("x-tc-action") for r in tencent.requests] == ["AssumeRole"]
@@ -232,11 +222,11 @@ def test_a_mysql_backup_copied_into_the_prc_is_a_flow_and_a_denied_policy_is_one
             if r.headers.get("x-tc-action") == "DescribeRemoteBackupConfig"
         ]
 
-    inventory = _scan(catalog, **{"skip-cos": "yes"})
+    inventory = scan(TencentProbe, catalog, **{"skip-cos": "yes"})
     assert not inventory.gaps and sorted(asked()) == ["cdb-fra", "cdb-orders"]
-    (flow,) = _named(inventory, "cdb-fra").flows
+    (flow,) = named(inventory, "cdb-fra").flows
     assert flow.kind is FlowKind.BACKUP and flow.target_location.country == "CN"
-    assert not _named(inventory, "cdb-orders").flows
+    assert not named(inventory, "cdb-orders").flows
 
     def deny_orders(request: Any) -> Answer | None:
         if b"cdb-orders" in request.body and request.headers.get("x-tc-action", "").startswith(
@@ -247,10 +237,10 @@ def test_a_mysql_backup_copied_into_the_prc_is_a_flow_and_a_denied_policy_is_one
         return None
 
     tencent.fault = deny_orders
-    inventory = _scan(catalog, **{"skip-cos": "yes"})
+    inventory = scan(TencentProbe, catalog, **{"skip-cos": "yes"})
     (gap,) = inventory.gaps
     assert (gap.reason, gap.service, gap.region) == (GapReason.ACCESS_DENIED, "cdb", "ap-hongkong")
-    assert _named(inventory, "cdb-orders").location.country == "HK"  # still an asset
+    assert named(inventory, "cdb-orders").location.country == "HK"  # still an asset
     tencent.requests.clear()
-    _scan(catalog, **{"skip-cos": "yes", "skip-cdb": "yes"})
+    scan(TencentProbe, catalog, **{"skip-cos": "yes", "skip-cdb": "yes"})
     assert not asked()

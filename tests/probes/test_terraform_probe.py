@@ -9,23 +9,18 @@ import pytest
 
 from assessor.catalog import Catalog
 from assessor.errors import InputError
-from assessor.inventory import run_probes
-from assessor.models import FlowKind, GapReason, Inventory
-from assessor.probes.base import ProbeConfig
+from assessor.models import FlowKind, GapReason
 from assessor.probes.terraform import TerraformProbe
+from assessor.testing.probes import scan
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "terraform"
-
-
-def _scan(catalog: Catalog, **options: tuple[str, ...]) -> Inventory:
-    return run_probes([TerraformProbe(ProbeConfig(dict(options)))], catalog)
 
 
 def test_every_data_bearing_resource_with_region_country_file_and_lines(
     catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(FIXTURES)
-    inventory = _scan(catalog, path=("estate",))
+    inventory = scan(TerraformProbe, catalog, path=("estate",))
     assets = {a.id: a for a in inventory.assets}
     expected = {  # estate: the root module, relative to the working directory
         # address: (region, country, file, start line, end line)
@@ -79,9 +74,11 @@ def test_assume_region_only_when_told(
 ) -> None:
     (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n')
     monkeypatch.setenv("AWS_REGION", "eu-north-1")
-    plain = _scan(catalog, path=(str(tmp_path),)).assets[0]
+    plain = scan(TerraformProbe, catalog, path=(str(tmp_path),)).assets[0]
     assert plain.region is None and "no provider aws block" in plain.attributes["location_note"]
-    assumed = _scan(catalog, path=(str(tmp_path),), **{"assume-region": ("yes",)}).assets[0]
+    assumed = scan(
+        TerraformProbe, catalog, path=(str(tmp_path),), **{"assume-region": ("yes",)}
+    ).assets[0]
     assert assumed.region == "eu-north-1"
 
 
@@ -93,17 +90,17 @@ def test_unparsable_file_is_a_gap_and_the_rest_is_scanned(
         'provider "aws" {\n  region = "eu-west-1"\n}\nresource "aws_s3_bucket" "ok" {\n  bucket = "ok"\n}\n'
     )
     (tmp_path / "bad.tf").write_text('resource "aws_s3_bucket" "broken" {\n  bucket = \n}\n')
-    inventory = _scan(catalog, path=(".",))
+    inventory = scan(TerraformProbe, catalog, path=(".",))
     assert [a.id for a in inventory.assets] == [".:aws_s3_bucket.ok"]
     [gap] = inventory.gaps
     assert gap.reason is GapReason.ERROR and gap.message.startswith("bad.tf:2")
     with pytest.raises(InputError) as caught:
-        _scan(catalog, path=(".",), strict=("yes",))
+        scan(TerraformProbe, catalog, path=(".",), strict=("yes",))
     assert caught.value.path == "bad.tf" and caught.value.line == 2
 
 
 def test_plan_regions_from_values_provider_config_and_variables(catalog: Catalog) -> None:
-    inventory = _scan(catalog, plan=(str(FIXTURES / "plan.json"),))
+    inventory = scan(TerraformProbe, catalog, plan=(str(FIXTURES / "plan.json"),))
     assets = {a.id: a for a in inventory.assets}
     assert assets["plan:aws_s3_bucket.logs"].region == "eu-west-1"  # the resource's own region
     assert (
@@ -120,7 +117,7 @@ def test_plan_regions_from_values_provider_config_and_variables(catalog: Catalog
 def test_a_file_that_is_not_a_plan_is_an_input_error(catalog: Catalog, tmp_path: Path) -> None:
     (tmp_path / "plan.json").write_text('{"resources": []}')
     with pytest.raises(InputError, match="not a Terraform JSON plan"):
-        _scan(catalog, plan=(str(tmp_path / "plan.json"),))
+        scan(TerraformProbe, catalog, plan=(str(tmp_path / "plan.json"),))
 
 
 def test_modules_that_cannot_be_read_are_coverage_gaps(
@@ -131,7 +128,7 @@ def test_modules_that_cannot_be_read_are_coverage_gaps(
         'module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n\n'
         'module "gone" {\n  source = "./modules/gone"\n}\n'
     )
-    gaps = sorted(_scan(catalog, path=(".",)).gaps, key=lambda g: g.resource or "")
+    gaps = sorted(scan(TerraformProbe, catalog, path=(".",)).gaps, key=lambda g: g.resource or "")
     assert [g.resource for g in gaps] == ["main.tf:1", "main.tf:5"]
     assert "is not in this repository" in gaps[0].message
     assert "has no .tf files" in gaps[1].message

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 from xml.sax.saxutils import escape
 
-from assessor.demo.servers.base import Answer, LoopbackApi, Request
+from assessor.testing.servers.base import Answer, LoopbackApi, Request
 
 _RESOURCES = re.compile(r"^/v1/resource-manager/domains/([^/]+)/all-resources/?$")
 MAX_LIMIT = 200

@@ -19,11 +19,11 @@ from click.testing import CliRunner
 from assessor import run, shards
 from assessor.cli import main
 from assessor.delivery.objects import GcsStore, S3Store
-from assessor.demo.emulators import pointed_at
 from assessor.errors import ExitCode, InputError
 from assessor.models import GapReason, Plan
 from assessor.probes.base import ProbeConfig
 from assessor.shards.balance import longest_first, shard_units, weights
+from assessor.testing.emulators import pointed_at
 from tests.aws_estate import HONG_KONG, US, seed_organization
 
 AWS = ["--aws-org-role", "AssessorAudit", "--aws-services", "s3"]

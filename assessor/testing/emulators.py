@@ -81,7 +81,15 @@ def moto_server(opted_in: tuple[str, ...] = OPTED_IN_REGIONS) -> Iterator[str]:
     _require("moto", "moto[server]")
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "assessor.demo.moto_main", "-H", "127.0.0.1", "-p", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "assessor.testing.moto_main",
+        "-H",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
     environment = {
         **os.environ,
         "ASSESSOR_MOTO_OPT_IN": ",".join(opted_in),

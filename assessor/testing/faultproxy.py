@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
-from assessor.demo.servers.base import loopback_http
+from assessor.testing.servers.base import loopback_http
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 
@@ -94,6 +94,7 @@ def json_error(status: int, message: str) -> Fault:
 def fault_proxy(upstream: str, rule: Rule) -> Iterator[str]:
     """Serve a proxy on a free loopback port; yields its URL."""
     target = urlsplit(upstream)
+    host = target.hostname or "127.0.0.1"
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -125,7 +126,7 @@ def fault_proxy(upstream: str, rule: Rule) -> Iterator[str]:
                 self.end_headers()
                 self.wfile.write(fault.body)
                 return
-            connection = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+            connection = http.client.HTTPConnection(host, target.port, timeout=30)
             headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
             headers["Host"] = self.headers.get("Host", target.netloc)
             connection.request(self.command, self.path, body=body, headers=headers)

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 from xml.sax.saxutils import escape
 
-from assessor.demo.servers.base import Answer, KeyStore, LoopbackApi, Request
+from assessor.testing.servers.base import Answer, KeyStore, LoopbackApi, Request
 
 ACTIONS = {
     "ListDiscoveredResources",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assessor.demo.servers.base import Answer, LoopbackApi, Request
+from assessor.testing.servers.base import Answer, LoopbackApi, Request
 
 _SEARCH = re.compile(r"^/v1/(organizations|folders|projects)/([^/:]+):searchAllResources$")
 MAX_PAGE = 500

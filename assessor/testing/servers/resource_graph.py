@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from assessor.demo.servers.base import Answer, LoopbackApi, Request
+from assessor.testing.servers.base import Answer, LoopbackApi, Request
 
 PATH = "/providers/Microsoft.ResourceGraph/resources"
 MAX_TOP = 1000
