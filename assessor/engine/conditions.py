@@ -27,6 +27,7 @@ Evidence = dict[str, str]
 Predicate = Callable[[Context], Evidence | None]
 Path = tuple[str | int, ...]
 
+# A catalog group named in a rule or policy: `in:countries-of-concern`.
 GROUP_PREFIX = "in:"
 PARAM_PREFIX = "param:"
 Params = dict[str, object]

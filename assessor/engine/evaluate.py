@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from assessor.catalog import Catalog
 from assessor.engine.fields import (
@@ -39,9 +40,16 @@ _FINDING_FIELDS = shared_fields_set(Finding.model_fields)
 
 Shape = tuple[object, ...]
 MessagePart = str | Callable[[Context], str]
-# A rule that fired: the rule, its evidence, its severity, and its message with only the
-# parts that name the asset left to render per asset.
-Outcome = tuple[LoadedRule, dict[str, str], Severity, list[MessagePart]]
+
+
+class Outcome(NamedTuple):
+    """A rule that fired on an asset's shape, before it is a finding."""
+
+    rule: LoadedRule
+    evidence: dict[str, str]
+    severity: Severity
+    # Rendered but for the parts that name the asset, which are rendered per asset.
+    message: list[MessagePart]
 
 
 def evaluate(
@@ -139,7 +147,7 @@ class Evaluator:
                 part if isinstance(part, str) or id(part) in self.identity_parts else part(context)
                 for part in self.messages[id(item)]
             ]
-            outcomes.append((item, evidence, severity, message))
+            outcomes.append(Outcome(item, evidence, severity, message))
         return outcomes
 
     def _finding(

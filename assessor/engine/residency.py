@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from assessor.catalog import Catalog
+from assessor.engine.conditions import GROUP_PREFIX
 from assessor.engine.loader import LoadedRule, Overrides, compile_rule
 from assessor.errors import InputError
 from assessor.inputs import LineMap, load_validated_yaml
 from assessor.models import CountryGroup, PolicyEntry, Provider, ResidencyPolicy, Rule, SourceRef
 
 PACK = "residency"
-GROUP_PREFIX = "in:"
 
 
 @dataclass(frozen=True)
