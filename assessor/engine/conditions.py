@@ -48,6 +48,8 @@ def compile_condition(
     in_flow: bool = False,
     params: Params | None = None,
 ) -> Predicate:
+    """A rule's typed condition as a predicate on an asset (or, ``in_flow``, on one of its flows):
+    evidence when it holds, None when not. ``path`` names where in the rule file a problem is."""
     params = params or {}
     if isinstance(condition, Compare):
         return _compare(condition, catalog, path, in_flow, params)

@@ -85,6 +85,7 @@ class Evaluator:
         self._cache: dict[Shape, list[Outcome]] = {}
 
     def run(self, assets: Iterable[Asset]) -> list[Finding]:
+        """Every finding of the evaluator's rules on ``assets``, in input order."""
         findings: list[Finding] = []
         for asset in assets:
             context = Context(asset, self.catalog)
@@ -178,6 +179,7 @@ class Evaluator:
 
 
 def selected(selector: Selector, asset: Asset) -> bool:
+    """Whether a rule's selector (providers, services, kinds) admits the asset."""
     return (
         (not selector.providers or asset.provider in selector.providers)
         and (not selector.services or asset.service in selector.services)
@@ -186,6 +188,7 @@ def selected(selector: Selector, asset: Asset) -> bool:
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings worst first, then by rule, asset and fingerprint: the order every output uses."""
     return sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.asset_id, f.fingerprint))
 
 

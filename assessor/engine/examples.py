@@ -17,6 +17,8 @@ from assessor.models import Asset
 
 @dataclass(frozen=True)
 class ExampleOutcome:
+    """One example of a rule run: whether it fired as its rule file says it should."""
+
     rule_id: str
     path: str
     expected_to_fire: bool
@@ -38,6 +40,7 @@ def example_asset(rule_id: str, index: int, fields: dict[str, Any]) -> Asset:
 
 
 def run_examples(rules: Iterable[LoadedRule], catalog: Catalog) -> Iterator[ExampleOutcome]:
+    """Run every rule's violating and compliant examples; one outcome per example."""
     for item in rules:
         cases = [(True, c) for c in item.rule.examples.violating] + [
             (False, c) for c in item.rule.examples.compliant

@@ -167,5 +167,6 @@ def getter(name: str, in_flow: bool) -> Getter | None:
 
 
 def known_fields(in_flow: bool) -> list[str]:
+    """The field names a condition may read, for the error that names an unknown one."""
     names = list(ASSET_FIELDS) + ([*FLOW_FIELDS] if in_flow else [])
     return [*sorted(names), "tags.<key>", "attributes.<key>"]

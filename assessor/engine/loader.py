@@ -19,6 +19,9 @@ RULE_FILE_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class CompiledEscalation:
+    """A severity escalation, compiled: the severity it raises to when its predicate holds,
+    and why."""
+
     predicate: Predicate
     severity: Severity
     reason: str
@@ -43,6 +46,7 @@ Overrides = dict[str, dict[str, object]]
 
 
 def builtin_rules_dir() -> Path:
+    """The built-in rule packs: ``rules/`` in a checkout, ``assessor/_data/rules`` in a wheel."""
     return data_dir("rules")
 
 

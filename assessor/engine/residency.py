@@ -47,6 +47,8 @@ class Places:
 
 
 def load_policy(path: Path, catalog: Catalog) -> LoadedPolicy:
+    """Read an organization's residency policy into rules, the catalog with the groups it defines,
+    and parameter overrides; errors name file, line and field."""
     policy, lines = load_validated_yaml(path, ResidencyPolicy)
     name = str(path)
     catalog = catalog.with_groups(_groups(policy, catalog, name, lines))

@@ -32,6 +32,8 @@ class RuleSelection:
     overrides: Overrides = field(default_factory=dict)
 
     def load(self, catalog: Catalog) -> RuleSet:
+        """Load the selected rules (built-in packs, extra paths, the policy) against ``catalog``,
+        with overrides applied."""
         roots = ((builtin_rules_dir(),) if self.builtin else ()) + self.paths
         overrides: Overrides = {}
         extra: list[LoadedRule] = []

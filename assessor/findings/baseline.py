@@ -27,12 +27,15 @@ from assessor.models import (
 
 
 def load_baseline(path: Path) -> Baseline:
+    """Read a baseline file (``assessor baseline create``)."""
     return read_json_model(path, Baseline)
 
 
 def apply_baseline(
     findings: Sequence[Finding], baseline: Baseline, path: str, today: date
 ) -> tuple[list[Finding], BaselineOutcome]:
+    """Mark the findings a baseline knows (unless its entry expired by ``today``) as baselined, and
+    say what matched, what is stale and what expired."""
     active = {e.fingerprint: e for e in baseline.entries if e.expires is None or e.expires >= today}
     expired = {e.fingerprint: e for e in baseline.entries if e.fingerprint not in active}
     seen: set[str] = set()
@@ -78,5 +81,6 @@ def baseline_from(result: AuditResult, previous: Baseline | None = None) -> Base
 
 
 def render_baseline(baseline: Baseline) -> bytes:
+    """A baseline as its file's bytes: sorted keys, so it diffs cleanly in review."""
     data = baseline.model_dump(mode="json")
     return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8")

@@ -71,6 +71,8 @@ def assemble(
 def build_result(
     inventory: Inventory, rules: Sequence[LoadedRule], findings: Sequence[Finding]
 ) -> AuditResult:
+    """The result of evaluating ``rules`` on ``inventory``: assets, findings, rule summaries and
+    counts."""
     summaries = sorted(
         (
             RuleSummary(
@@ -102,6 +104,7 @@ def build_result(
 
 
 def summarize(inventory: Inventory, findings: Sequence[Finding]) -> Summary:
+    """Counts for the report's summary: findings by severity, assets by country, gaps."""
     by_severity = Counter(finding.severity for finding in findings)
     by_country: Counter[str] = Counter()
     for asset in inventory.assets:

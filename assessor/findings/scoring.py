@@ -54,6 +54,8 @@ METHOD = (
 
 
 def data_factor(asset: Asset) -> float:
+    """How much the data on an asset weighs in its score: more for sensitive classes, less for
+    public ones."""
     if asset.classification in SENSITIVE_CLASSES:
         return 1.5
     if asset.classification in PUBLIC_CLASSES:
@@ -62,10 +64,13 @@ def data_factor(asset: Asset) -> float:
 
 
 def exposure_factor(asset: Asset) -> float:
+    """An asset open to the public weighs more."""
     return 1.25 if asset.public_access_blocked is False else 1.0
 
 
 def score(assets: Sequence[Asset], findings: Sequence[Finding]) -> Scores:
+    """The 0-100 scores of every asset, account and the estate, with the arithmetic the report
+    shows."""
     points: dict[str, float] = defaultdict(float)
     for finding in findings:
         if finding.status is FindingStatus.OPEN:

@@ -20,6 +20,9 @@ from assessor.models import Asset, Finding, FindingStatus, Waiver, WaiverFile
 
 @dataclass(frozen=True)
 class WaiverOutcome:
+    """What applying waivers did: the findings with waived ones marked, and the waivers that expired
+    or matched nothing."""
+
     findings: list[Finding]
     expired: list[Waiver]
     unused: list[Waiver]
@@ -41,6 +44,7 @@ def apply_waivers(
     waivers: Sequence[Waiver],
     today: date,
 ) -> WaiverOutcome:
+    """Mark the findings that an unexpired waiver (a file's or an inline one) covers as waived."""
     names = {
         identity: item.rule.id
         for item in rules

@@ -66,6 +66,7 @@ class ProbeOption:
 
     @property
     def multiple(self) -> bool:
+        """Whether the option may be given more than once (lists and paths)."""
         return self.kind in (OptionKind.LIST, OptionKind.PATHS)
 
     def parse(self, raw: Sequence[str], flag: str) -> object:
@@ -144,20 +145,25 @@ class ProbeSettings:
         return name in self._given
 
     def text(self, name: str) -> str | None:
+        """A text or choice option's value (None when unset and without a default)."""
         return self._typed(name, str, (OptionKind.TEXT, OptionKind.CHOICE))
 
     def integer(self, name: str) -> int:
+        """A whole-number option's value (such options always have a default)."""
         value = self._typed(name, int, (OptionKind.INT,))
         assert value is not None, f"option {name} needs a default"
         return value
 
     def flag(self, name: str) -> bool:
+        """A yes/no option's value."""
         return bool(self._typed(name, bool, (OptionKind.BOOL,)))
 
     def items(self, name: str) -> tuple[str, ...]:
+        """A list option's items, every occurrence's comma-separated parts together."""
         return self._typed(name, tuple, (OptionKind.LIST,)) or ()
 
     def paths(self, name: str) -> tuple[Path, ...]:
+        """A paths option's paths, one per occurrence."""
         return self._typed(name, tuple, (OptionKind.PATHS,)) or ()
 
     def _typed(self, name: str, kind: type[_T], kinds: tuple[OptionKind, ...]) -> _T | None:

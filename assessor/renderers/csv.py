@@ -42,6 +42,7 @@ def _cell(value: object) -> str:
 
 
 def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
+    """One row per finding, with its asset's place, for spreadsheets."""
     assets = {asset.id: asset for asset in result.assets}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

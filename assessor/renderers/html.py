@@ -91,6 +91,8 @@ def _asset_text(name: str) -> str:
 
 
 def content_security_policy(script: str) -> str:
+    """The report's Content-Security-Policy: nothing from the network, only its own inline script
+    (by hash) and styles."""
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
     return (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -100,6 +102,7 @@ def content_security_policy(script: str) -> str:
 
 
 def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
+    """The self-contained HTML report: one file, everything escaped, no network requests."""
     script = _asset_text("report.js")
     findings_by_asset: dict[str, list[Finding]] = defaultdict(list)
     for finding in result.findings:
@@ -326,6 +329,8 @@ def places(
     findings_by_asset: dict[str, list[Finding]],
     country_names: Mapping[str, str],
 ) -> list[PlaceRow]:
+    """The places on the report's map: each country or region with its assets, worst severity and
+    flows."""
     grouped: dict[str, list[Asset]] = defaultdict(list)
     for asset in result.assets:
         location = asset.location

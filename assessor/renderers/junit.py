@@ -14,6 +14,8 @@ from assessor.renderers.base import NO_CONTEXT, ReportContext
 
 
 def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
+    """A suite per pack: a passing case per rule that found nothing, a failed case per open
+    finding, a skipped one per waived or baselined finding; for CI test tabs."""
     assets = {asset.id: asset for asset in result.assets}
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for finding in result.findings:

@@ -16,10 +16,14 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
 
 
 def escape(text: str) -> str:
+    """``text`` with Markdown's special characters escaped and on one line (names are attacker-
+    controlled)."""
     return _SPECIAL.sub(r"\\\1", text.replace("\n", " ").replace("\r", " "))
 
 
 def render(result: AuditResult, context: ReportContext = NO_CONTEXT, top: int = TOP) -> bytes:
+    """A short Markdown summary (the pull-request comment and CI step summary): counts and the
+    ``top`` worst open findings."""
     summary = result.summary
     open_findings = [f for f in result.findings if f.status is FindingStatus.OPEN]
     waived = sum(1 for f in result.findings if f.status is FindingStatus.WAIVED)

@@ -50,6 +50,7 @@ SECURITY_SEVERITY = {
 
 
 def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
+    """SARIF 2.1.0 for code scanning, within GitHub's size limits (see :func:`fit`)."""
     return fit(result).data
 
 
@@ -106,6 +107,8 @@ def sarif_log(
     total: int | None = None,
     reason: str | None = None,
 ) -> dict[str, Any]:
+    """The SARIF log of ``kept`` findings (default: all), with ``total`` the number before any were
+    left out."""
     rules = list(result.rules)
     rule_index = {rule.id: index for index, rule in enumerate(rules)}
     if kept is None:
