@@ -75,3 +75,12 @@ def test_the_top_level_folders_the_layout_names_exist() -> None:
     ]
     assert "tests/" in folders and "assessor/" in folders
     assert all((ROOT / folder).is_dir() for folder in folders), folders
+
+
+def test_every_path_the_readme_names_exists() -> None:
+    named = set(
+        re.findall(r"`((?:assessor|examples|rules|tests|reports|benchmarks)/[\w./-]*\w/?)`", README)
+    )
+    assert len(named) > 10  # guard against a pattern that finds nothing
+    missing = sorted(path for path in named if not (ROOT / path).exists())
+    assert not missing, missing
