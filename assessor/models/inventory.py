@@ -115,6 +115,8 @@ class GapReason(StrEnum):
     ACCESS_DENIED = "access_denied"
     THROTTLED = "throttled"
     REGION_DISABLED = "region_disabled"
+    # The provider's service was never enabled or was switched off (Cloud Config, an API).
+    NOT_ENABLED = "not_enabled"
     ERROR = "error"
     # Planned but never read: a shard's output is missing, or its worker died.
     UNREAD = "unread"
@@ -129,6 +131,9 @@ class CoverageGap(Model):
     account: str | None = None
     region: str | None = None
     service: str | None = None
+    # The API operation that failed, as the probe declares it (``oss:GetBucketReplication``).
+    operation: str | None = None
+    # What the one failed call was about: a bucket, an instance id, an ARN, a project.
     resource: str | None = None
 
 

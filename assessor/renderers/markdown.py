@@ -12,6 +12,7 @@ from assessor.models import AuditResult, FindingStatus, Lifecycle, Severity
 from assessor.renderers.base import NO_CONTEXT, ReportContext
 
 TOP = 20
+GAP_ROWS = 10  # the pull-request comment stays short; the HTML report lists every gap
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
 
 
@@ -67,7 +68,19 @@ def render(result: AuditResult, context: ReportContext = NO_CONTEXT, top: int = 
             "",
             f"> **Coverage is incomplete:** {len(result.gaps)} part(s) of the estate could not "
             "be read; findings cannot be ruled out there.",
+            "",
+            "| reason | account | region | service | resource |",
+            "|---|---|---|---|---|",
         ]
+        for gap in result.gaps[:GAP_ROWS]:
+            cells = (gap.account, gap.region, gap.service or gap.probe, gap.resource)
+            lines.append(
+                f"| {gap.reason.value} | " + " | ".join(escape(c or "") for c in cells) + " |"
+            )
+        if len(result.gaps) > GAP_ROWS:
+            lines.append(
+                f"\n{len(result.gaps) - GAP_ROWS} more coverage gap(s) in the full report."
+            )
     if result.expired_waivers:
         lines.append(f"\n> {len(result.expired_waivers)} waiver(s) expired and no longer apply.")
     return ("\n".join(lines) + "\n").encode("utf-8")

@@ -147,7 +147,7 @@ def test_throttling_a_disabled_resource_center_and_a_denied_bucket_are_gaps(
     alibaba.disabled = True
     inventory = scan(AlibabaProbe, catalog, **{"skip-oss": "yes"})
     (gap,) = inventory.gaps
-    assert gap.reason is GapReason.ACCESS_DENIED and "not enabled" in gap.message
+    assert gap.reason is GapReason.NOT_ENABLED and gap.operation == "resourcecenter:SearchResources"
 
 
 def test_wrong_credentials_are_refused_by_the_signature_check(
@@ -244,3 +244,72 @@ def test_an_rds_backup_kept_in_the_prc_is_a_flow_and_a_refused_policy_is_one_gap
     alibaba.requests.clear()
     scan(AlibabaProbe, catalog, **{"skip-oss": "yes", "skip-rds": "yes"})
     assert not policies(None)
+
+
+def test_a_page_throttled_past_the_retries_keeps_every_resource_read_before_it(
+    alibaba: AlibabaApi, catalog: Catalog
+) -> None:
+    # Page 1 (100 resources) holds the PII bucket and the RDS instance backed up into China.
+    first = [
+        _row("ACS::OSS::Bucket", "acme-fra", "eu-central-1", **{"data-class": "pii"}),
+        _row("ACS::RDS::DBInstance", "rm-fra", "eu-central-1"),
+        _row("ACS::KMS::Key", "key-1", "eu-central-1"),
+        _row("ACS::VPC::VPC", "vpc-1", "eu-central-1"),
+    ]
+    alibaba.resources[:] = first + [
+        _row("ACS::ECS::Instance", f"i-{n}", "eu-central-1") for n in range(250)
+    ]
+    alibaba.cross_backups["rm-fra"] = "cn-shanghai"
+
+    def second_page_throttled(request: Any) -> Answer | None:
+        if request.headers.get("x-acs-action") == "SearchResources" and request.query.get(
+            "NextToken"
+        ):
+            return Answer.of(
+                400, {"Code": "Throttling.User", "Message": "slow down", "RequestId": "r"}
+            )
+        return None
+
+    alibaba.fault = second_page_throttled
+    inventory = scan(AlibabaProbe, catalog, **{"max-attempts": "2"})
+    (gap,) = [gap for gap in inventory.gaps if gap.service == "resourcecenter"]
+    assert gap.reason is GapReason.THROTTLED and gap.operation == "resourcecenter:SearchResources"
+    assert "resources after page 1 not read" in gap.message
+    names = {asset.name for asset in inventory.assets}
+    assert {"rm-fra", "key-1", "vpc-1"} <= names and len(
+        [n for n in names if n.startswith("i-")]
+    ) == 96
+    bucket = named(inventory, "acme-fra")
+    assert bucket.classification == "pii" and bucket.tags == {"data-class": "pii"}
+    assert bucket.flows  # its replication into Shanghai, read after the index
+    (backup,) = named(inventory, "rm-fra").flows
+    assert backup.kind is FlowKind.BACKUP and backup.target_location.country == "CN"
+
+
+def test_a_denied_bucket_or_database_read_names_it_and_its_account(
+    alibaba: AlibabaApi, catalog: Catalog
+) -> None:
+    def denied(request: Any) -> Answer | None:
+        if request.path.startswith("/acme-hk-pii"):
+            return Answer(
+                403,
+                b"<Error><Code>AccessDenied</Code><Message>no</Message></Error>",
+                content_type="application/xml",
+            )
+        if request.query.get("DBInstanceId") == "rm-orders":
+            return Answer.of(403, {"Code": "NoPermission", "Message": "no", "RequestId": "r"})
+        return None
+
+    alibaba.fault = denied
+    inventory = scan(AlibabaProbe, catalog)
+    gaps = {gap.operation: gap for gap in inventory.gaps}
+    bucket = gaps["oss:GetBucketReplication"]
+    assert (bucket.resource, bucket.account, bucket.region) == (
+        "acme-hk-pii",
+        ACCOUNT,
+        "cn-hongkong",
+    )
+    database = gaps["rds:DescribeInstanceCrossBackupPolicy"]
+    assert database.account == MEMBER and database.resource.endswith("rm-orders")
+    assert named(inventory, "acme-hk-pii").location.country == "HK"
+    assert named(inventory, "rm-orders").location.country == "CN"

@@ -77,6 +77,11 @@ def test_every_resource_across_pages_with_huaweis_own_region_meanings(
     assert user.region == "global" and not user.location.known
     (flow,) = named(inventory, "acme-data").flows
     assert flow.target_region == "cn-east-3" and flow.target_location.country == "CN"
+    # Against this host the OBS SDK speaks the S3-compatible protocol, whose replication
+    # rules name the destination as an S3 ARN: still the bucket in Shanghai.
+    asked = [r for r in huawei.requests if "replication" in r.query]
+    assert asked and all(r.headers["authorization"].startswith("AWS ") for r in asked)
+    assert flow.target_id == "obs:::acme-dr"
     # The domain id is always passed: the SDK never asked IAM for it.
     assert not [r for r in huawei.requests if "/v3/auth/" in r.path]
 
@@ -104,11 +109,16 @@ def test_faults_are_gaps_and_the_rest_is_read(huawei: HuaweiApi, catalog: Catalo
         gap.reason is GapReason.ACCESS_DENIED and gap.service == "obs" and gap.region == "cn-east-3"
     )
     assert len(inventory.assets) == len(huawei.resources) + 1
+    assert (gap.operation, gap.resource, gap.account) == (
+        "obs:bucket:GetReplicationConfiguration",
+        "acme-dr",
+        huawei.domain_id,
+    )
     huawei.fault = None
-    huawei.enabled = False
-    inventory = scan(HuaweiProbe, catalog, **{"skip-obs": "yes"})
-    (gap,) = inventory.gaps
-    assert "not enabled" in gap.message and not inventory.assets
+    inventory = scan(HuaweiProbe, catalog, **{"skip-obs": "yes", "domain-id": "another-domain"})
+    (gap,) = inventory.gaps  # Config refuses another account's listing (HTTP 403)
+    assert gap.reason is GapReason.ACCESS_DENIED and gap.operation == "rms:resources:list"
+    assert not inventory.assets
 
 
 def test_the_audit_flags_hong_kong_and_the_iam_policy_is_reads_only(
@@ -139,9 +149,9 @@ def test_a_wrong_key_is_refused_by_the_signature_check(
 @pytest.mark.parametrize(
     ("module", "operations", "write"),
     [
-        ("assessor.probes.alibaba", "OPERATIONS", "delete_resource_group"),
-        ("assessor.probes.tencent", "CONFIG_OPERATIONS", "DeleteConfigRule"),
-        ("assessor.probes.huawei", "RMS_OPERATIONS", "delete_policy_assignment"),
+        ("assessor.probes.alibaba.probe", "OPERATIONS", "delete_resource_group"),
+        ("assessor.probes.tencent.probe", "CONFIG_OPERATIONS", "DeleteConfigRule"),
+        ("assessor.probes.huawei.probe", "RMS_OPERATIONS", "delete_policy_assignment"),
     ],
 )
 def test_a_mutating_call_is_refused_before_it_is_sent(

@@ -24,7 +24,9 @@ def test_each_site_reaches_its_own_api_domain() -> None:
     from huaweicloudsdkcore.auth.credentials import GlobalCredentials
     from huaweicloudsdkrms.v1 import RmsClient
 
-    from assessor.probes import alibaba, huawei, tencent
+    from assessor.probes.alibaba import probe as alibaba
+    from assessor.probes.huawei import probe as huawei
+    from assessor.probes.tencent import probe as tencent
 
     assert alibaba._resource_center(("a", "b", None), None, "intl")._endpoint == (
         "resourcecenter-intl.aliyuncs.com"
@@ -33,10 +35,8 @@ def test_each_site_reaches_its_own_api_domain() -> None:
         alibaba._resource_center(("a", "b", None), None, "cn")._endpoint
         == "resourcecenter.aliyuncs.com"
     )
-    listing = tencent._Listing("a", "b", None, "ap-guangzhou", 1, tencent.SITES["intl"])
-    assert listing.profile(f"config.{listing.domain}").httpProfile.endpoint == (
-        "config.intl.tencentcloudapi.com"
-    )
+    api = tencent._Api("a", "b", None, "ap-guangzhou", 1, tencent.SITES["intl"])
+    assert api._profile("config").httpProfile.endpoint == "config.intl.tencentcloudapi.com"
     rms, obs = huawei.SITES["eu"]
     client = (
         RmsClient.new_builder()

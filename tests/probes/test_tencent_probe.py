@@ -92,13 +92,34 @@ def test_every_resource_across_pages_and_the_replication_into_the_prc(
     assert inventory.probes[0].notes == ("resources listed by Cloud Config",)
 
 
-def test_without_cloud_config_the_tag_service_lists_and_says_so(
-    tencent: TencentApi, catalog: Catalog
+@pytest.mark.parametrize("recorder", ["absent", "closed"])
+def test_without_cloud_config_the_tag_service_lists_everything_once_and_says_so(
+    tencent: TencentApi, catalog: Catalog, recorder: str
 ) -> None:
-    tencent.config_enabled = False
-    inventory = scan(TencentProbe, catalog, **{"skip-cos": "yes"})
-    (asset,) = inventory.assets
-    assert asset.name == "ins-tagged" and asset.location.country == "CN" and not inventory.gaps
+    # Config never set up (ResourceNotFound.RecorderIsNotExist) or switched off
+    # (FailedOperation.RecorderIsClose): the Tag service names a CVM, a COS bucket that COS
+    # lists too, and a MySQL instance whose backups are copied into Beijing.
+    tencent.recorder = recorder
+    tencent.tagged += [
+        {
+            "Resource": "qcs::cos:ap-guangzhou:uid/1250000000:prefix//1250000000/data",
+            "Tags": [{"TagKey": "data-class", "TagValue": "pii"}],
+        },
+        {
+            "Resource": f"qcs::cdb:ap-singapore:uin/{OWNER}:instanceId/cdb-sg",
+            "Tags": [{"TagKey": "app", "TagValue": "orders"}],
+        },
+    ]
+    tencent.remote_backups["cdb-sg"] = ["ap-beijing"]
+    inventory = scan(TencentProbe, catalog)
+    assert not inventory.gaps
+    names = sorted(asset.name for asset in inventory.assets)
+    assert names == ["cdb-sg", "data-1250000000", "eu-1250000000", "ins-tagged"]  # each once
+    bucket = named(inventory, "data-1250000000")
+    assert bucket.classification == "pii" and bucket.location.country == "CN"
+    (backup,) = named(inventory, "cdb-sg").flows
+    assert backup.kind is FlowKind.BACKUP and backup.target_region == "ap-beijing"
+    assert named(inventory, "cdb-sg").account == OWNER
     assert "Tag service" in inventory.probes[0].notes[0]
 
 

@@ -42,22 +42,33 @@ def config_asset(item: dict[str, Any], account: str) -> Asset:
     )
 
 
+# Tag-service path kinds that name the same thing Cloud Config does by another word.
+_TAG_KINDS = {"instanceid": "instance"}
+
+
 def tag_asset(mapping: dict[str, Any]) -> Asset:
     """One Tag service ``GetResources`` entry: a six-segment resource name,
-    ``qcs::cvm:ap-beijing:uin/1234:instance/ins-abc``."""
+    ``qcs::cvm:ap-beijing:uin/1234:instance/ins-abc``; a MySQL instance is
+    ``...:instanceId/cdb-abc``, a COS bucket ``qcs::cos:<region>:uid/<appid>:prefix//<appid>/<name>``
+    (named here as COS lists it, ``<name>-<appid>``, so the two listings meet)."""
     name = str(mapping.get("Resource", ""))
     parts = name.split(":")
     service = parts[2] if len(parts) > 2 else "unknown"
     region = (parts[3] if len(parts) > 3 else "").lower() or None
-    account = (parts[4] if len(parts) > 4 else "").removeprefix("uin/") or "unknown"
+    owner = parts[4] if len(parts) > 4 else ""
     path = parts[5] if len(parts) > 5 else ""
     kind, _, identity = path.partition("/")
+    account = owner.removeprefix("uin/") if owner.startswith("uin/") else "unknown"
+    if service == "cos" and kind == "prefix":
+        app_id, _, bucket = identity.strip("/").partition("/")
+        kind, identity = "bucket", f"{bucket}-{app_id}" if bucket else identity
+    kind = _TAG_KINDS.get(kind.lower(), kind) or "resource"
     tags = _tags(mapping.get("Tags"))
     return Asset(
         id=name,
         provider=Provider.TENCENT,
         service=service,
-        kind=kind or "resource",
+        kind=kind,
         name=identity or name,
         account=account,
         region=region,

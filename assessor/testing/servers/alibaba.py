@@ -77,7 +77,8 @@ class AlibabaApi(LoopbackApi):
         if request.method != "POST" or action not in ACTIONS:
             return _rpc_error(400, "InvalidAction.NotFound", f"{action} is not served")
         if self.disabled:
-            return _rpc_error(403, "ResourceCenter.NotEnabled", "Resource Center is not enabled")
+            # DisableResourceCenter's reference lists the code a switched-off service answers.
+            return _rpc_error(400, "ServiceNotEnabled", "ResourceCenter Service is not enabled.")
         query = dict(parse_qsl(request.path.partition("?")[2])) | request.query
         size = min(int(query.get("MaxResults") or 20), MAX_RESULTS)
         start = int(query.get("NextToken") or 0)

@@ -31,7 +31,6 @@ class HuaweiApi(LoopbackApi):
         super().__init__()
         self.resources = list(resources or [])
         self.buckets: list[dict[str, Any]] = []  # {"name", "region", "replicate_to": name}
-        self.enabled = True
         # RDS cross-region backups: {"id", "name", "source_region", "destination_region"}
         self.offsite: list[dict[str, Any]] = []
 
@@ -55,10 +54,6 @@ class HuaweiApi(LoopbackApi):
         if match is not None:
             if request.method != "GET" or match.group(1) != self.domain_id:
                 return Answer.of(403, {"error_code": "RMS.00010003", "error_msg": "no access"})
-            if not self.enabled:
-                return Answer.of(
-                    400, {"error_code": "RMS.00010002", "error_msg": "Config is not enabled"}
-                )
             limit = min(int(request.query.get("limit") or 100), MAX_LIMIT)
             start = int(request.query.get("marker") or 0)
             page = self.resources[start : start + limit]
@@ -103,10 +98,15 @@ class HuaweiApi(LoopbackApi):
             return _obs_error(404, "NoSuchBucket", "The specified bucket does not exist")
         if not bucket.get("replicate_to"):
             return _obs_error(404, "NoSuchReplicationConfiguration", "no replication rule")
+        # Natively (signed "OBS") the destination is the bucket's name; in the S3-compatible
+        # protocol the SDK speaks to any other host (signed "AWS"), its S3 ARN.
+        target = str(bucket["replicate_to"])
+        if request.headers.get("authorization", "").startswith("AWS "):
+            target = f"arn:aws:s3:::{target}"
         return _xml(
             f'<ReplicationConfiguration xmlns="{_NS}"><Agency>obs-replication</Agency><Rule>'
             "<ID>rule-1</ID><Status>Enabled</Status><Prefix></Prefix><Destination>"
-            f"<Bucket>{escape(bucket['replicate_to'])}</Bucket><StorageClass>STANDARD</StorageClass>"
+            f"<Bucket>{escape(target)}</Bucket><StorageClass>STANDARD</StorageClass>"
             "</Destination></Rule></ReplicationConfiguration>"
         )
 

@@ -21,9 +21,31 @@ ACTIONS = {
     "ListAggregateDiscoveredResources",
     "GetResources",
     "AssumeRole",
+    "GetCallerIdentity",
     "DescribeRemoteBackupConfig",
 }
 MAX_RESULTS = 200
+# What each listing's items carry (the SDK's ResourceListInfo and AggregateResourceInfo):
+# an owner only in an account group's listing.
+ITEM_FIELDS = (
+    "ResourceType",
+    "ResourceName",
+    "ResourceId",
+    "ResourceRegion",
+    "ResourceStatus",
+    "ResourceDelete",
+    "ResourceCreateTime",
+    "Tags",
+    "ResourceZone",
+    "ComplianceResult",
+)
+AGGREGATE_FIELDS = (*ITEM_FIELDS, "ResourceOwnerId", "ResourceOwnerName")
+# Cloud Config's own answers when its recorder was never set up, or was switched off
+# (tencentcloud/config/v20220802/errorcodes.py).
+RECORDER_ERRORS = {
+    "absent": ("ResourceNotFound.RecorderIsNotExist", "the resource recorder does not exist"),
+    "closed": ("FailedOperation.RecorderIsClose", "the resource recorder is closed"),
+}
 
 
 class TencentApi(LoopbackApi):
@@ -36,7 +58,8 @@ class TencentApi(LoopbackApi):
         self.groups: dict[str, set[str]] = {}  # account group → owner ids
         self.tagged: list[dict[str, Any]] = []  # Tag service mappings
         self.buckets: list[dict[str, Any]] = []  # {"name", "region", "replicate_to"}
-        self.config_enabled = True
+        self.recorder = "on"  # Cloud Config's recorder: "on", "absent" (never set up) or "closed"
+        self.uin = "100000000001"  # the caller's account, as STS GetCallerIdentity says
         self.keys = KeyStore(self.secret_id, self.secret_key, "AKIDtmp")
         self.remote_backups: dict[str, list[str]] = {}  # CDB instance → backup regions
 
@@ -72,6 +95,10 @@ class TencentApi(LoopbackApi):
             return self._assume(body)
         if action == "DescribeRemoteBackupConfig":
             return self._remote_backup(str(body.get("InstanceId")))
+        if action == "GetCallerIdentity":
+            arn = f"qcs::cam::uin/{self.uin}:uin/{self.uin}"
+            identity = {"AccountId": self.uin, "UserId": self.uin, "PrincipalId": self.uin}
+            return _api({"Arn": arn, **identity, "Type": "RootAccount"})
         size = min(int(body.get("MaxResults") or 20), MAX_RESULTS)
         if action == "GetResources":
             start = int(body.get("PaginationToken") or 0)
@@ -83,14 +110,19 @@ class TencentApi(LoopbackApi):
                     "PaginationToken": str(start + size) if more else "",
                 }
             )
-        if not self.config_enabled:
-            return _api_error("ResourceNotFound.RecorderNotExists", "Cloud Config is not enabled")
+        if self.recorder in RECORDER_ERRORS:
+            return _api_error(*RECORDER_ERRORS[self.recorder])
         found = self.items
+        fields = ITEM_FIELDS
         if action == "ListAggregateDiscoveredResources":
             owners = self.groups.get(str(body.get("AccountGroupId")), set())
             found = [item for item in found if item.get("ResourceOwnerId") in owners]
+            fields = AGGREGATE_FIELDS
         start = int(body.get("NextToken") or 0)
-        page = found[start : start + size]
+        page = [
+            {key: value for key, value in item.items() if key in fields}
+            for item in found[start : start + size]
+        ]
         more = start + size < len(found)
         return _api({"Items": page, "NextToken": str(start + size) if more else ""})
 
@@ -102,7 +134,8 @@ class TencentApi(LoopbackApi):
         return _api({"Credentials": granted, "ExpiredTime": 4102444800})
 
     def _remote_backup(self, instance: str) -> Answer:
-        if instance not in {item.get("ResourceId") for item in self.items}:
+        tagged = {str(m.get("Resource", "")).rsplit("/", 1)[-1] for m in self.tagged}
+        if instance not in {item.get("ResourceId") for item in self.items} | tagged:
             return _api_error("InvalidParameter.InstanceNotFound", f"{instance} not found")
         regions = self.remote_backups.get(instance, [])
         return _api(
