@@ -30,7 +30,7 @@ from assessor.inventory import run_probes
 from assessor.probes import alibaba, huawei, tencent
 from assessor.probes.azure import AzureProbe
 from assessor.probes.base import ProbeConfig
-from assessor.probes.gcp import RATE_PER_SECOND, GcpProbe
+from assessor.probes.gcp.probe import RATE_PER_SECOND, GcpProbe
 from assessor.testing.servers.alibaba import AlibabaApi
 from assessor.testing.servers.base import serving
 from assessor.testing.servers.cloud_asset import MAX_PAGE as GCP_PAGE

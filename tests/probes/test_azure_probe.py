@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from assessor.catalog import Catalog
 from assessor.cli import main
 from assessor.models import FlowKind, GapReason, Plan
-from assessor.probes import azure
 from assessor.probes.azure import AzureProbe
+from assessor.probes.azure import probe as azure
 from assessor.testing.probes import named, scan
 from assessor.testing.servers.base import Answer, serving
 from assessor.testing.servers.resource_graph import ResourceGraphApi

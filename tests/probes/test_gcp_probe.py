@@ -210,7 +210,7 @@ def test_copies_named_in_each_resource_json_are_locations_and_flows(
     bucket = _ending_in(inventory, "buckets/tw-jp")
     assert set(bucket.location.countries) == {"TW", "JP"}
     spanner = _ending_in(inventory, "instances/ledger")
-    assert set(spanner.location.countries) == {"US", "BE", "NL", "TW"}
+    assert set(spanner.location.countries) == {"US", "BE", "TW"}
     topic = _ending_in(inventory, "topics/events")
     assert {f.target_location.country for f in topic.flows} == {"BE", "HK"}
     primary = _ending_in(inventory, "instances/orders")
@@ -289,8 +289,9 @@ def test_a_denied_project_and_a_disabled_api_are_one_gap_each(
     inventory = scan(GcpProbe, catalog, scope=("projects/proj-0", "projects/proj-1", FOLDER))
     gaps = {gap.account: gap for gap in inventory.gaps}
     assert set(gaps) == {"projects/proj-0", "projects/proj-1"}
-    assert all(gap.reason is GapReason.ACCESS_DENIED for gap in gaps.values())
-    assert "not enabled" in gaps["projects/proj-1"].message
+    assert gaps["projects/proj-0"].reason is GapReason.ACCESS_DENIED
+    assert gaps["projects/proj-1"].reason is GapReason.NOT_ENABLED
+    assert {gap.operation for gap in gaps.values()} == {"cloudasset.assets.searchAllResources"}
     assert len(inventory.assets) == len(api.resources)  # the folder scope still read everything
 
 
@@ -305,7 +306,7 @@ def test_a_page_that_is_not_the_api_is_a_gap(
 
 
 def test_only_declared_operations_reach_the_client(cloud_asset: tuple[CloudAssetApi, str]) -> None:
-    from assessor.probes.gcp import OPERATIONS, _client
+    from assessor.probes.gcp.probe import OPERATIONS, _client
     from assessor.probes.live import GuardedClient
 
     client = GuardedClient(_client(os.environ["ASSESSOR_GCP_ENDPOINT"]), "gcp", OPERATIONS)
@@ -385,3 +386,30 @@ def test_a_plan_splits_an_organization_into_projects_and_the_shards_merge_whole(
         plan_file, 2, ["--probe", "gcp", "--gcp-scope", ORG], tmp_path
     )
     assert merged == whole and len(whole) > 1100
+
+
+def test_a_snapshot_with_the_older_singular_storage_location_is_placed_too(
+    catalog: Catalog,
+) -> None:
+    from assessor.catalog import locate
+    from assessor.probes.gcp.resources import resource_asset
+
+    for spelling in ({"storageLocations": ["asia-east2"]}, {"storageLocation": "asia-east2"}):
+        row = _resource(
+            "proj-1",
+            "compute.googleapis.com/Snapshot",
+            "global/snapshots/old",
+            "global",
+            versionedResources=[{"version": "v1", "resource": spelling}],
+        )
+        located = locate(resource_asset(row), catalog)
+        assert located.region == "asia-east2" and located.location.country == "HK", spelling
+
+
+def test_spanner_s_nam_eur_asia1_is_where_google_says_it_is(catalog: Catalog) -> None:
+    # "United States, Europe, and Asia (Iowa/Oklahoma/Belgium/Taiwan)": the Netherlands is
+    # nam-eur-asia3's.
+    from assessor.models import Provider
+
+    place = catalog.locate(Provider.GCP, "nam-eur-asia1")
+    assert set(place.countries) == {"US", "BE", "TW"}

@@ -256,7 +256,9 @@ def _bucket(name: str, region: str | None, flows: list[Flow]) -> Asset:
 _RC = "https://www.alibabacloud.com/help/en/resource-management/developer-reference/api-resourcecenter-2022-12-01-disableresourcecenter"
 _COMMON = "https://www.alibabacloud.com/help/en/openapi/error-codes"
 _OSS = "https://www.alibabacloud.com/help/en/oss/support/http-status-code-403"
-_OSS_REPLICATION = "https://www.alibabacloud.com/help/en/oss/developer-reference/getbucketreplication"
+_OSS_REPLICATION = (
+    "https://www.alibabacloud.com/help/en/oss/developer-reference/getbucketreplication"
+)
 ERRORS = ErrorTable(
     codes=(
         throttled("Throttling", _COMMON),  # Throttling.User, Throttling.Api

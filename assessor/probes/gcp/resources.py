@@ -56,8 +56,10 @@ def key_location(key_name: str) -> str | None:
 
 
 def _storage_locations(resource: dict[str, Any], facts: Facts) -> None:
-    # A snapshot or image named "global" lives in its storage locations.
-    where = placement(resource.get("storageLocations") or ())
+    # A snapshot or image named "global" lives in its storage locations; older Cloud Asset
+    # exports spell the one location ``storageLocation``.
+    single = resource.get("storageLocation")
+    where = placement(resource.get("storageLocations") or ([single] if single else ()))
     if where:
         facts.region = where
 

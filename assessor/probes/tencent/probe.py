@@ -239,8 +239,8 @@ class _Api:
     ) -> _Common:
         from tencentcloud.common.common_client import CommonClient
 
-        client = CommonClient(product, version, self.credential, region, self._profile(product))
-        return _Common(client, operations)
+        profile = self._profile(product)
+        return _Common(CommonClient(product, version, self.credential, region, profile), operations)
 
     def _call(self, api: _Common, action: str, params: dict[str, Any]) -> dict[str, Any]:
         answer = call(partial(api.call, action, params), classify, self.pacer, self.attempts)

@@ -49,8 +49,9 @@ _TAG_KINDS = {"instanceid": "instance"}
 def tag_asset(mapping: dict[str, Any]) -> Asset:
     """One Tag service ``GetResources`` entry: a six-segment resource name,
     ``qcs::cvm:ap-beijing:uin/1234:instance/ins-abc``; a MySQL instance is
-    ``...:instanceId/cdb-abc``, a COS bucket ``qcs::cos:<region>:uid/<appid>:prefix//<appid>/<name>``
-    (named here as COS lists it, ``<name>-<appid>``, so the two listings meet)."""
+    ``...:instanceId/cdb-abc``, a COS bucket
+    ``qcs::cos:<region>:uid/<appid>:prefix//<appid>/<name>`` (named here as COS lists it,
+    ``<name>-<appid>``, so the two listings meet)."""
     name = str(mapping.get("Resource", ""))
     parts = name.split(":")
     service = parts[2] if len(parts) > 2 else "unknown"

@@ -30,11 +30,19 @@ class CloudAssetApi(LoopbackApi):
             return _error(404, "NOT_FOUND", f"{request.method} {request.path} is not served")
         scope = f"{match.group(1)}/{match.group(2)}"
         if scope in self.disabled:
+            # Google's answer for an API not enabled: PERMISSION_DENIED whose ErrorInfo says
+            # why (google/rpc/error_details.proto), which clients read instead of the text.
+            info = {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "SERVICE_DISABLED",
+                "domain": "googleapis.com",
+                "metadata": {"service": "cloudasset.googleapis.com", "consumer": scope},
+            }
             return _error(
                 403,
                 "PERMISSION_DENIED",
-                "Cloud Asset API has not been used in project before or it is disabled. "
-                "Enable it by visiting the console. SERVICE_DISABLED",
+                "Cloud Asset API has not been used in project before or it is disabled.",
+                [info],
             )
         size = min(int(request.query.get("pageSize") or 100), MAX_PAGE)
         start = int(request.query.get("pageToken") or 0)
@@ -76,5 +84,10 @@ def _masked(resource: dict[str, Any], read_mask: str) -> dict[str, Any]:
     return shown
 
 
-def _error(code: int, status: str, message: str) -> Answer:
-    return Answer.of(code, {"error": {"code": code, "message": message, "status": status}})
+def _error(
+    code: int, status: str, message: str, details: list[dict[str, Any]] | None = None
+) -> Answer:
+    error: dict[str, Any] = {"code": code, "message": message, "status": status}
+    if details:
+        error["details"] = details
+    return Answer.of(code, {"error": error})

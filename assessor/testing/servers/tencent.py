@@ -113,7 +113,7 @@ class TencentApi(LoopbackApi):
         if self.recorder in RECORDER_ERRORS:
             return _api_error(*RECORDER_ERRORS[self.recorder])
         found = self.items
-        fields = ITEM_FIELDS
+        fields: tuple[str, ...] = ITEM_FIELDS
         if action == "ListAggregateDiscoveredResources":
             owners = self.groups.get(str(body.get("AccountGroupId")), set())
             found = [item for item in found if item.get("ResourceOwnerId") in owners]
