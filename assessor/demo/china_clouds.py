@@ -33,6 +33,7 @@ def _alibaba() -> AlibabaApi:
             row("ACS::OSS::Bucket", "nw-fra-catalog", "eu-central-1", **{"data-class": "internal"}),
         ]
     )
+    api.owner = "5120000000000001"
     api.buckets = [
         {"name": "nw-hk-customer-exports", "region": "cn-hongkong"},
         # A Frankfurt bucket replicated into Shanghai.

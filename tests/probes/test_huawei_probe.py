@@ -22,8 +22,9 @@ from assessor.testing.servers.huawei import HuaweiApi
 
 
 def _resource(provider: str, kind: str, name: str, region: str, **tags: str) -> dict[str, Any]:
+    # Config names an OBS bucket by the bucket's name, other resources by their own id.
     return {
-        "id": f"{provider}-{name}",
+        "id": name if provider == "obs" else f"{provider}-{name}",
         "name": name,
         "provider": provider,
         "type": kind,

@@ -149,9 +149,15 @@ class AlibabaProbe(Probe):
         if not self.settings.flag("skip-oss"):
             oss = _Oss(keys, override, attempts)
             owners = {asset.name: asset.account for asset in assets if asset.kind == "bucket"}
+
+            def bucket(name: str, region: str | None, flows: list[Flow]) -> Asset:
+                # Named as Resource Center names it (with its account, from the index or
+                # OSS's owner), so a bucket is one asset whichever listing found it.
+                return _bucket(name, region, flows, owners.get(name) or oss.owner)
+
             regions = self.settings.items("regions")
             buckets = yield from read_buckets(
-                oss, self.name, "oss", _bucket, regions=regions, accounts=owners
+                oss, self.name, "oss", bucket, regions=regions, accounts=owners
             )
         yield from with_buckets(assets, buckets)
 
@@ -193,6 +199,7 @@ class _Oss:
         self.auth: Any = oss2.StsAuth(key_id, secret, token) if token else oss2.Auth(key_id, secret)
         self.override = override
         self.attempts = attempts
+        self.owner = ""  # the account that owns the buckets, as the listing names it
 
     def _endpoint(self, region: str | None) -> str:
         if self.override:
@@ -211,6 +218,7 @@ class _Oss:
         while True:
             listing = partial(_parsed, service.list_buckets, marker=marker, max_keys=1000)
             page = call(listing, classify, None, self.attempts)
+            self.owner = self.owner or str(getattr(page.owner, "id", "") or "")
             for bucket in page.buckets:
                 yield bucket.name, oss_region(bucket.location)
             if not page.is_truncated:
@@ -246,9 +254,11 @@ def _parsed(operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise
 
 
-def _bucket(name: str, region: str | None, flows: list[Flow]) -> Asset:
-    identity = f"acs:oss:{region or ''}::bucket/{name}"
-    return bucket_asset(Provider.ALIBABA, "oss", identity, name, region, flows)
+def _bucket(name: str, region: str | None, flows: list[Flow], account: str) -> Asset:
+    identity = f"acs:oss:{region or ''}:{account}:bucket/{name}"
+    return bucket_asset(
+        Provider.ALIBABA, "oss", identity, name, region, flows, account or "unknown"
+    )
 
 
 # Resource Center's and RDS's codes (Alibaba's API error center and each operation's

@@ -35,6 +35,7 @@ class AlibabaApi(LoopbackApi):
         self.disabled = False  # Resource Center not activated
         self.keys = KeyStore(self.access_key_id, self.access_key_secret, "STS.tmp")
         self.cross_backups: dict[str, str] = {}  # RDS instance id → region of its backups
+        self.owner = "1111222233334444"  # the account OSS names as its buckets' owner
 
     # --- authentication -------------------------------------------------------------
 
@@ -133,7 +134,8 @@ class AlibabaApi(LoopbackApi):
         path = request.path.strip("/")
         if not path:
             return _xml(
-                "<ListAllMyBucketsResult><Owner><ID>1</ID><DisplayName>1</DisplayName></Owner>"
+                f"<ListAllMyBucketsResult><Owner><ID>{escape(self.owner)}</ID>"
+                f"<DisplayName>{escape(self.owner)}</DisplayName></Owner>"
                 "<Buckets>"
                 + "".join(
                     f"<Bucket><CreationDate>2024-01-01T00:00:00.000Z</CreationDate>"
