@@ -28,7 +28,15 @@ from assessor.probes.aws.session import AwsClients
 from assessor.probes.aws.shared import SharedLoader, shared_loader
 from assessor.probes.base import ProbeConfig, ReadOnlyViolation
 from assessor.testing.emulators import pointed_at
-from assessor.testing.faultproxy import Delay, Drop, Fault, aws_error, aws_json_error, fault_proxy
+from assessor.testing.faultproxy import (
+    Delay,
+    Drop,
+    Fault,
+    Request,
+    aws_error,
+    aws_json_error,
+    fault_proxy,
+)
 from assessor.testing.probes import probe_config
 from tests.aws_estate import HONG_KONG, REGIONS, SOURCE, US, seed_every_service
 
@@ -666,3 +674,30 @@ def test_global_tables_datastores_and_file_system_replication_map_to_flows() -> 
     assert [(f.target_region, f.target_id) for f in system.flows] == [
         (HONG_KONG, f"arn:aws:elasticfilesystem:{HONG_KONG}:111122223333:file-system/fs-9")
     ]
+
+
+def test_a_later_listing_page_throttled_past_the_retries_keeps_the_pages_before_it(
+    aws: str, catalog: Catalog
+) -> None:
+    # moto pages ListTables at 100 names: 130 tables are two pages.
+    client = boto3.client("dynamodb", region_name=US)
+    for number in range(130):
+        client.create_table(
+            TableName=f"orders-{number:03}",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+
+    def second_page_throttled(request: Request) -> Fault | None:
+        if request.action == "ListTables" and b"ExclusiveStartTableName" in request.body:
+            return aws_json_error("ThrottlingException", 400)
+        return None
+
+    with fault_proxy(aws, second_page_throttled) as proxy, pointed_at(proxy, None):
+        inventory, _ = _scan_keeping_probe(catalog, regions=US, services="dynamodb", **FAST)
+    tables = [asset for asset in inventory.assets if asset.service == "dynamodb"]
+    assert len(tables) == 100  # the first page's tables, each described
+    (gap,) = inventory.gaps
+    assert gap.reason is GapReason.THROTTLED and (gap.service, gap.region) == ("dynamodb", US)
+    assert "TableNames after page 1 not read" in gap.message

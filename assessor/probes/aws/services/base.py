@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from assessor.models import Asset, Encryption, Flow, KeyCustody, Provider
-from assessor.probes.aws.gaps import AWS_ERRORS, GapCollector, error_code
+from assessor.probes.aws.gaps import AWS_ERRORS, GapCollector, describe, error_code, gap_reason
 from assessor.probes.aws.scheduler import Task
 from assessor.probes.aws.session import AwsClients
 from assessor.probes.base import classification
@@ -72,9 +72,28 @@ class RegionScope:
         return Task((self.account, self.region), run, discovery)
 
     def pages(self, service: str, operation: str, key: str, **kwargs: Any) -> list[Any]:
-        """Every item under ``key`` across the pages of a paginated operation."""
+        """Every item under ``key`` across the pages of a paginated operation. A page that
+        fails after botocore's retries keeps the pages before it: their items are returned
+        and the rest is a gap saying how far the listing got (a first page that fails is
+        the listing's failure, raised)."""
         paginator = self.client(service).get_paginator(operation)
-        return [item for page in paginator.paginate(**kwargs) for item in page.get(key, [])]
+        items: list[Any] = []
+        read = 0
+        try:
+            for page in paginator.paginate(**kwargs):
+                items.extend(page.get(key, []))
+                read += 1
+        except AWS_ERRORS as error:
+            if not read:
+                raise
+            self.gaps.add(
+                gap_reason(error),
+                f"{describe(error)}; {key} after page {read} not read",
+                account=self.account,
+                service=service,
+                region=self.region,
+            )
+        return items
 
     def attempt(
         self,
