@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from assessor.probes.live import scoped_environment
+from assessor.testing.environment import scoped_environment
 from assessor.testing.servers.base import serving
 from assessor.testing.servers.cloud_asset import CloudAssetApi
 from assessor.testing.servers.resource_graph import ResourceGraphApi

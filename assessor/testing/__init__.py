@@ -8,6 +8,7 @@
 * :mod:`~assessor.testing.faultproxy`: a proxy in front of any of them that injects the
   real failure modes (throttling, denial, dropped connections, latency).
 * :mod:`~assessor.testing.webhooks`: the receiving end of ``--notify``.
+* :mod:`~assessor.testing.environment`: variables set for a while and put back.
 * :mod:`~assessor.testing.probes`: run one probe and look at what it found.
 
 It ships in the package because the demo serves its estate with the same servers, and so

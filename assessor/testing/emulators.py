@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from assessor.errors import ConfigurationError
+from assessor.testing.environment import scoped_environment
 
 STARTUP_SECONDS = 30.0
 # The demo company (and the tests) keep data in Hong Kong, so they opted in to it.
@@ -147,20 +148,8 @@ def pointed_at(aws_endpoint: str | None, gcs_endpoint: str | None) -> Iterator[N
             "AWS_SHARED_CREDENTIALS_FILE": blank if aws_endpoint else None,
             "STORAGE_EMULATOR_HOST": gcs_endpoint,
         }
-        saved = {key: os.environ.get(key) for key in overrides}
-        try:
-            for key, value in overrides.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+        with scoped_environment(overrides):
             yield
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
 
 def _require(module: str, package: str) -> None:

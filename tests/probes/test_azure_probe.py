@@ -17,6 +17,7 @@ from assessor.cli import main
 from assessor.models import FlowKind, GapReason, Plan
 from assessor.probes.azure import AzureProbe
 from assessor.probes.azure import probe as azure
+from assessor.testing.environment import scoped_environment
 from assessor.testing.probes import named, scan
 from assessor.testing.servers.base import Answer, serving
 from assessor.testing.servers.resource_graph import ResourceGraphApi
@@ -101,19 +102,9 @@ def graph() -> Iterator[ResourceGraphApi]:
     api = ResourceGraphApi(estate(), quota=15, window=1.0)
     api.denied.add(SUB_LOCKED)
     with serving(api) as url:
-        saved = {
-            key: os.environ.get(key) for key in ("AZURE_ACCESS_TOKEN", "ASSESSOR_AZURE_ENDPOINT")
-        }
-        os.environ["AZURE_ACCESS_TOKEN"] = api.token
-        os.environ["ASSESSOR_AZURE_ENDPOINT"] = url
-        try:
+        environment = {"AZURE_ACCESS_TOKEN": api.token, "ASSESSOR_AZURE_ENDPOINT": url}
+        with scoped_environment(environment):
             yield api
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
 
 def test_two_subscriptions_across_pages_with_copies_into_hong_kong(

@@ -17,6 +17,7 @@ from assessor.cli import main
 from assessor.models import GapReason, Inventory, Plan
 from assessor.probes.base import ReadOnlyViolation
 from assessor.probes.gcp import GcpProbe
+from assessor.testing.environment import scoped_environment
 from assessor.testing.probes import scan
 from assessor.testing.servers.base import Answer, serving
 from assessor.testing.servers.cloud_asset import CloudAssetApi
@@ -159,20 +160,9 @@ def estate() -> list[dict[str, Any]]:
 def cloud_asset() -> Iterator[tuple[CloudAssetApi, str]]:
     api = CloudAssetApi(estate())
     with serving(api) as url:
-        saved = {
-            key: os.environ.get(key)
-            for key in ("GOOGLE_OAUTH_ACCESS_TOKEN", "ASSESSOR_GCP_ENDPOINT")
-        }
-        os.environ["GOOGLE_OAUTH_ACCESS_TOKEN"] = api.token
-        os.environ["ASSESSOR_GCP_ENDPOINT"] = url
-        try:
+        environment = {"GOOGLE_OAUTH_ACCESS_TOKEN": api.token, "ASSESSOR_GCP_ENDPOINT": url}
+        with scoped_environment(environment):
             yield api, url
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
 
 def _ending_in(inventory: Inventory, suffix: str) -> Any:

@@ -19,8 +19,8 @@ from assessor.probes.alibaba import AlibabaProbe
 from assessor.probes.azure import AzureProbe
 from assessor.probes.gcp import GcpProbe
 from assessor.probes.huawei import HuaweiProbe
-from assessor.probes.live import scoped_environment
 from assessor.probes.tencent import TencentProbe
+from assessor.testing.environment import scoped_environment
 from assessor.testing.probes import probe_config, scan
 from assessor.testing.servers.base import Answer, LoopbackApi, Request, serving
 from tests.probes import (

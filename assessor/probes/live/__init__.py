@@ -16,7 +16,7 @@ code is defined) and its credentials; the kit does the rest the same way for eve
 """
 
 from assessor.probes.live.calls import Fault, FaultError, GuardedClient, Pacer, call
-from assessor.probes.live.credentials import KeySource, scoped_environment
+from assessor.probes.live.credentials import KeySource
 from assessor.probes.live.depth import (
     BucketReader,
     bucket_asset,
@@ -63,7 +63,6 @@ __all__ = [
     "read_buckets",
     "read_pages",
     "regions_option",
-    "scoped_environment",
     "split",
     "throttled",
     "transient",

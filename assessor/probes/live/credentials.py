@@ -3,31 +3,12 @@
 from __future__ import annotations
 
 import configparser
-import contextlib
 import os
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from assessor.errors import ConfigurationError, InputError
 from assessor.inputs import Limits, read_bytes
-
-
-@contextlib.contextmanager
-def scoped_environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the duration (the demo hands probes their credentials
-    the way a user's shell would), then put back what was there."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
 
 CREDENTIALS_LIMITS = Limits(max_bytes=1024 * 1024)  # a credentials file is a few lines
 
