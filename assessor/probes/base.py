@@ -148,6 +148,13 @@ class ProbeSettings:
         """A text or choice option's value (None when unset and without a default)."""
         return self._typed(name, str, (OptionKind.TEXT, OptionKind.CHOICE))
 
+    def setting(self, name: str) -> str:
+        """A text or choice option that has a default: its value, never None (the default
+        is stated once, where the option is declared)."""
+        value = self.text(name)
+        assert value is not None, f"option {name} needs a default"
+        return value
+
     def integer(self, name: str) -> int:
         """A whole-number option's value (such options always have a default)."""
         value = self._typed(name, int, (OptionKind.INT,))

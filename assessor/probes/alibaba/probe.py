@@ -124,10 +124,10 @@ class AlibabaProbe(Probe):
         keys = _credentials()
         override = endpoint("alibaba", self.settings)
         attempts = self.settings.integer("max-attempts")
-        site = self.settings.text("site") or "intl"
+        site = self.settings.setting("site")
         role = self.settings.text("role-arn")
         if role:
-            session = self.settings.text("role-session") or "assessor"
+            session = self.settings.setting("role-session")
             try:
                 keys = _assume(keys, override, role, session, attempts)
             except FaultError as error:

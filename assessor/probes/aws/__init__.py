@@ -120,12 +120,12 @@ class AwsProbe(Probe):
     # --- options --------------------------------------------------------------------
 
     def _partition(self) -> str:
-        return self.settings.text("partition") or "aws"
+        return self.settings.setting("partition")
 
     def _settings(self) -> ClientSettings:
         return ClientSettings(
             max_pool_connections=self.settings.integer("concurrency"),
-            retry_mode=self.settings.text("retry-mode") or "standard",
+            retry_mode=self.settings.setting("retry-mode"),
             max_attempts=self.settings.integer("max-attempts"),
             read_timeout=float(self.settings.integer("timeout")),
         )

@@ -112,7 +112,7 @@ class AzureProbe(Probe):
         return sorted({str(row["subscriptionId"]) for row in rows})
 
     def _query(self) -> _Query:
-        cloud = self.settings.text("cloud") or "public"
+        cloud = self.settings.setting("cloud")
         base_url = endpoint("azure", self.settings) or CLOUDS[cloud][0]
         client = GuardedClient(_client(base_url, cloud), self.name, OPERATIONS)
         return _Query(

@@ -104,7 +104,7 @@ class HuaweiProbe(Probe):
                 "the huawei probe needs --huawei-domain-id (or HUAWEICLOUD_SDK_DOMAIN_ID)"
             )
         override = endpoint("huawei", self.settings)
-        site = self.settings.text("site") or "global"
+        site = self.settings.setting("site")
         attempts = self.settings.integer("max-attempts")
         reading = Reading(self.name, classify, attempts, Pacer(RATE_PER_SECOND), account=domain)
         found = read_pages(_resources(ak, sk, domain, override or SITES[site][0]), reading)

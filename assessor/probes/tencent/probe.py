@@ -131,15 +131,15 @@ class TencentProbe(Probe):
     def scan(self) -> Iterator[ProbeItem]:
         secret_id, secret_key = _credentials()
         override = endpoint("tencent", self.settings)
-        region = self.settings.text("region") or "ap-guangzhou"
+        region = self.settings.setting("region")
         attempts = self.settings.integer("max-attempts")
-        domain = SITES[self.settings.text("site") or "intl"]
+        domain = SITES[self.settings.setting("site")]
         api = _Api(secret_id, secret_key, override, region, attempts, domain)
         keys: tuple[str, str, str | None] = (secret_id, secret_key, None)
         role = self.settings.text("role-arn")
         if role:
             try:
-                keys = api.assume(role, self.settings.text("role-session") or "assessor")
+                keys = api.assume(role, self.settings.setting("role-session"))
             except FaultError as error:
                 yield error.gap(
                     self.name, account=None, region=None, service="sts", operation="sts:AssumeRole"
