@@ -115,8 +115,12 @@ def validate(data: Any, lines: LineMap, model: type[_M], name: str) -> _M:
         return model.model_validate(data)
     except ValidationError as error:
         problems = error.errors()
-        # A key that is there but wrong says more than a key reported missing because of it.
-        first = min(problems, key=lambda problem: problem["type"] == "missing")
+        # The deepest problem says most (a tuple too short because its one item was refused
+        # says less than why the item was); at one depth, a key that is there but wrong says
+        # more than a key reported missing because of it.
+        first = min(
+            problems, key=lambda problem: (-len(problem["loc"]), problem["type"] == "missing")
+        )
         path_in_file = _data_path(data, first["loc"])
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         raise InputError(

@@ -25,10 +25,11 @@ def rules() -> None:
 @rules.command("list")
 @rules_options
 def rules_list(selection: RuleSelection) -> None:
-    """List every rule with its pack and severity."""
+    """List every rule with its pack, severity and the fact it judges."""
     for item in selection.load(load_catalog()).rules:
         rule = item.rule
-        console.out(f"{rule.id:<9} {rule.severity.value:<8} {item.pack:<22} {rule.title}")
+        line = f"{rule.id:<9} {rule.severity.value:<8} {rule.fact.value:<11} {item.pack:<22}"
+        console.out(f"{line} {rule.title}")
 
 
 @rules.command("show")

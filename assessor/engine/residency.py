@@ -249,6 +249,8 @@ def _entry_rule(
     rule = Rule.model_validate(
         {
             "id": rule_id,
+            # Where the data (or a copy of it) is: the policy judges location.
+            "fact": "location",
             "name": f"residency.{entry_key(entry)}",
             "title": f"Policy: {data} {' and '.join(described)}",
             "severity": entry.severity,

@@ -154,10 +154,27 @@ class RuleExamples(Model):
     compliant: tuple[dict[str, Any], ...] = ()
 
 
+class Fact(StrEnum):
+    """The one fact about an asset a rule judges. Several packs judge the same fact (Clean
+    Network, the Commerce review and the organization's own policy all judge *where* data
+    is): their findings on one asset and subject are one risk."""
+
+    LOCATION = "location"  # where it is stored or runs
+    OPERATOR = "operator"  # who runs the region locally
+    PROVIDER = "provider"  # who holds it, and whose law reaches the holder
+    KEY_CUSTODY = "key-custody"  # who holds its keys
+    COPY = "copy"  # where copies of it go
+    COVERAGE = "coverage"  # where it is cannot be told
+    VOLUME = "volume"  # how much sensitive data
+    VENDOR = "vendor"  # whose equipment, app or SDK
+    CARRIER = "carrier"  # whose network carries it
+
+
 class Rule(Model):
     """One check: which assets, what condition, and why it matters."""
 
     id: str = Field(pattern=r"^[A-Z]{2,6}-\d{3}$", description="Stable code, never reused")
+    fact: Fact = Field(description="The fact about an asset this rule judges (its risk)")
     name: str = Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", description="Dotted name")
     aliases: tuple[str, ...] = ()
     title: str

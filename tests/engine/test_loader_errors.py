@@ -34,6 +34,7 @@ rules:
     examples:
       violating: [{provider: aws, region: ap-east-1}]
       compliant: [{provider: aws, region: us-east-1}]
+    fact: location
 """
 
 # (case id, replacement of one line of GOOD_RULE, expected line, expected field, message part)
@@ -86,6 +87,9 @@ CASES = [
         "duplicate",
     ),
     ("yaml syntax", ("    title: A rule", "    title: [unclosed"), 8, None, "invalid YAML"),
+    # Every rule says which fact it judges: its findings on one asset are one risk.
+    ("missing fact", ("    fact: location", ""), 5, "rules[0].fact", "Field required"),
+    ("unknown fact", ("fact: location", "fact: whereabouts"), 22, "rules[0].fact", "'copy'"),
 ]
 
 
