@@ -1,5 +1,6 @@
 """Assembles an AuditResult from an inventory, the rules that ran and their findings: waivers
-and a baseline decide which findings count, scores weigh them."""
+and a baseline decide which findings count, findings are grouped into risks (one fact about
+one asset), scores weigh the risks."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from assessor import __version__
 from assessor.engine.loader import LoadedRule
 from assessor.findings.baseline import apply_baseline
+from assessor.findings.risks import estate, group
 from assessor.findings.scoring import score
 from assessor.findings.waivers import apply_waivers
 from assessor.models import (
@@ -58,9 +60,16 @@ def assemble(
         path, baseline = acceptance.baseline
         final, baselined = apply_baseline(final, baseline, str(path), today)
     result = build_result(inventory, rules, final)
+    risks = group(final, assets, result.rules)
+    summary = result.summary.model_copy(
+        update={"risk_count": sum(1 for risk in risks if risk.status is FindingStatus.OPEN)}
+    )
     return result.model_copy(
         update={
-            "scores": score(inventory.assets, final),
+            "risks": tuple(risks),
+            "estate_risks": tuple(estate(risks, assets)),
+            "summary": summary,
+            "scores": score(inventory.assets, risks),
             "expired_waivers": tuple(outcome.expired),
             "unused_waivers": tuple(outcome.unused),
             "baseline": baselined,
@@ -85,6 +94,7 @@ def build_result(
                 rationale=item.rule.rationale,
                 remediation=item.rule.remediation,
                 sources=item.rule.sources,
+                fact=item.rule.fact,
             )
             for item in rules
         ),

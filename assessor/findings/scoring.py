@@ -1,7 +1,9 @@
 """Risk scores per asset, per account and overall, with arithmetic the report can show.
 
-* Each open finding is worth severity points: critical 10, high 7, medium 4, low 1, info 0
-  (the bands GitHub code scanning uses for security severity).
+* Each open risk (one fact about one asset, however many packs it breaks) is worth the
+  severity points of its worst open finding: critical 10, high 7, medium 4, low 1, info 0
+  (the bands GitHub code scanning uses for security severity). A bucket in Hong Kong is one
+  fact whether one pack or four say so.
 * An asset's score is its points, times a data factor (1.5 for sensitive classifications,
   0.5 for public data, 1.0 otherwise), times an exposure factor (1.25 when public access is
   not blocked), capped at 100.
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from assessor.models import Asset, Finding, FindingStatus, RiskScore, Scores, Severity
+from assessor.models import Asset, FindingStatus, Risk, RiskScore, Scores, Severity
 
 SEVERITY_POINTS = {
     Severity.CRITICAL: 10.0,
@@ -46,7 +48,8 @@ MEAN_WEIGHT = 0.4
 CAP = 100.0
 
 METHOD = (
-    "Each open finding adds severity points (critical 10, high 7, medium 4, low 1). An asset "
+    "Each open risk (one fact about one asset, however many packs it breaks) adds the severity "
+    "points of its worst open finding (critical 10, high 7, medium 4, low 1). An asset "
     "scores its points x 1.5 for sensitive data (0.5 for public data) x 1.25 when public access "
     "is not blocked, capped at 100. Accounts and the whole estate score 60% of their worst "
     "asset plus 40% of the average over all their assets. Waived findings add nothing."
@@ -68,13 +71,13 @@ def exposure_factor(asset: Asset) -> float:
     return 1.25 if asset.public_access_blocked is False else 1.0
 
 
-def score(assets: Sequence[Asset], findings: Sequence[Finding]) -> Scores:
+def score(assets: Sequence[Asset], risks: Sequence[Risk]) -> Scores:
     """The 0-100 scores of every asset, account and the estate, with the arithmetic the report
     shows."""
     points: dict[str, float] = defaultdict(float)
-    for finding in findings:
-        if finding.status is FindingStatus.OPEN:
-            points[finding.asset_id] += SEVERITY_POINTS[finding.severity]
+    for risk in risks:
+        if risk.status is FindingStatus.OPEN:
+            points[risk.asset_id] += SEVERITY_POINTS[risk.severity]
     per_asset: dict[str, RiskScore] = {}
     by_account: dict[str, list[float]] = defaultdict(list)
     for asset in assets:

@@ -92,6 +92,22 @@ class Provider(StrEnum):
     DECLARED = "declared"
 
 
+class Fact(StrEnum):
+    """The one fact about an asset a rule judges. Several packs judge the same fact (Clean
+    Network, the Commerce review and the organization's own policy all judge *where* data
+    is): their findings on one asset and subject are one risk."""
+
+    LOCATION = "location"  # where it is stored or runs
+    OPERATOR = "operator"  # who runs the region locally
+    PROVIDER = "provider"  # who holds it, and whose law reaches the holder
+    KEY_CUSTODY = "key-custody"  # who holds its keys
+    COPY = "copy"  # where copies of it go
+    COVERAGE = "coverage"  # where it is cannot be told
+    VOLUME = "volume"  # how much sensitive data
+    VENDOR = "vendor"  # whose equipment, app or SDK
+    CARRIER = "carrier"  # whose network carries it
+
+
 class SourceRef(Model):
     """A citable source for a rule or a catalog row."""
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from assessor.models.base import Model, Severity, SourceRef
+from assessor.models.base import Fact, Model, Severity, SourceRef
 
 
 class FindingStatus(StrEnum):
@@ -92,10 +92,49 @@ class RuleSummary(Model):
     pack: str
     title: str
     severity: Severity
+    # None only in results written before rules declared their fact.
+    fact: Fact | None = None
     policy: str
     rationale: str
     remediation: str
     sources: tuple[SourceRef, ...] = ()
+
+
+class PolicyLine(Model):
+    """One rule behind a risk: which pack's line it is, how severe, and whether its finding
+    counts (a waived or baselined finding is shown as such)."""
+
+    rule_id: str
+    pack: str
+    severity: Severity
+    status: FindingStatus
+    fingerprint: str
+
+
+class Risk(Model):
+    """One fact about one asset (where it is, who holds it, who holds its keys, where its
+    copies go, how much sensitive data it holds), with every policy line it breaks. The
+    findings behind it stay as they are, for baselines, waivers, SARIF and history."""
+
+    id: str = Field(description="Stable: the asset's identity, the fact and the subject")
+    asset_id: str
+    fact: Fact
+    subject: str = Field(description="What the fact is about: a country, a provider, a vendor")
+    severity: Severity = Field(description="The worst of its open policy lines (else of all)")
+    status: FindingStatus = Field(description="Open while any of its policy lines is open")
+    lines: tuple[PolicyLine, ...]
+
+
+class EstateRisk(Model):
+    """The same fact about many assets: one line of the report's first screen."""
+
+    fact: Fact
+    subject: str
+    severity: Severity
+    asset_count: int
+    account_count: int
+    providers: tuple[str, ...]
+    finding_count: int
 
 
 class RiskScore(Model):
@@ -122,6 +161,7 @@ class Summary(Model):
 
     asset_count: int
     finding_count: int
+    risk_count: int = Field(default=0, description="Open risks (one fact about one asset)")
     gap_count: int
     by_severity: dict[Severity, int]
     by_country: dict[str, int]

@@ -6,10 +6,12 @@ from datetime import datetime
 
 from pydantic import Field
 
-from assessor.models.base import SCHEMA_VERSION, Model
+from assessor.models.base import Model
 from assessor.models.findings import (
     BaselineOutcome,
+    EstateRisk,
     Finding,
+    Risk,
     RuleSummary,
     Scores,
     Summary,
@@ -18,11 +20,15 @@ from assessor.models.findings import (
 from assessor.models.history import RunDiff
 from assessor.models.inventory import Asset, CoverageGap, ProbeRun
 
+# 2: the result carries its risks (findings grouped by the fact they judge) and the
+# estate-level lines; every version-1 field is unchanged.
+RESULT_SCHEMA_VERSION = "2"
+
 
 class AuditResult(Model):
     """The whole outcome of one audit: what renderers turn into reports."""
 
-    schema_version: str = SCHEMA_VERSION
+    schema_version: str = RESULT_SCHEMA_VERSION
     tool_version: str
     generated_at: datetime
     probes: tuple[ProbeRun, ...] = ()
@@ -30,6 +36,10 @@ class AuditResult(Model):
     rules: tuple[RuleSummary, ...] = ()
     assets: tuple[Asset, ...] = ()
     findings: tuple[Finding, ...] = ()
+    risks: tuple[Risk, ...] = Field(default=(), description="Findings grouped by fact")
+    estate_risks: tuple[EstateRisk, ...] = Field(
+        default=(), description="The same fact across many assets: the first screen's lines"
+    )
     gaps: tuple[CoverageGap, ...] = ()
     summary: Summary
     scores: Scores | None = None

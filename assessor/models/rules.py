@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Discriminator, Field, Tag
 
-from assessor.models.base import CountryCode, Model, Provider, Severity, SourceRef
+from assessor.models.base import CountryCode, Fact, Model, Provider, Severity, SourceRef
 from assessor.models.inventory import FlowKind
 
 
@@ -152,22 +152,6 @@ class RuleExamples(Model):
 
     violating: tuple[dict[str, Any], ...] = ()
     compliant: tuple[dict[str, Any], ...] = ()
-
-
-class Fact(StrEnum):
-    """The one fact about an asset a rule judges. Several packs judge the same fact (Clean
-    Network, the Commerce review and the organization's own policy all judge *where* data
-    is): their findings on one asset and subject are one risk."""
-
-    LOCATION = "location"  # where it is stored or runs
-    OPERATOR = "operator"  # who runs the region locally
-    PROVIDER = "provider"  # who holds it, and whose law reaches the holder
-    KEY_CUSTODY = "key-custody"  # who holds its keys
-    COPY = "copy"  # where copies of it go
-    COVERAGE = "coverage"  # where it is cannot be told
-    VOLUME = "volume"  # how much sensitive data
-    VENDOR = "vendor"  # whose equipment, app or SDK
-    CARRIER = "carrier"  # whose network carries it
 
 
 class Rule(Model):

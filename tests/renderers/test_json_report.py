@@ -16,8 +16,12 @@ from tests.renderers.conftest import build_result
 def test_report_validates_against_the_generated_schema(result: AuditResult) -> None:
     data = json.loads(json_renderer.render(result))
     jsonschema.validate(data, AuditResult.model_json_schema())
-    assert data["schema_version"] == "1"
+    assert data["schema_version"] == "2"  # 2: the result carries its risks
     assert data["summary"]["finding_count"] == len(data["findings"]) > 0
+    # Every finding is a policy line of exactly one risk.
+    lines = [line["fingerprint"] for risk in data["risks"] for line in risk["lines"]]
+    assert sorted(lines) == sorted(f["fingerprint"] for f in data["findings"])
+    assert 0 < len(data["estate_risks"]) <= 10
     assert data["gaps"][0]["reason"] == "access_denied"
 
 

@@ -1,0 +1,142 @@
+"""Findings grouped into risks: one fact about one asset, with every policy line it breaks.
+
+One fact breaks several packs at once (a bucket in Hong Kong breaks the Clean Network's
+PRC-region line, the countries-of-concern pack and the organization's own policy), and each
+pack says so again. A reader wants the fact once, with the lines under it. So each rule
+declares the fact it judges (:class:`~assessor.models.Fact`), each finding's *subject* comes
+from its asset (the country, the holder, the destination), and the findings of one asset,
+fact and subject are one :class:`~assessor.models.Risk`. The same fact and subject across
+many assets is an :class:`~assessor.models.EstateRisk`: a line of the report's first screen.
+
+The findings themselves are unchanged: fingerprints, baselines, waivers, SARIF and history
+stay per finding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+from assessor.findings.identity import asset_identity
+from assessor.models import (
+    Asset,
+    EstateRisk,
+    Fact,
+    Finding,
+    FindingStatus,
+    PolicyLine,
+    Risk,
+    RuleSummary,
+)
+
+UNKNOWN = "unknown"
+ESTATE_LINES = 10  # the first screen answers "what is where, who can be compelled" in ten
+
+
+def subject(asset: Asset, fact: Fact) -> str:
+    """What ``fact`` is about for ``asset``: a country, the holder, a data class, a vendor."""
+    location = asset.location
+    if fact is Fact.LOCATION:
+        countries = location.countries if location and location.known else ()
+        return "/".join(countries) or asset.country or UNKNOWN
+    if fact is Fact.OPERATOR:
+        return (location.operator if location else None) or UNKNOWN
+    if fact in (Fact.PROVIDER, Fact.KEY_CUSTODY):
+        return asset.vendor or asset.provider.value
+    if fact is Fact.COPY:
+        own = set(location.countries) if location else set()
+        return ", ".join(sorted(_destinations(asset) - own)) or UNKNOWN
+    if fact is Fact.COVERAGE:
+        return "unknown location"
+    if fact is Fact.VOLUME:
+        return asset.classification or "unclassified"
+    return asset.vendor or asset.name  # vendor, carrier
+
+
+def _destinations(asset: Asset) -> set[str]:
+    found: set[str] = set()
+    for flow in asset.flows:
+        target = flow.target_location
+        if target is not None and target.known:
+            found.update(target.countries)
+        elif flow.target_country:
+            found.add(flow.target_country)
+    return found
+
+
+def group(
+    findings: Sequence[Finding], assets: Mapping[str, Asset], rules: Iterable[RuleSummary]
+) -> list[Risk]:
+    """Every finding in exactly one risk, open and worst first. A finding whose rule
+    declares no fact (a result written before rules did) is in none."""
+    facts = {rule.id: rule.fact for rule in rules}
+    grouped: dict[tuple[str, Fact, str], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        fact = facts.get(finding.rule_id)
+        asset = assets.get(finding.asset_id)
+        if fact is not None and asset is not None:
+            grouped[(finding.asset_id, fact, subject(asset, fact))].append(finding)
+    risks = [
+        _risk(fact, about, members, assets[asset_id])
+        for (asset_id, fact, about), members in grouped.items()
+    ]
+    return sorted(risks, key=_order)
+
+
+def _order(risk: Risk) -> tuple[bool, int, str, str, str]:
+    open_first = risk.status is not FindingStatus.OPEN
+    return (open_first, -risk.severity.rank, risk.asset_id, risk.fact.value, risk.subject)
+
+
+def _risk(fact: Fact, about: str, members: Sequence[Finding], asset: Asset) -> Risk:
+    open_members = [f for f in members if f.status is FindingStatus.OPEN]
+    counted = open_members or list(members)
+    worst = max((f.severity for f in counted), key=lambda severity: severity.rank)
+    status = FindingStatus.OPEN if open_members else counted[0].status
+    material = "\x1f".join((asset_identity(asset), fact.value, about))
+    digest = hashlib.sha256(material.encode("utf-8")).hexdigest()
+    lines = tuple(
+        PolicyLine(
+            rule_id=f.rule_id,
+            pack=f.pack,
+            severity=f.severity,
+            status=f.status,
+            fingerprint=f.fingerprint,
+        )
+        for f in sorted(members, key=lambda f: (-f.severity.rank, f.pack, f.rule_id))
+    )
+    return Risk(
+        id=digest[:16],
+        asset_id=asset.id,
+        fact=fact,
+        subject=about,
+        severity=worst,
+        status=status,
+        lines=lines,
+    )
+
+
+def estate(risks: Sequence[Risk], assets: Mapping[str, Asset]) -> list[EstateRisk]:
+    """The same open fact and subject across assets, worst and widest first, at most
+    :data:`ESTATE_LINES` of them."""
+    grouped: dict[tuple[Fact, str], list[Risk]] = defaultdict(list)
+    for risk in risks:
+        if risk.status is FindingStatus.OPEN:
+            grouped[(risk.fact, risk.subject)].append(risk)
+    lines = []
+    for (fact, about), members in grouped.items():
+        held = [assets[r.asset_id] for r in members if r.asset_id in assets]
+        lines.append(
+            EstateRisk(
+                fact=fact,
+                subject=about,
+                severity=max((r.severity for r in members), key=lambda s: s.rank),
+                asset_count=len({r.asset_id for r in members}),
+                account_count=len({(a.provider, a.account) for a in held}),
+                providers=tuple(sorted({a.provider.value for a in held})),
+                finding_count=sum(len(r.lines) for r in members),
+            )
+        )
+    lines.sort(key=lambda line: (-line.severity.rank, -line.asset_count, line.fact.value))
+    return lines[:ESTATE_LINES]
