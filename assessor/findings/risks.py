@@ -34,6 +34,22 @@ UNKNOWN = "unknown"
 ESTATE_LINES = 10  # the first screen answers "what is where, who can be compelled" in ten
 
 
+def judged(fact: Fact, asset: Asset, finding: Finding) -> tuple[Fact, str]:
+    """The fact a finding judges and what it is about. A location rule that fired on a copy
+    (its evidence names the flows: an organization's policy judges both) judges where the
+    copy goes; one that fired on an asset whose location is unknown judges coverage, as the
+    countries-of-concern pack's unknown-location rule does."""
+    if fact is Fact.LOCATION and "flows" in finding.evidence:
+        fact = Fact.COPY
+    if (
+        fact is Fact.LOCATION
+        and not (asset.location and asset.location.known)
+        and not asset.country
+    ):
+        fact = Fact.COVERAGE
+    return fact, subject(asset, fact)
+
+
 def subject(asset: Asset, fact: Fact) -> str:
     """What ``fact`` is about for ``asset``: a country, the holder, a data class, a vendor."""
     location = asset.location
@@ -76,7 +92,7 @@ def group(
         fact = facts.get(finding.rule_id)
         asset = assets.get(finding.asset_id)
         if fact is not None and asset is not None:
-            grouped[(finding.asset_id, fact, subject(asset, fact))].append(finding)
+            grouped[(finding.asset_id, *judged(fact, asset, finding))].append(finding)
     risks = [
         _risk(fact, about, members, assets[asset_id])
         for (asset_id, fact, about), members in grouped.items()

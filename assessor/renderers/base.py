@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from assessor.models import AuditResult
+from assessor.models import AuditResult, EstateRisk, Fact
 
 
 @dataclass(frozen=True)
@@ -28,3 +28,34 @@ class Renderer:
     file_name: str
     media_type: str
     render: Callable[[AuditResult, ReportContext], bytes]
+
+
+# How each fact reads in a report: "stored in Hong Kong", "held by alibaba".
+_PHRASES = {
+    Fact.LOCATION: "stored in {places}",
+    Fact.OPERATOR: "region run by {subject}",
+    Fact.PROVIDER: "held by {subject}",
+    Fact.KEY_CUSTODY: "keys held by {subject}",
+    Fact.COPY: "copied into {places}",
+    Fact.COVERAGE: "location unknown",
+    Fact.VOLUME: "{subject} data in bulk, or of unknown volume",
+    Fact.VENDOR: "depends on {subject}",
+    Fact.CARRIER: "carried by {subject}",
+}
+
+
+def risk_phrase(fact: Fact, subject: str, context: ReportContext = NO_CONTEXT) -> str:
+    """What a risk says, in words: countries by their names."""
+    codes = [code.strip() for code in subject.replace("/", ",").split(",") if code.strip()]
+    places = ", ".join(context.country_names.get(code, code) for code in codes) or subject
+    return _PHRASES[fact].format(subject=subject, places=places)
+
+
+def estate_phrase(line: EstateRisk, context: ReportContext = NO_CONTEXT) -> str:
+    """An estate-level line: the fact, and how far across the estate it reaches."""
+    where = (
+        f"{line.asset_count} asset{'s' if line.asset_count != 1 else ''} in "
+        f"{line.account_count} account{'s' if line.account_count != 1 else ''} on "
+        + ", ".join(line.providers)
+    )
+    return f"{risk_phrase(line.fact, line.subject, context)}: {where}"

@@ -1,4 +1,4 @@
-"""report.csv: one row per finding, for spreadsheets.
+"""report.csv: one row per finding, for spreadsheets, with the risk it belongs to.
 
 Cells that a spreadsheet would run as a formula (starting with = + - @ or a tab) are
 prefixed with a quote: resource names and tags are attacker-controlled.
@@ -10,8 +10,8 @@ import csv
 import io
 import json
 
-from assessor.models import AuditResult
-from assessor.renderers.base import NO_CONTEXT, ReportContext
+from assessor.models import AuditResult, Risk
+from assessor.renderers.base import NO_CONTEXT, ReportContext, risk_phrase
 
 COLUMNS = (
     "severity",
@@ -32,6 +32,8 @@ COLUMNS = (
     "waiver_reason",
     "waiver_expires",
     "fingerprint",
+    "risk_id",
+    "risk",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -41,9 +43,14 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def _phrase(risk: Risk | None, context: ReportContext) -> str:
+    return risk_phrase(risk.fact, risk.subject, context) if risk is not None else ""
+
+
 def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
     """One row per finding, with its asset's place, for spreadsheets."""
     assets = {asset.id: asset for asset in result.assets}
+    risks = {line.fingerprint: risk for risk in result.risks for line in risk.lines}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -70,6 +77,8 @@ def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
             waiver.reason if waiver else "",
             waiver.expires.isoformat() if waiver else "",
             finding.fingerprint,
+            risks[finding.fingerprint].id if finding.fingerprint in risks else "",
+            _phrase(risks.get(finding.fingerprint), context),
         )
         writer.writerow([_cell(value) for value in row])
     return buffer.getvalue().encode("utf-8")

@@ -1,18 +1,21 @@
 """report.md: a summary short enough for a pull-request comment or a CI job summary.
 
-The most severe open findings first, then a count of the rest; names are escaped so a
-hostile bucket name cannot inject links or break the table.
+It speaks in risks (one fact about one asset, with the policy lines it breaks), so it stays
+short however large the estate: the estate-level lines, then the worst open risks, then a
+count of the rest. Names are escaped so a hostile bucket name cannot inject links or break
+the table.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from assessor.models import AuditResult, FindingStatus, Lifecycle, Severity
-from assessor.renderers.base import NO_CONTEXT, ReportContext
+from assessor.models import AuditResult, FindingStatus, Lifecycle, Risk, Severity
+from assessor.renderers.base import NO_CONTEXT, ReportContext, estate_phrase, risk_phrase
 
-TOP = 20
-GAP_ROWS = 10  # the pull-request comment stays short; the HTML report lists every gap
+TOP = 15
+GAP_ROWS = 8  # the pull-request comment stays short; the HTML report lists every gap
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
 
 
@@ -23,46 +26,56 @@ def escape(text: str) -> str:
 
 
 def render(result: AuditResult, context: ReportContext = NO_CONTEXT, top: int = TOP) -> bytes:
-    """A short Markdown summary (the pull-request comment and CI step summary): counts and the
-    ``top`` worst open findings."""
+    """A short Markdown summary (the pull-request comment and CI step summary): counts, the
+    estate-level lines, and the ``top`` worst open risks with their policy lines."""
     summary = result.summary
-    open_findings = [f for f in result.findings if f.status is FindingStatus.OPEN]
+    open_risks = [risk for risk in result.risks if risk.status is FindingStatus.OPEN]
+    open_findings = sum(1 for f in result.findings if f.status is FindingStatus.OPEN)
     waived = sum(1 for f in result.findings if f.status is FindingStatus.WAIVED)
     baselined = sum(1 for f in result.findings if f.status is FindingStatus.BASELINED)
     assets = {asset.id: asset for asset in result.assets}
     lines = ["## assessor: data residency risk", ""]
     score = f"**Risk score {result.scores.overall:g}/100** · " if result.scores else ""
     lines.append(
-        f"{score}{summary.asset_count} assets · {len(open_findings)} open findings"
-        f" · {waived} waived · {baselined} baselined · {summary.gap_count} coverage gaps"
+        f"{score}{summary.asset_count} assets · {len(open_risks)} open risks "
+        f"({open_findings} findings) · {waived} waived · {baselined} baselined · "
+        f"{summary.gap_count} coverage gaps"
     )
-    lines += ["", "| severity | open |", "|---|---|"]
+    lines += ["", "| severity | open risks |", "|---|---|"]
     for severity in reversed(Severity):
-        count = sum(1 for f in open_findings if f.severity is severity)
+        count = sum(1 for risk in open_risks if risk.severity is severity)
         lines.append(f"| {severity.value} | {count} |")
-    if open_findings:
-        lines += ["", "| severity | rule | asset | finding |", "|---|---|---|---|"]
-        for finding in open_findings[:top]:
-            asset = assets.get(finding.asset_id)
-            name = asset.name if asset else finding.asset_id
+    if result.estate_risks:
+        lines += ["", "**What is where, and who could be compelled**", ""]
+        for line in result.estate_risks:
+            lines.append(f"- {line.severity.value}: {escape(estate_phrase(line, context))}")
+    if open_risks:
+        lines += ["", "| severity | asset | risk | policy lines |", "|---|---|---|---|"]
+        for risk in open_risks[:top]:
+            asset = assets.get(risk.asset_id)
+            name = asset.name if asset else risk.asset_id
+            rules = ", ".join(line.rule_id for line in risk.lines)
+            phrase = risk_phrase(risk.fact, risk.subject, context)
             lines.append(
-                f"| {finding.severity.value} | {finding.rule_id} | {escape(name)} "
-                f"| {escape(finding.message)} |"
+                f"| {risk.severity.value} | {escape(name)} | {escape(phrase)} | {escape(rules)} |"
             )
-        if len(open_findings) > top:
-            lines.append(
-                f"\n…and {len(open_findings) - top} more open findings in the full report."
-            )
+        if len(open_risks) > top:
+            lines.append(f"\n…and {len(open_risks) - top} more open risks in the full report.")
     if result.changes is not None and result.changes.previous_run is not None:
         changes = result.changes
+        new_findings = {c.fingerprint for c in changes.findings if c.lifecycle is Lifecycle.NEW}
+        fresh = new_risks(result.risks, new_findings)
         counts = ", ".join(f"{changes.count(lc)} {lc.value.replace('_', ' ')}" for lc in Lifecycle)
-        lines += ["", f"**Since run {changes.previous_run}:** {counts}."]
-        for change in changes.findings:
-            if change.lifecycle in (Lifecycle.NEW, Lifecycle.RESOLVED, Lifecycle.UNKNOWN):
-                lines.append(
-                    f"- {change.lifecycle.value}: {change.severity.value} {change.rule_id} "
-                    f"{escape(change.asset_id)}"
-                )
+        lines += [
+            "",
+            f"**Since run {changes.previous_run}:** {len(fresh)} new risks "
+            f"({len(new_findings)} new findings); findings: {counts}.",
+        ]
+        for risk in fresh[:top]:
+            asset = assets.get(risk.asset_id)
+            name = asset.name if asset else risk.asset_id
+            phrase = risk_phrase(risk.fact, risk.subject, context)
+            lines.append(f"- new: {risk.severity.value} {escape(name)}: {escape(phrase)}")
     if result.gaps:
         lines += [
             "",
@@ -86,11 +99,25 @@ def render(result: AuditResult, context: ReportContext = NO_CONTEXT, top: int = 
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def new_risks(risks: Sequence[Risk], new_findings: set[str]) -> list[Risk]:
+    """Open risks every open policy line of which is a new finding: the risk itself is new."""
+    return [
+        risk
+        for risk in risks
+        if risk.status is FindingStatus.OPEN
+        and all(
+            line.fingerprint in new_findings
+            for line in risk.lines
+            if line.status is FindingStatus.OPEN
+        )
+    ]
+
+
 STEP_SUMMARY_LIMIT = 1_000_000  # GitHub allows 1 MiB per step summary
 
 
 def step_summary(result: AuditResult) -> bytes:
-    """The summary for ``$GITHUB_STEP_SUMMARY``: as many top findings as fit in 1 MiB."""
+    """The summary for ``$GITHUB_STEP_SUMMARY``: as many top risks as fit in 1 MiB."""
     top = 50
     text = render(result, top=top)
     while len(text) > STEP_SUMMARY_LIMIT and top > 1:

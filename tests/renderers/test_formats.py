@@ -121,7 +121,7 @@ def test_markdown_is_short_and_escapes_names(hostile_result: AuditResult) -> Non
     text = markdown.render(hostile_result, top=2).decode()
     assert text.startswith("## assessor")
     assert "<script>" not in text and "\\<script\\>" in text
-    assert "more open findings" in text
+    assert "more open risks" in text
     assert len(text) < 65_536
 
 
