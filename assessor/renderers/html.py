@@ -16,7 +16,7 @@ import functools
 import hashlib
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +29,10 @@ from assessor.models import (
     FindingStatus,
     Lifecycle,
     Location,
+    Risk,
     Severity,
 )
-from assessor.renderers.base import NO_CONTEXT, ReportContext
+from assessor.renderers.base import NO_CONTEXT, ReportContext, estate_phrase, risk_phrase
 from assessor.resources import data_dir
 
 MAP_WIDTH, MAP_HEIGHT = 1000.0, 500.0
@@ -129,12 +130,16 @@ def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
             severities=list(reversed(Severity)),
             places=places(result, findings_by_asset, context.country_names),
             assets={asset.id: asset for asset in result.assets},
-            top_findings=[f for f in result.findings if f.status is FindingStatus.OPEN][:8],
+            top_risks=top_risks(result.risks),
+            estate_lines=[(line, estate_phrase(line, context)) for line in result.estate_risks],
+            phrase=lambda risk: risk_phrase(risk.fact, risk.subject, context),
+            open_risks=sum(1 for r in result.risks if r.status is FindingStatus.OPEN),
+            risk_counts=Counter(r.severity for r in result.risks if r.status is FindingStatus.OPEN),
             baselined=sum(1 for f in result.findings if f.status is FindingStatus.BASELINED),
             open_count=sum(1 for f in result.findings if f.status is FindingStatus.OPEN),
             waived=[f for f in result.findings if f.status is FindingStatus.WAIVED],
             gaps_by_reason=dict(sorted(Counter(g.reason.value for g in result.gaps).items())),
-            page_data=page_data(result),
+            page_data=page_data(result, context),
             trend=trend_chart(result),
             trend_size=(TREND_WIDTH, TREND_HEIGHT, TREND_PAD),
             lifecycles=list(Lifecycle),
@@ -189,7 +194,20 @@ def trend_chart(result: AuditResult) -> tuple[list[TrendLine], int, list[tuple[f
     return lines, top, labels
 
 
-def page_data(result: AuditResult) -> dict[str, Any]:
+def top_risks(risks: Sequence[Risk], limit: int = 8) -> list[tuple[Risk, int]]:
+    """The first screen's risks: each asset at most once (its worst open risk, with how many
+    others it has), so the list covers as many assets as it has lines."""
+    others: Counter[str] = Counter(r.asset_id for r in risks if r.status is FindingStatus.OPEN)
+    chosen: dict[str, Risk] = {}
+    for risk in risks:  # open first, worst first
+        if risk.status is FindingStatus.OPEN and risk.asset_id not in chosen:
+            chosen[risk.asset_id] = risk
+            if len(chosen) == limit:
+                break
+    return [(risk, others[risk.asset_id] - 1) for risk in chosen.values()]
+
+
+def page_data(result: AuditResult, context: ReportContext = NO_CONTEXT) -> dict[str, Any]:
     """The compact JSON the page's script renders tables from.
 
     Large estates repeat themselves, so repeated values live once in tables and rows point
@@ -202,6 +220,20 @@ def page_data(result: AuditResult) -> dict[str, Any]:
     asset_index = {asset.id: i for i, asset in enumerate(result.assets)}
     scores = result.scores.assets if result.scores else {}
     assets = [_asset_row(asset, scores.get(asset.id), tables) for asset in result.assets]
+    estate_index = {(line.fact, line.subject): i for i, line in enumerate(result.estate_risks)}
+    risk_of: dict[str, int] = {}
+    risks = []
+    for index, risk in enumerate(result.risks):
+        risks.append(
+            [
+                asset_index.get(risk.asset_id, -1),
+                tables.string(risk_phrase(risk.fact, risk.subject, context)),
+                risk.severity.rank,
+                STATUS_CODES[risk.status],
+                estate_index.get((risk.fact, risk.subject), -1),
+            ]
+        )
+        risk_of.update((line.fingerprint, index) for line in risk.lines)
     findings = [
         [
             asset_index.get(f.asset_id, -1),
@@ -210,6 +242,7 @@ def page_data(result: AuditResult) -> dict[str, Any]:
             STATUS_CODES[f.status],
             f.message,
             tables.evidence_index(f.evidence),
+            risk_of.get(f.fingerprint, -1),
             *([f.waiver.reason, f.waiver.owner, f.waiver.expires.isoformat()] if f.waiver else []),
         ]
         for f in result.findings
@@ -230,6 +263,8 @@ def page_data(result: AuditResult) -> dict[str, Any]:
         "places": tables.places,
         "evidence": tables.evidence,
         "assets": assets,
+        "risks": risks,
+        "estate": [estate_phrase(line, context) for line in result.estate_risks],
         "findings": findings,
     }
 

@@ -30,11 +30,16 @@
       })
     };
   });
-  // Findings: [asset, rule, severity, waived, message, evidence, reason, owner, expires]
+  // Risks (one fact about one asset): [asset, phrase, severity, status, estate line]
+  var risks = data.risks.map(function (row) {
+    return { asset: row[0], phrase: str(row[1]), severity: row[2], status: row[3], estate: row[4] };
+  });
+  // Findings: [asset, rule, severity, waived, message, evidence, risk, reason, owner, expires]
   var findings = data.findings;
   findings.forEach(function (f) { f[5] = evidenceTable[f[5]]; });
-  var A = 0, R = 1, S = 2, W = 3, M = 4, E = 5;
+  var A = 0, R = 1, S = 2, W = 3, M = 4, E = 5, K = 6;
   var STATUS = ["open", "waived", "baselined"];
+  function riskOf(f) { return risks[f[K]] || null; }
 
   function $(id) { return document.getElementById(id); }
   function el(tag, text, cls) {
@@ -72,6 +77,7 @@
   });
   fill($("f-country"), distinct(function (f) { return assetOf(f).country; }));
   fill($("f-account"), distinct(function (f) { return assetOf(f).account; }));
+  fill($("f-risk"), data.estate.map(function (_, i) { return String(i); }), function (i) { return data.estate[Number(i)]; });
 
   var searchText = null;
   function haystack(i) {
@@ -101,6 +107,7 @@
     var severity = $("f-severity").value, provider = $("f-provider").value;
     var pack = $("f-pack").value, rule = $("f-rule").value, country = $("f-country").value;
     var account = $("f-account").value, status = $("f-status").value;
+    var estate = $("f-risk").value === "" ? null : Number($("f-risk").value);
     var query = $("f-search").value.trim().toLowerCase();
     var view = [];
     for (var i = 0; i < findings.length; i++) {
@@ -112,6 +119,7 @@
       if (country && a.country !== country) { continue; }
       if (account && a.account !== account) { continue; }
       if (status && STATUS[f[W]] !== status) { continue; }
+      if (estate !== null && (!riskOf(f) || riskOf(f).estate !== estate)) { continue; }
       if (query && haystack(i).indexOf(query) < 0) { continue; }
       view.push(i);
     }
@@ -119,7 +127,7 @@
     var direction = state.desc ? -1 : 1;
     view.sort(function (x, y) {
       if (group) {
-        var gx = groupKey(x, group), gy = groupKey(y, group);
+        var gx = groupOrder(x, group), gy = groupOrder(y, group);
         if (gx !== gy) { return gx < gy ? -1 : 1; }
       }
       var kx = sortKey(x), ky = sortKey(y);
@@ -131,9 +139,19 @@
     renderFindings();
   }
 
+  // A group's heading, and the order groups come in: risks worst first, the rest by name.
   function groupKey(i, group) {
-    var f = findings[i];
-    return group === "rule" ? ruleOf(f).id + " " + ruleOf(f).title : assetOf(f).name + " (" + assetOf(f).id + ")";
+    var f = findings[i], risk = riskOf(f);
+    if (group === "risk") { return assetOf(f).name + ": " + (risk ? risk.phrase : ruleOf(f).title); }
+    if (group === "rule") { return ruleOf(f).id + " " + ruleOf(f).title; }
+    if (group === "pack") { return ruleOf(f).pack; }
+    return assetOf(f).name + " (" + assetOf(f).id + ")";
+  }
+  function groupOrder(i, group) {
+    var f = findings[i], risk = riskOf(f);
+    if (group !== "risk") { return groupKey(i, group); }
+    var rank = risk ? risk.severity : f[S];
+    return String(9 - rank) + (risk && risk.status ? "1" : "0") + groupKey(i, group) + "\u0001" + f[K];
   }
 
   function evidenceList(evidence) {
@@ -170,7 +188,7 @@
     tr.appendChild(assetCell);
     tr.appendChild(el("td", a.country));
     var message = el("td", f[M]);
-    if (f[W] === 1) { message.appendChild(el("div", "Waived by " + f[7] + " until " + f[8] + ": " + f[6], "muted")); }
+    if (f[W] === 1) { message.appendChild(el("div", "Waived by " + f[8] + " until " + f[9] + ": " + f[7], "muted")); }
     if (f[W] === 2) { message.appendChild(el("div", "In the baseline: known before this change", "muted")); }
     tr.appendChild(message);
     var evidence = el("td"); evidence.appendChild(evidenceList(f[E])); tr.appendChild(evidence);
@@ -215,8 +233,16 @@
     container.appendChild(next);
   }
 
-  ["f-severity", "f-provider", "f-pack", "f-rule", "f-country", "f-account", "f-status", "f-group"].forEach(function (id) {
+  ["f-severity", "f-provider", "f-pack", "f-rule", "f-country", "f-account", "f-status", "f-risk", "f-group"].forEach(function (id) {
     $(id).addEventListener("change", apply);
+  });
+  // An estate-level line on the first screen shows the findings behind it.
+  Array.prototype.forEach.call(document.querySelectorAll("a.estate-link"), function (link) {
+    link.addEventListener("click", function () {
+      $("f-risk").value = link.getAttribute("data-estate");
+      $("f-group").value = "risk";
+      apply();
+    });
   });
   var typing = null;
   $("f-search").addEventListener("input", function () {
@@ -306,15 +332,31 @@
       a.flows.forEach(function (flow) { list.appendChild(el("li", flow.kind + " → " + flow.target + " (" + flow.place + ")")); });
       body.appendChild(list);
     }
-    body.appendChild(el("h3", byAsset[index].length ? "Findings" : "No findings"));
+    body.appendChild(el("h3", byAsset[index].length ? "Risks, and the policy lines each breaks" : "No findings"));
+    // The asset's findings under the risk each belongs to, worst risk first.
+    var groups = {}, order = [];
     byAsset[index].forEach(function (i) {
-      var f = findings[i], r = ruleOf(f), item = el("div", null, "detail-finding");
-      item.appendChild(badge(SEV[f[S]]));
-      if (f[W]) { item.appendChild(el("span", STATUS[f[W]], "badge waived")); }
-      item.appendChild(el("strong", " " + r.id + " " + r.title));
-      item.appendChild(el("p", f[M]));
-      item.appendChild(evidenceList(f[E]));
-      body.appendChild(item);
+      var key = findings[i][K] >= 0 ? "r" + findings[i][K] : "f" + i;
+      if (!groups[key]) { groups[key] = []; order.push(key); }
+      groups[key].push(i);
+    });
+    order.forEach(function (key) {
+      var first = findings[groups[key][0]], risk = riskOf(first);
+      var block = el("div", null, "detail-risk");
+      block.appendChild(badge(SEV[risk ? risk.severity : first[S]]));
+      if (risk && risk.status) { block.appendChild(el("span", STATUS[risk.status], "badge waived")); }
+      block.appendChild(el("strong", " " + (risk ? risk.phrase : ruleOf(first).title)));
+      groups[key].forEach(function (i) {
+        var f = findings[i], r = ruleOf(f), item = el("div", null, "detail-finding");
+        item.appendChild(badge(SEV[f[S]]));
+        if (f[W]) { item.appendChild(el("span", STATUS[f[W]], "badge waived")); }
+        item.appendChild(el("strong", " " + r.id + " " + r.title));
+        item.appendChild(el("span", " " + r.pack, "muted"));
+        item.appendChild(el("p", f[M]));
+        item.appendChild(evidenceList(f[E]));
+        block.appendChild(item);
+      });
+      body.appendChild(block);
     });
     $("detail").hidden = false;
     $("detail-close").focus();
