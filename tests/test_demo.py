@@ -125,3 +125,20 @@ def test_demo_writes_reports_with_findings_only_on_risky_assets(tmp_path: Path) 
         if f["severity"] in ("high", "critical")
     }
     assert severe <= set(RISKY)
+    # The first screen states each fact once: the Alibaba bucket in Hong Kong is where it is,
+    # who holds it, who holds its keys and how much personal data (every pack under each).
+    risks: dict[str, list[dict[str, object]]] = {}
+    for risk in report["risks"]:
+        risks.setdefault(asset_names[risk["asset_id"]], []).append(risk)
+    hk = {risk["fact"]: risk for risk in risks["nw-hk-customer-exports"]}
+    assert set(hk) == {"location", "provider", "key-custody", "volume"}
+    assert {line["pack"] for line in hk["location"]["lines"]} >= {  # type: ignore[attr-defined]
+        "clean-network",
+        "countries-of-concern",
+        "residency",
+    }
+    assert len(report["findings"]) > len(report["risks"]) and len(report["estate_risks"]) <= 10
+    page = (out / "report.html").read_text()
+    top = page[page.index('data-testid="top-risks"') :].split("</ol>")[0]
+    shown = [part.split("</strong>")[0] for part in top.split('<strong class="asset-name">')[1:]]
+    assert shown and len(shown) == len(set(shown))  # no asset twice among the top risks

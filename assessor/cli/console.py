@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from assessor.models import Confidence, FindingStatus, Location, RunDiff, Severity
+from assessor.models import Confidence, FindingStatus, Lifecycle, Location, RunDiff, Severity
 from assessor.run import RunOutcome
 
 if TYPE_CHECKING:
@@ -136,6 +136,11 @@ def run_diff(diff: RunDiff, as_json: bool) -> None:
     if as_json:
         out(diff.model_dump_json(indent=2))
         return
+    out(
+        f"{diff.risks(Lifecycle.NEW)} new risks ({diff.count(Lifecycle.NEW)} findings), "
+        f"{diff.risks(Lifecycle.RESOLVED)} resolved risks "
+        f"({diff.count(Lifecycle.RESOLVED)} findings)"
+    )
     for change in diff.findings:
         remark = f"  ({change.note})" if change.note else ""
         out(

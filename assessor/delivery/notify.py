@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from assessor.delivery import DeliveryError
+from assessor.findings.risks import new_risks
 from assessor.models import AuditResult, FindingStatus, Lifecycle, Severity
 
 ATTEMPTS = 4
@@ -37,10 +38,16 @@ def digest(
     new = [f for f in new if f.severity.at_least(threshold)]
     counts = {s.value: sum(1 for f in open_findings if f.severity is s) for s in Severity}
     resolved = result.changes.count(Lifecycle.RESOLVED) if result.changes else 0
+    open_risks = [risk for risk in result.risks if risk.status is FindingStatus.OPEN]
+    fresh_risks = (
+        new_risks(result.risks, {f.fingerprint for f in new}) if result.changes else open_risks
+    )
+    fresh_risks = [risk for risk in fresh_risks if risk.severity.at_least(threshold)]
     lines = [
-        f"assessor: {len(open_findings)} open findings "
-        f"({counts['critical']} critical, {counts['high']} high), {len(new)} new at or above "
-        f"{threshold.value}, {resolved} resolved, {len(result.gaps)} coverage gaps."
+        f"assessor: {len(open_risks)} open risks ({len(open_findings)} findings; "
+        f"{counts['critical']} critical, {counts['high']} high), {len(fresh_risks)} new risks "
+        f"({len(new)} findings) at or above {threshold.value}, {resolved} findings resolved, "
+        f"{len(result.gaps)} coverage gaps."
     ]
     lines += [
         f"• {f.severity.value} {f.rule_id} {assets.get(f.asset_id, f.asset_id)}: {f.title}"

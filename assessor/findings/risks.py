@@ -156,3 +156,17 @@ def estate(risks: Sequence[Risk], assets: Mapping[str, Asset]) -> list[EstateRis
         )
     lines.sort(key=lambda line: (-line.severity.rank, -line.asset_count, line.fact.value))
     return lines[:ESTATE_LINES]
+
+
+def new_risks(risks: Sequence[Risk], new_findings: set[str]) -> list[Risk]:
+    """Open risks every open policy line of which is a new finding: the risk itself is new."""
+    return [
+        risk
+        for risk in risks
+        if risk.status is FindingStatus.OPEN
+        and all(
+            line.fingerprint in new_findings
+            for line in risk.lines
+            if line.status is FindingStatus.OPEN
+        )
+    ]

@@ -41,6 +41,7 @@ def compare(
     now = result.generated_at
     changes: list[FindingChange] = []
     current = {finding.fingerprint: finding for finding in result.findings}
+    risk_of = {line.fingerprint: risk.id for risk in result.risks for line in risk.lines}
     for fingerprint, finding in current.items():
         known = before.get(fingerprint)
         first_seen = known.first_seen_at if known else now
@@ -60,6 +61,7 @@ def compare(
                 finding.title,
                 first_seen,
                 now,
+                risk_id=risk_of.get(fingerprint),
             )
         )
     new_gaps = [
@@ -84,6 +86,7 @@ def compare(
                 gone.first_seen_at,
                 now,
                 note,
+                risk_id=gone.risk_id,
             )
         )
     assets_now = {asset.id for asset in result.assets}
@@ -128,6 +131,7 @@ def compare_runs(store: HistoryStore, first: RunRecord, second: RunRecord) -> Ru
                 found.title,
                 found.first_seen_at,
                 second.started_at,
+                risk_id=found.risk_id,
             )
         )
     gaps = [CoverageGap.model_validate(gap) for gap in second.gaps]
@@ -145,6 +149,7 @@ def compare_runs(store: HistoryStore, first: RunRecord, second: RunRecord) -> Ru
                     gone.first_seen_at,
                     second.started_at,
                     f"coverage gap: {hidden.message}" if hidden else None,
+                    risk_id=gone.risk_id,
                 )
             )
     assets_before, assets_after = store.assets_at(first), store.assets_at(second)
@@ -186,6 +191,8 @@ def _change(
     first_seen: datetime,
     now: datetime,
     note: str | None = None,
+    *,
+    risk_id: str | None = None,
 ) -> FindingChange:
     return FindingChange(
         fingerprint=fingerprint,
@@ -198,6 +205,7 @@ def _change(
         first_seen=first_seen,
         age_days=max(0, (now - first_seen).days),
         note=note,
+        risk_id=risk_id,
     )
 
 

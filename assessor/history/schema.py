@@ -39,6 +39,8 @@ finding_spans = Table(
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
     Column("opened_run", Integer, nullable=False),
     Column("closed_run", Integer, nullable=True),
+    # The risk (one fact about one asset) the finding was part of; None before 0002.
+    Column("risk_id", String(32), nullable=True),
     Index("finding_spans_open", "scope", "closed_run"),
     Index("finding_spans_runs", "opened_run", "closed_run"),
 )

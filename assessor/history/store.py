@@ -57,6 +57,7 @@ class OpenFinding:
     title: str
     status: FindingStatus
     first_seen_at: datetime
+    risk_id: str | None = None
 
 
 def database_url(location: str) -> str:
@@ -183,6 +184,7 @@ class HistoryStore:
             )
         }
         assets = {asset.id: asset for asset in result.assets}
+        risk_of = {line.fingerprint: risk.id for risk in result.risks for line in risk.lines}
         current = {finding.fingerprint: finding for finding in result.findings}
         gone = [span for fp, (span, _) in open_now.items() if fp not in current]
         for chunk in _chunks(gone):
@@ -219,6 +221,7 @@ class HistoryStore:
                     "first_seen_at": result.generated_at,
                     "opened_run": run_id,
                     "closed_run": None,
+                    "risk_id": risk_of.get(fp),
                 }
             )
         if rows:
@@ -312,6 +315,7 @@ def _finding(row: Any) -> OpenFinding:
         title=row.title,
         status=FindingStatus(row.status),
         first_seen_at=aware(row.first_seen_at),
+        risk_id=row.risk_id,
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import Field
+
 from assessor.models.base import Model, Severity
 
 
@@ -44,6 +46,7 @@ class FindingChange(Model):
     first_seen: datetime
     age_days: int
     note: str | None = None
+    risk_id: str | None = Field(default=None, description="The risk the finding belongs to")
 
 
 class TrendPoint(Model):
@@ -67,4 +70,14 @@ class RunDiff(Model):
     trend: tuple[TrendPoint, ...] = ()
 
     def count(self, lifecycle: Lifecycle) -> int:
+        """How many findings changed this way."""
         return sum(1 for change in self.findings if change.lifecycle is lifecycle)
+
+    def risks(self, lifecycle: Lifecycle) -> int:
+        """How many risks changed this way: those every finding of which did (a risk with
+        one new finding beside an old one is not new)."""
+        by_risk: dict[str, set[Lifecycle]] = {}
+        for change in self.findings:
+            if change.risk_id is not None:
+                by_risk.setdefault(change.risk_id, set()).add(change.lifecycle)
+        return sum(1 for seen in by_risk.values() if seen == {lifecycle})

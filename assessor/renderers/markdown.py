@@ -9,9 +9,9 @@ the table.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
-from assessor.models import AuditResult, FindingStatus, Lifecycle, Risk, Severity
+from assessor.findings.risks import new_risks
+from assessor.models import AuditResult, FindingStatus, Lifecycle, Severity
 from assessor.renderers.base import NO_CONTEXT, ReportContext, estate_phrase, risk_phrase
 
 TOP = 15
@@ -97,20 +97,6 @@ def render(result: AuditResult, context: ReportContext = NO_CONTEXT, top: int = 
     if result.expired_waivers:
         lines.append(f"\n> {len(result.expired_waivers)} waiver(s) expired and no longer apply.")
     return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def new_risks(risks: Sequence[Risk], new_findings: set[str]) -> list[Risk]:
-    """Open risks every open policy line of which is a new finding: the risk itself is new."""
-    return [
-        risk
-        for risk in risks
-        if risk.status is FindingStatus.OPEN
-        and all(
-            line.fingerprint in new_findings
-            for line in risk.lines
-            if line.status is FindingStatus.OPEN
-        )
-    ]
 
 
 STEP_SUMMARY_LIMIT = 1_000_000  # GitHub allows 1 MiB per step summary

@@ -41,8 +41,12 @@ def test_report_loads_offline_and_every_interaction_works(
     assert requests == [path.as_uri()], "the report fetched something besides itself"
     assert problems == []
 
-    # Summary and map.
+    # Summary and map: risks, with the findings beside them; each asset once in top risks.
     assert page.locator("[data-testid=open-count]").inner_text() == str(len(result.findings))
+    assert page.locator("[data-testid=risk-count]").inner_text() == str(len(result.risks))
+    tops = page.locator("[data-testid=top-risks] li .asset-name").all_inner_texts()
+    assert tops and len(tops) == len(set(tops))
+    assert page.locator("[data-testid=estate-risks] li").count() == len(result.estate_risks)
     assert page.locator("[data-testid=map-mark]").count() >= 2
     assert page.locator("[data-testid=flow-arc]").count() == 1  # eu-west-1 → Hong Kong
     assert "sev-high" in (page.locator("[data-testid=flow-arc]").get_attribute("class") or "")
@@ -63,8 +67,19 @@ def test_report_loads_offline_and_every_interaction_works(
     page.select_option("#f-rule", "COC-001")
     assert _rows(page) == sum(1 for f in result.findings if f.rule_id == "COC-001")
     page.select_option("#f-rule", "")
+    # Grouped by risk by default: one heading per risk, each finding under exactly one.
+    assert page.locator("#f-group").input_value() == "risk"
+    assert page.locator("#f-rows tr.group").count() == len(result.risks)
     page.select_option("#f-group", "asset")
     assert page.locator("#f-rows tr.group").count() == len({f.asset_id for f in result.findings})
+    page.select_option("#f-group", "pack")
+    assert page.locator("#f-rows tr.group").count() == len({f.pack for f in result.findings})
+    # An estate-level line on the first screen shows the findings behind it.
+    first = result.estate_risks[0]
+    page.locator("a.estate-link").first.click()
+    expect(page.locator("#f-rows tr.finding")).to_have_count(first.finding_count)
+    assert page.locator("#f-group").input_value() == "risk"
+    page.select_option("#f-risk", "")
     page.select_option("#f-group", "")
     page.locator("th[data-sort=asset]").click()
     names = [b.inner_text() for b in page.locator("#f-rows button.asset-name").all()]
@@ -76,6 +91,10 @@ def test_report_loads_offline_and_every_interaction_works(
     assert detail.is_visible()
     assert "bucket-hk" in page.locator("#detail-title").inner_text()
     assert "COC-001" in detail.inner_text() and "Hong Kong" in detail.inner_text()
+    (hk,) = [a.id for a in result.assets if a.name == "bucket-hk"]
+    assert detail.locator(".detail-risk").count() == len(
+        [r for r in result.risks if r.asset_id == hk]
+    )
     page.screenshot(path=str(artifacts / "report-detail.png"))
     page.keyboard.press("Escape")
     assert not detail.is_visible()
