@@ -125,12 +125,18 @@
     }
     var group = $("f-group").value;
     var direction = state.desc ? -1 : 1;
+    // Each row's group and sort keys computed once, not in every comparison.
+    var groups = {}, keys = {};
+    view.forEach(function (i) {
+      if (group) { groups[i] = groupOrder(i, group); }
+      keys[i] = sortKey(i);
+    });
     view.sort(function (x, y) {
       if (group) {
-        var gx = groupOrder(x, group), gy = groupOrder(y, group);
+        var gx = groups[x], gy = groups[y];
         if (gx !== gy) { return gx < gy ? -1 : 1; }
       }
-      var kx = sortKey(x), ky = sortKey(y);
+      var kx = keys[x], ky = keys[y];
       if (kx !== ky) { return (kx < ky ? -1 : 1) * direction; }
       return x - y;
     });
