@@ -193,6 +193,7 @@ def test_publish_to_s3_and_notify_one_digest(aws: str, tmp_path: Path, hook: Rec
     )
     [message] = hook.messages  # one digest, delivered after one 503 and a retry
     assert message["status"] == "completed"
+    assert "2 new risks (3 findings)" in message["text"]  # where it is, and its keys
     assert [f["asset"] for f in message["new_findings"] if f["rule_id"] == "COC-001"] == ["acme-hk"]
     assert "acme-hk" in message["text"] and message["report_url"].startswith(
         "s3://reports/acme/runs/"
