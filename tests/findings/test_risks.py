@@ -167,3 +167,20 @@ def test_new_and_resolved_risks_are_counted_from_their_findings(catalog: Catalog
     opened = [r for r in result.risks if r.status is FindingStatus.OPEN]
     assert new_risks(result.risks, everything_new) == opened
     assert new_risks(result.risks, set()) == []
+
+
+def test_fingerprints_written_before_risks_existed_still_match(catalog: Catalog) -> None:
+    # From the demo's report.json at commit 2755f01, before findings were grouped into
+    # risks: baselines and SARIF alerts written then must keep matching.
+    bucket = locate(
+        Asset(
+            id="acs:oss:cn-hongkong:5120000000000001:bucket/nw-hk-customer-exports",
+            provider=Provider.ALIBABA, service="oss", kind="bucket",
+            name="nw-hk-customer-exports", account="5120000000000001", region="cn-hongkong",
+        ),
+        catalog,
+    )  # fmt: skip
+    result = assess(Inventory(generated_at=NOW, assets=(bucket,)), RuleSelection().load(catalog))
+    (acr,) = [f for f in result.findings if f.rule_id == "ACR-001"]
+    assert acr.fingerprint == "5657a749910ff92060a5e6695b1adcae"
+    assert any(acr.fingerprint in [line.fingerprint for line in r.lines] for r in result.risks)
