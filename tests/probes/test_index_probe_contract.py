@@ -13,6 +13,7 @@ its unmodified SDK against its loopback server with the provider's own fault ans
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -25,9 +26,10 @@ from assessor.catalog import Catalog
 from assessor.models import GapReason, Inventory
 from assessor.probes.alibaba import AlibabaProbe
 from assessor.probes.azure import AzureProbe
-from assessor.probes.base import Probe
+from assessor.probes.base import Probe, ReadOnlyViolation
 from assessor.probes.gcp import GcpProbe
 from assessor.probes.huawei import HuaweiProbe
+from assessor.probes.live import GuardedClient
 from assessor.probes.tencent import TencentProbe
 from assessor.testing.environment import scoped_environment
 from assessor.testing.probes import scan
@@ -322,3 +324,50 @@ def test_every_request_carries_the_right_signature_or_token(
     assert not refused.assets and refused.gaps
     assert {gap.reason for gap in refused.gaps} == {GapReason.ACCESS_DENIED}
     assert os.environ  # the real environment put back
+
+
+class _Sdk:
+    """Stands where an SDK client would: any attribute that reaches it fails the test."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"{name} reached the SDK")
+
+
+@pytest.mark.parametrize(
+    ("module", "operations", "write"),
+    [
+        ("assessor.probes.alibaba.probe", "OPERATIONS", "delete_resource_group"),
+        ("assessor.probes.alibaba.probe", "OSS_OPERATIONS", "put_bucket_replication"),
+        ("assessor.probes.tencent.probe", "CONFIG_OPERATIONS", "DeleteConfigRule"),
+        ("assessor.probes.tencent.probe", "TAG_OPERATIONS", "DeleteResourceTag"),
+        ("assessor.probes.huawei.probe", "RMS_OPERATIONS", "delete_policy_assignment"),
+        ("assessor.probes.huawei.probe", "OBS_OPERATIONS", "deleteBucket"),
+        ("assessor.probes.gcp.probe", "OPERATIONS", "analyze_move"),
+        ("assessor.probes.azure.probe", "OPERATIONS", "resource_changes"),
+    ],
+)
+def test_a_mutating_call_is_refused_by_the_guard_before_it_reaches_the_sdk(
+    module: str, operations: str, write: str
+) -> None:
+    declared = getattr(importlib.import_module(module), operations)
+    client = GuardedClient(_Sdk(), "probe", declared)
+    with pytest.raises(ReadOnlyViolation, match=f"refused {write}"):
+        getattr(client, write)
+    for name in declared:  # declared reads pass through to the SDK
+        with pytest.raises(AssertionError, match="reached the SDK"):
+            getattr(client, name)
+
+
+def test_the_generic_clients_refuse_undeclared_actions_before_any_request() -> None:
+    from assessor.probes.alibaba.rpc import RpcApi
+    from assessor.probes.tencent.probe import CDB_OPERATIONS, STS_READS, _Common
+
+    for operations, write in (
+        (CDB_OPERATIONS, "ModifyRemoteBackupConfig"),
+        (STS_READS, "AssumeRole"),
+    ):
+        with pytest.raises(ReadOnlyViolation, match=f"refused {write}"):
+            _Common(_Sdk(), operations).call(write, {})
+    rds = RpcApi(("id", "secret", None), "http://127.0.0.1:9", "rds", "2014-08-15", {}, None)
+    with pytest.raises(ReadOnlyViolation, match="refused ModifyInstanceCrossBackupPolicy"):
+        rds.call("ModifyInstanceCrossBackupPolicy", {}, 1)
