@@ -701,3 +701,4 @@ def test_a_later_listing_page_throttled_past_the_retries_keeps_the_pages_before_
     (gap,) = inventory.gaps
     assert gap.reason is GapReason.THROTTLED and (gap.service, gap.region) == ("dynamodb", US)
     assert "TableNames after page 1 not read" in gap.message
+    assert gap.operation == "dynamodb:ListTables"

@@ -76,7 +76,7 @@ _Key = tuple[GapReason, str | None, str, str | None]
 
 
 # What a collector holds, as plain data a forked process can send back.
-GapRecords = tuple[dict[_Key, set[str]], dict[_Key, set[str]]]
+GapRecords = tuple[dict[_Key, set[str]], dict[_Key, set[str]], dict[_Key, set[str]]]
 
 
 class GapCollector:
@@ -88,6 +88,7 @@ class GapCollector:
         self._lock = threading.Lock()
         self._messages: dict[_Key, set[str]] = defaultdict(set)
         self._resources: dict[_Key, set[str]] = defaultdict(set)
+        self._operations: dict[_Key, set[str]] = defaultdict(set)
 
     def add(
         self,
@@ -98,12 +99,15 @@ class GapCollector:
         service: str,
         region: str | None,
         resource: str | None = None,
+        operation: str | None = None,
     ) -> None:
         key = (reason, account, service, region)
         with self._lock:
             self._messages[key].add(message)
             if resource:
                 self._resources[key].add(resource)
+            if operation:
+                self._operations[key].add(operation)
 
     def record(
         self,
@@ -114,6 +118,7 @@ class GapCollector:
         region: str | None,
         resource: str | None = None,
     ) -> None:
+        named = getattr(error, "operation_name", None)
         self.add(
             gap_reason(error),
             describe(error),
@@ -121,20 +126,23 @@ class GapCollector:
             service=service,
             region=region,
             resource=resource,
+            operation=f"{service}:{named}" if named else None,
         )
 
     def records(self) -> GapRecords:
         with self._lock:
-            return dict(self._messages), dict(self._resources)
+            return dict(self._messages), dict(self._resources), dict(self._operations)
 
     def absorb(self, records: GapRecords) -> None:
         """Add another collector's records (the same failure seen twice is one gap)."""
-        messages, resources = records
+        messages, resources, operations = records
         with self._lock:
             for key, texts in messages.items():
                 self._messages[key] |= texts
             for key, names in resources.items():
                 self._resources[key] |= names
+            for key, called in operations.items():
+                self._operations[key] |= called
 
     def gaps(self) -> Iterator[CoverageGap]:
         def order(key: _Key) -> tuple[str, ...]:
@@ -145,6 +153,7 @@ class GapCollector:
             reason, account, service, region = key
             detail = "; ".join(sorted(self._messages[key]))
             names = sorted(self._resources.get(key, ()))
+            called = self._operations.get(key, set())
             if names:
                 shown = ", ".join(names[:5])
                 more = f" and {len(names) - 5} more" if len(names) > 5 else ""
@@ -156,5 +165,7 @@ class GapCollector:
                 account=account,
                 region=region,
                 service=service,
+                # Where one operation (one resource) is behind the gap, it is named.
+                operation=next(iter(called)) if len(called) == 1 else None,
                 resource=names[0] if len(names) == 1 else None,
             )

@@ -86,12 +86,14 @@ class RegionScope:
         except AWS_ERRORS as error:
             if not read:
                 raise
+            named = getattr(error, "operation_name", None)
             self.gaps.add(
                 gap_reason(error),
                 f"{describe(error)}; {key} after page {read} not read",
                 account=self.account,
                 service=service,
                 region=self.region,
+                operation=f"{service}:{named}" if named else None,
             )
         return items
 
