@@ -26,9 +26,11 @@ from assessor import shards
 from assessor.catalog import Catalog, load_catalog, relocate
 from assessor.delivery import notify, publish
 from assessor.engine.evaluate import evaluate as evaluate_rules
+from assessor.engine.loader import builtin_rules_dir, load_rules
 from assessor.engine.selection import RuleSelection, RuleSet
 from assessor.errors import AssessorError, ConfigurationError, ExitCode
 from assessor.findings.result import Acceptance, assemble, at_or_above
+from assessor.findings.risks import regrouped
 from assessor.history import run_scope
 from assessor.inventory import (
     ProbeResults,
@@ -409,6 +411,15 @@ def finish(
         delivery_errors=tuple(errors),
         warnings=(note,) if note else (),
     )
+
+
+def upgraded(result: AuditResult) -> AuditResult:
+    """A result written before findings were grouped into risks (schema 1), grouped now by
+    the facts today's rule packs declare; a result with its risks is returned as it is."""
+    if result.risks or not result.findings:
+        return result
+    rules = load_rules([builtin_rules_dir()], load_catalog())
+    return regrouped(result, {item.rule.id: item.rule.fact for item in rules})
 
 
 def _write_and_record(

@@ -18,7 +18,8 @@ from assessor.models import AuditResult
 @output_options(formats="html")
 def report(result_file: Path, reports: run.Reports) -> int:
     """Re-render a saved report.json in other formats; no cloud is touched."""
-    outcome = run.finish(read_json_model(result_file, AuditResult), reports=reports)
+    saved = read_json_model(result_file, AuditResult)
+    outcome = run.finish(run.upgraded(saved), reports=reports)
     console.outcome(outcome)
     return outcome.exit_code
 

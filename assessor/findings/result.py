@@ -13,7 +13,7 @@ from pathlib import Path
 from assessor import __version__
 from assessor.engine.loader import LoadedRule
 from assessor.findings.baseline import apply_baseline
-from assessor.findings.risks import estate, group
+from assessor.findings.risks import with_risks
 from assessor.findings.scoring import score
 from assessor.findings.waivers import apply_waivers
 from assessor.models import (
@@ -59,17 +59,10 @@ def assemble(
     if acceptance.baseline is not None:
         path, baseline = acceptance.baseline
         final, baselined = apply_baseline(final, baseline, str(path), today)
-    result = build_result(inventory, rules, final)
-    risks = group(final, assets, result.rules)
-    summary = result.summary.model_copy(
-        update={"risk_count": sum(1 for risk in risks if risk.status is FindingStatus.OPEN)}
-    )
+    result = with_risks(build_result(inventory, rules, final))
     return result.model_copy(
         update={
-            "risks": tuple(risks),
-            "estate_risks": tuple(estate(risks, assets)),
-            "summary": summary,
-            "scores": score(inventory.assets, risks),
+            "scores": score(inventory.assets, result.risks),
             "expired_waivers": tuple(outcome.expired),
             "unused_waivers": tuple(outcome.unused),
             "baseline": baselined,

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from assessor.findings.identity import asset_identity
 from assessor.models import (
     Asset,
+    AuditResult,
     EstateRisk,
     Fact,
     Finding,
@@ -131,6 +132,41 @@ def _risk(fact: Fact, about: str, members: Sequence[Finding], asset: Asset) -> R
         status=status,
         lines=lines,
     )
+
+
+def with_risks(result: AuditResult) -> AuditResult:
+    """The result with its findings grouped into risks, the estate-level lines, and the open
+    risks counted in its summary."""
+    assets = {asset.id: asset for asset in result.assets}
+    risks = group(result.findings, assets, result.rules)
+    summary = result.summary.model_copy(
+        update={"risk_count": sum(1 for risk in risks if risk.status is FindingStatus.OPEN)}
+    )
+    return result.model_copy(
+        update={
+            "risks": tuple(risks),
+            "estate_risks": tuple(estate(risks, assets)),
+            "summary": summary,
+        }
+    )
+
+
+# The pack an organization's residency policy becomes (``engine.residency.PACK``; not
+# imported from there, since the renderers read this module and never the engine). Each of
+# its rules judges location.
+RESIDENCY_PACK = "residency"
+
+
+def regrouped(result: AuditResult, declared: Mapping[str, Fact]) -> AuditResult:
+    """A result written before rules declared their fact, grouped into risks by the facts
+    ``declared`` (rule id → fact) gives its rules; residency rules judge location."""
+
+    def fact(rule: RuleSummary) -> Fact | None:
+        residency = Fact.LOCATION if rule.pack == RESIDENCY_PACK else None
+        return rule.fact or declared.get(rule.id) or residency
+
+    rules = tuple(rule.model_copy(update={"fact": fact(rule)}) for rule in result.rules)
+    return with_risks(result.model_copy(update={"rules": rules}))
 
 
 def estate(risks: Sequence[Risk], assets: Mapping[str, Asset]) -> list[EstateRisk]:

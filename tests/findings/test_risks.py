@@ -184,3 +184,24 @@ def test_fingerprints_written_before_risks_existed_still_match(catalog: Catalog)
     (acr,) = [f for f in result.findings if f.rule_id == "ACR-001"]
     assert acr.fingerprint == "5657a749910ff92060a5e6695b1adcae"
     assert any(acr.fingerprint in [line.fingerprint for line in r.lines] for r in result.risks)
+
+
+def test_a_result_written_before_risks_is_grouped_when_it_is_rendered_again(
+    catalog: Catalog,
+) -> None:
+    from assessor.run import upgraded
+
+    taken = _alibaba_estate(catalog, 20)
+    current = assess(taken, RuleSelection().load(catalog), now=NOW)
+    # As schema 1 wrote it: no facts on its rules, no risks.
+    old = current.model_copy(
+        update={
+            "schema_version": "1",
+            "rules": tuple(r.model_copy(update={"fact": None}) for r in current.rules),
+            "risks": (),
+            "estate_risks": (),
+        }
+    )
+    again = upgraded(old)
+    assert again.risks == current.risks and again.estate_risks == current.estate_risks
+    assert upgraded(current) is current  # a result with its risks is left as it is
