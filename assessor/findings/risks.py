@@ -35,20 +35,20 @@ UNKNOWN = "unknown"
 ESTATE_LINES = 10  # the first screen answers "what is where, who can be compelled" in ten
 
 
-def judged(fact: Fact, asset: Asset, finding: Finding) -> tuple[Fact, str]:
-    """The fact a finding judges and what it is about. A location rule that fired on a copy
-    (its evidence names the flows: an organization's policy judges both) judges where the
-    copy goes; one that fired on an asset whose location is unknown judges coverage, as the
-    countries-of-concern pack's unknown-location rule does."""
+def judged(fact: Fact, asset: Asset, finding: Finding) -> Fact:
+    """The fact a finding judges. A location rule that fired on a copy (its evidence names
+    the flows: an organization's policy judges both) judges where the copy goes; one that
+    fired on an asset whose location is unknown judges coverage, as the countries-of-concern
+    pack's unknown-location rule does."""
     if fact is Fact.LOCATION and "flows" in finding.evidence:
-        fact = Fact.COPY
+        return Fact.COPY
     if (
         fact is Fact.LOCATION
         and not (asset.location and asset.location.known)
         and not asset.country
     ):
-        fact = Fact.COVERAGE
-    return fact, subject(asset, fact)
+        return Fact.COVERAGE
+    return fact
 
 
 def subject(asset: Asset, fact: Fact) -> str:
@@ -89,11 +89,18 @@ def group(
     declares no fact (a result written before rules did) is in none."""
     facts = {rule.id: rule.fact for rule in rules}
     grouped: dict[tuple[str, Fact, str], list[Finding]] = defaultdict(list)
+    # An asset's findings mostly judge a few facts: each subject is worked out once.
+    subjects: dict[tuple[str, Fact], str] = {}
     for finding in findings:
         fact = facts.get(finding.rule_id)
         asset = assets.get(finding.asset_id)
-        if fact is not None and asset is not None:
-            grouped[(finding.asset_id, *judged(fact, asset, finding))].append(finding)
+        if fact is None or asset is None:
+            continue
+        fact = judged(fact, asset, finding)
+        about = subjects.get((asset.id, fact))
+        if about is None:
+            about = subjects[(asset.id, fact)] = subject(asset, fact)
+        grouped[(asset.id, fact, about)].append(finding)
     risks = [
         _risk(fact, about, members, assets[asset_id])
         for (asset_id, fact, about), members in grouped.items()

@@ -67,7 +67,9 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return SEVERITY_ORDER.index(self)
+        """Its place in :data:`SEVERITY_ORDER` (0 for info): read on every comparison and
+        sort of findings and risks, so looked up, not searched for."""
+        return _SEVERITY_RANK[self]
 
     def at_least(self, other: Severity) -> bool:
         return self.rank >= other.rank
@@ -75,6 +77,7 @@ class Severity(StrEnum):
 
 # Least to most severe: the one order every stage sorts and compares by.
 SEVERITY_ORDER = tuple(Severity)
+_SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITY_ORDER)}
 
 
 class Provider(StrEnum):
