@@ -265,3 +265,18 @@ def test_a_mysql_backup_copied_into_the_prc_is_a_flow_and_a_denied_policy_is_one
     tencent.requests.clear()
     scan(TencentProbe, catalog, **{"skip-cos": "yes", "skip-cdb": "yes"})
     assert not asked()
+
+
+def test_an_account_sts_will_not_name_is_said_and_everything_is_still_read(
+    tencent: TencentApi, catalog: Catalog
+) -> None:
+    def caller_identity_denied(request: Any) -> Answer | None:
+        if request.headers.get("x-tc-action") == "GetCallerIdentity":
+            error = {"Error": {"Code": "UnauthorizedOperation", "Message": "no"}, "RequestId": "r"}
+            return Answer.of(200, {"Response": error})
+        return None
+
+    tencent.fault = caller_identity_denied
+    inventory = scan(TencentProbe, catalog)
+    assert not inventory.gaps and len(inventory.assets) == len(tencent.items) + 1
+    assert any("could not be named" in note for note in inventory.probes[0].notes)

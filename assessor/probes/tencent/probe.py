@@ -146,7 +146,12 @@ class TencentProbe(Probe):
                 )
                 return
             self._notes.append(f"read as the role {role}")
-        account = api.account()  # None when STS will not say: the gaps then name no account
+        try:
+            account: str | None = api.account() or None
+        except FaultError as error:
+            # Everything is still read; only the account cannot be named, and the report says so.
+            account = None
+            self._notes.append(f"the account could not be named (sts:GetCallerIdentity: {error})")
         assets, gaps = self._index(api, account)
         yield from gaps
         if not self.settings.flag("skip-cdb"):
@@ -258,13 +263,11 @@ class _Api:
         self.credential = credential.Credential(*keys)
         return keys
 
-    def account(self) -> str | None:
-        """The account (its uin) whose resources are read; None when STS will not say."""
+    def account(self) -> str:
+        """The account (its uin) whose resources are read; raises FaultError when STS will
+        not say."""
         sts = self._common("sts", "2018-08-13", self.region, STS_READS)
-        try:
-            return str(self._call(sts, "GetCallerIdentity", {}).get("AccountId") or "") or None
-        except FaultError:
-            return None
+        return str(self._call(sts, "GetCallerIdentity", {}).get("AccountId") or "")
 
     def remote_backups(self, asset: Asset) -> list[Flow]:
         """A MySQL instance's remote backup configuration: the regions its backups are
