@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from assessor.models import (
+    GLOBAL_REGION,
     Confidence,
     CountryGroup,
     Location,
@@ -97,6 +98,8 @@ class Catalog:
         """
         if not region:
             return Location.unknown(provider, region)
+        if region == GLOBAL_REGION:
+            return Location.global_(provider)
         code = normalize_region(region)
         found = self._regions.get((provider, code))
         if found is not None:

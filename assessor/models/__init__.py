@@ -23,6 +23,7 @@ from assessor.models.base import (
     shared_fields_set,
 )
 from assessor.models.catalog import (
+    GLOBAL_REGION,
     Confidence,
     CountryGroup,
     Location,
@@ -98,6 +99,7 @@ from assessor.models.rules import (
 )
 
 __all__ = [
+    "GLOBAL_REGION",
     "PAIRED_REGION",
     "SCHEMA_VERSION",
     "SEVERITY_ORDER",

@@ -16,6 +16,7 @@ class LocationScope(StrEnum):
     DUAL_REGION = "dual-region"
     MULTI_REGION = "multi-region"
     COUNTRY = "country"
+    GLOBAL = "global"  # a control-plane resource with no region (identity, DNS, CDN)
     UNKNOWN = "unknown"
 
 
@@ -60,6 +61,21 @@ class Location(Model):
     @classmethod
     def unknown(cls, provider: Provider | None, region: str | None) -> Location:
         return cls(known=False, provider=provider, region=region)
+
+    @classmethod
+    def global_(cls, provider: Provider | None) -> Location:
+        """A resource with no region: not a place, so not ``known``, but not unknown either
+        (nothing about it could be learnt that would place it)."""
+        return cls(
+            known=False,
+            provider=provider,
+            region=GLOBAL_REGION,
+            name="global (no region)",
+            scope=LocationScope.GLOBAL,
+        )
+
+
+GLOBAL_REGION = "global"
 
 
 class ProviderProfile(Model):

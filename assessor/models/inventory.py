@@ -62,6 +62,10 @@ class Flow(Model):
     )
     target_id: str | None = None
     target_location: Location | None = None
+    condition: str | None = Field(
+        default=None,
+        description="The copy happens only if this holds: a condition the code leaves open",
+    )
 
 
 class CodeLocation(Model):

@@ -39,9 +39,9 @@ from assessor.probes.terraform.flows import FlowSite, Target
 from assessor.probes.terraform.hcl import Block, HclError, read_blocks
 from assessor.probes.terraform.modules import ModuleSources, repository_root
 from assessor.probes.terraform.plan import plan_assets
-from assessor.probes.terraform.resolve import Scope, references
+from assessor.probes.terraform.resolve import Scope
 from assessor.probes.terraform.resources import PROVIDERS
-from assessor.probes.terraform.walk import Module, Resource, Walker, _defaults
+from assessor.probes.terraform.walk import Module, Resource, Walker, _defaults, settle
 
 _TFVARS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
 
@@ -198,15 +198,10 @@ class TerraformProbe(Probe):
         return variables
 
     def _assets(self, resources: list[Resource], root: str, base: Path) -> Iterator[ProbeItem]:
-        by_address = {f"{r.module}{r.address}": r for r in resources}
-        flows: dict[str, list[Flow]] = {key: [] for key in by_address}
-        for resource in resources:
-            for source, flow in _flows(resource, by_address):
-                flows.setdefault(source, []).append(flow)
-        for key, resource in by_address.items():
-            if not resource.spec.is_asset:
-                continue
-            yield _asset(resource, root, base, tuple(flows.get(key, [])))
+        settle(resources)
+        for resource, flows in linked(resources):
+            if resource.spec.is_asset:
+                yield _asset(resource, root, base, flows)
         yield from self._late_gaps
         self._late_gaps = []
 
@@ -222,6 +217,18 @@ def _repository_path(path: Path, base: Path) -> str:
     return path.as_posix()
 
 
+def linked(resources: list[Resource]) -> Iterator[tuple[Resource, tuple[Flow, ...]]]:
+    """Each resource with the copies that start at it (declared on it or on another block
+    that names it as its source)."""
+    by_address = {resource.key: resource for resource in resources}
+    flows: dict[str, list[Flow]] = {key: [] for key in by_address}
+    for resource in resources:
+        for source, flow in _flows(resource, by_address):
+            flows.setdefault(source, []).append(flow)
+    for key, resource in by_address.items():
+        yield resource, tuple(flows.get(key, []))
+
+
 def _flows(resource: Resource, by_address: dict[str, Resource]) -> Iterator[tuple[str, Flow]]:
     """Copies declared in configuration, as (source asset key, flow)."""
     extract = resource.spec.flows
@@ -230,14 +237,17 @@ def _flows(resource: Resource, by_address: dict[str, Resource]) -> Iterator[tupl
     module = resource.module
 
     def target(expression: Any) -> Target | None:
-        for address in references(expression):
-            found = by_address.get(f"{module}{address}")
-            if found is not None:
-                return Target(f"{found.module}{found.address}", found.region)
+        """The block an argument points at: the one its taken branch names; when the
+        condition is open, the first it may name, with the condition."""
+        found = resource.scope.references(expression)
+        for reference in sorted(found, key=lambda r: r.possible):
+            key = f"{module}{reference.address}"
+            block = by_address.get(key) or by_address.get(key.split("[")[0])
+            if block is not None:
+                return Target(block.key, block.region, reference.condition)
         return None
 
-    key = f"{module}{resource.address}"
-    site = FlowSite(key, resource.region, resource.block.body, resource.scope.text, target)
+    site = FlowSite(resource.key, resource.region, resource.block.body, resource.scope.text, target)
     return extract(site)
 
 

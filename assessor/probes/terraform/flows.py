@@ -23,6 +23,8 @@ class Target:
 
     key: str
     region: str | None
+    # Set when the reference is only possible: the condition the code leaves open.
+    condition: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,10 @@ class FlowSite:
 
     def flow(self, kind: FlowKind, to: Target | None = None, region: str | None = None) -> Flow:
         return Flow(
-            kind=kind, target_id=to.key if to else None, target_region=to.region if to else region
+            kind=kind,
+            target_id=to.key if to else None,
+            target_region=to.region if to else region,
+            condition=to.condition if to else None,
         )
 
     def me(self) -> Target:

@@ -11,18 +11,13 @@ that.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from assessor.probes.terraform.expressions import Ref, Unresolved, template
+from assessor.probes.terraform.evaluate import Path, Reference, Unresolved, evaluate, references
 
-__all__ = ["Ref", "Scope", "Unresolved", "references"]
-
-_PART = re.compile(r"\$\{([^{}]+)\}")
-_ADDRESS = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)")
-_SPECIAL = ("var", "local", "module", "data", "each", "count", "path", "terraform", "self")
+__all__ = ["Reference", "Scope", "Unresolved"]
 
 # Looks up what is outside one module's variables and locals: another block's argument
 # (("aws_s3_bucket", "b", "region"), ("data", "t", "n", "arg")) or a module output
@@ -48,7 +43,7 @@ class Scope:
         """The value of an expression (strings evaluated, collections element by element),
         or raise :class:`Unresolved`."""
         if isinstance(expression, str):
-            return template(expression, self._resolve)
+            return evaluate(expression, self._resolve)
         if isinstance(expression, dict):
             return {key: self.value(item) for key, item in expression.items()}
         if isinstance(expression, list):
@@ -56,16 +51,25 @@ class Scope:
         return expression
 
     def text(self, expression: Any) -> str | None:
-        """A string value, or None when it cannot be resolved."""
+        """A string value, or None when it cannot be resolved or is null."""
         try:
             value = self.value(expression)
         except Unresolved:
             return None
         return value if isinstance(value, str) else None
 
-    def _resolve(self, ref: Ref) -> Any:
-        head, rest = ref.parts[0], ref.parts[1:]
-        shown = ".".join(str(part) for part in ref.parts)
+    def references(self, expression: Any) -> list[Reference]:
+        """The blocks an expression refers to, through the branches it takes (see
+        :func:`evaluate.references`); inside a list or map, every element's."""
+        if isinstance(expression, dict):
+            return [found for item in expression.values() for found in self.references(item)]
+        if isinstance(expression, list):
+            return [found for item in expression for found in self.references(item)]
+        return references(expression, self._resolve)
+
+    def _resolve(self, parts: Path) -> Any:
+        head, rest = parts[0], parts[1:]
+        shown = ".".join(str(part) for part in parts)
         if head in ("var", "local") and rest:
             return _walk(self._named(str(head), str(rest[0]), shown), rest[1:], shown)
         if head == "each" and rest:
@@ -83,7 +87,7 @@ class Scope:
             raise Unresolved(shown, f"{head}.* is not evaluated")
         if self.world is None or not rest:
             raise Unresolved(shown, f"{shown} cannot be known without running Terraform")
-        return self.world(ref.parts, self)
+        return self.world(parts, self)
 
     def _named(self, kind: str, name: str, shown: str) -> Any:
         table = self.variables if kind == "var" else self.locals
@@ -109,18 +113,3 @@ def _walk(value: Any, path: tuple[str | int, ...], shown: str) -> Any:
         else:
             raise Unresolved(shown, f"no {part!r} in the value")
     return value
-
-
-def references(expression: Any) -> list[str]:
-    """Resource addresses in an expression: ``${aws_s3_bucket.dr.arn}`` → aws_s3_bucket.dr."""
-    if not isinstance(expression, str):
-        return []
-    found = []
-    for inner in _PART.findall(expression):
-        for match in re.finditer(
-            r"(?<![\w.\"])([A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_-]*)", inner
-        ):
-            address = _ADDRESS.match(match.group(1))
-            if address and address.group(1) not in _SPECIAL and "_" in address.group(1):
-                found.append(f"{address.group(1)}.{address.group(2)}")
-    return found

@@ -16,17 +16,24 @@ from pathlib import Path
 from typing import Any
 
 from assessor.models import CoverageGap, GapReason
+from assessor.probes.terraform.evaluate import Unresolved
 from assessor.probes.terraform.hcl import Block
 from assessor.probes.terraform.modules import Found, ModuleSources
-from assessor.probes.terraform.resolve import Scope, Unresolved
+from assessor.probes.terraform.resolve import Scope
 from assessor.probes.terraform.resources import (
+    GLOBAL,
+    PARENT_ARGS,
+    PROVIDER_DEFAULTS,
     PROVIDERS,
+    ZONE_ARGS,
     ResourceType,
     generic_type,
+    is_global,
     provider_of,
     region_from,
     type_of,
 )
+from assessor.probes.terraform.syntax import Attribute, Name, SyntaxProblem, parse
 
 MAX_DEPTH = 10
 MAX_INSTANCES = 1000
@@ -42,7 +49,12 @@ REGION_ENVIRONMENT = {
 
 @dataclass
 class Resource:
-    """A resource instance before flows are attached."""
+    """A resource instance before flows are attached.
+
+    ``parents`` are the module-qualified addresses of the blocks its parent arguments point
+    at, for a type with no location of its own: :func:`settle` places it with the first
+    parent that is located, else leaves ``region``/``note`` (the provider's answer).
+    """
 
     address: str  # aws_s3_bucket.b, aws_s3_bucket.b["k"], aws_s3_bucket.b[0]
     module: str  # module.a.module.b. ("" for the root)
@@ -51,6 +63,11 @@ class Resource:
     region: str | None
     note: str | None
     scope: Scope
+    parents: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.module}{self.address}"
 
 
 @dataclass
@@ -184,8 +201,8 @@ class Walker:
             mapping = block.body.get("providers")
             for entry in mapping if isinstance(mapping, list) else [mapping] if mapping else []:
                 for name, target in (entry or {}).items():
-                    provider, _, alias = str(target).strip("${}").partition(".")
-                    found = parent.providers.get((provider, alias or None))
+                    provider, alias = provider_reference(target)
+                    found = parent.providers.get((provider, alias))
                     if found:
                         local, _, local_alias = name.partition(".")
                         child.providers[(local, local_alias or None)] = found
@@ -205,7 +222,7 @@ class Walker:
         instances, note = self._instances(module, block)
         for each, count in instances:
             scope = module.scope.instance(each, count)
-            region, region_note = self._region(module, block, spec, scope)
+            region, region_note, parents = self._region(module, block, spec, scope)
             region = _placement(block, scope) or region
             self.resources.append(
                 Resource(
@@ -216,6 +233,7 @@ class Walker:
                     region,
                     "; ".join(filter(None, (note, region_note))) or None,
                     scope,
+                    parents,
                 )
             )
 
@@ -245,6 +263,8 @@ class Walker:
                 return [
                     (None, None)
                 ], f"instances unknown: count is {block.body['count']} ({error.why})"
+            if isinstance(count, str) and count.strip().isdigit():
+                count = int(count)  # Terraform converts a numeric string
             if not isinstance(count, int) or isinstance(count, bool):
                 return [(None, None)], "instances unknown: count is not a whole number"
             return [(None, index) for index in range(min(count, MAX_INSTANCES))], None
@@ -252,28 +272,77 @@ class Walker:
 
     def _region(
         self, module: Module, block: Block, spec: ResourceType, scope: Scope
-    ) -> tuple[str | None, str | None]:
+    ) -> tuple[str | None, str | None, tuple[str, ...]]:
+        """(region, note, parents): where Terraform puts the resource. An argument whose
+        value is null is unset, as in Terraform, so the next source decides."""
+        if is_global(block.labels[0]):
+            return GLOBAL, "global: the resource type has no region", ()
         for argument in spec.region_args:
-            if argument in block.body:
-                return _resolved(block.body[argument], scope, spec.provider, argument)
-        provider_name = spec.provider
-        alias: str | None = None
-        chosen = block.body.get("provider")
-        if isinstance(chosen, str):
-            provider_name, _, alias_part = chosen.strip("${}").partition(".")
-            alias = alias_part or None
+            if argument not in block.body:
+                continue
+            zone = argument in ZONE_ARGS
+            try:
+                value = scope.value(block.body[argument])
+            except Unresolved as error:
+                what = f"{argument} is {block.body[argument]} ({error.why})"
+                return None, f"region unknown: {what}", ()
+            if isinstance(value, list) and value and zone:
+                value = value[0]  # every zone of a list is in one region
+            if value is None:
+                continue
+            if not isinstance(value, str) or not value:
+                return None, f"region unknown: {argument} is not a string", ()
+            return region_from(value, spec.provider, zone=zone), None, ()
+        if spec.schema_default:
+            default = spec.schema_default
+            return default, f"{default.upper()}: the provider's schema default", ()
+        parents = self._parents(module, block, spec, scope)
+        region, note = self._provider_region(module, block, spec)
+        return region, note, parents
+
+    def _parents(
+        self, module: Module, block: Block, spec: ResourceType, scope: Scope
+    ) -> tuple[str, ...]:
+        found = []
+        for argument in PARENT_ARGS.get(spec.provider, ()):
+            for reference in scope.references(block.body.get(argument)):
+                if not reference.possible:
+                    found.append(f"{module.module_path}{reference.address}")
+        return tuple(found)
+
+    def _provider_region(
+        self, module: Module, block: Block, spec: ResourceType
+    ) -> tuple[str | None, str | None]:
+        provider_name, alias = spec.provider, None
+        if "provider" in block.body:
+            provider_name, alias = provider_reference(block.body["provider"])
         found = module.providers.get((provider_name, alias))
         label = f"provider {provider_name}" + (f".{alias}" if alias else "")
         if found is not None and found[0] is not None:
             expression, provider_scope = found
-            return _resolved(expression, provider_scope, spec.provider, f"{label} region")
+            try:
+                value = provider_scope.value(expression)
+            except Unresolved as error:
+                return None, f"region unknown: {label} region is {expression} ({error.why})"
+            if isinstance(value, str) and value:
+                return region_from(value, spec.provider), None
+            if value is not None:
+                return None, f"region unknown: {label} region is not a string"
         if self.assume_region:
             for variable in REGION_ENVIRONMENT.get(spec.provider, ()):
                 value = os.environ.get(variable)
                 if value:
-                    return region_from(
-                        value, spec.provider
-                    ), f"region assumed from {variable} ({value})"
+                    return region_from(value, spec.provider), (
+                        f"region assumed from {variable} ({value})"
+                    )
+        default = PROVIDER_DEFAULTS.get(spec.provider)
+        if default is not None:
+            variables = " or ".join(REGION_ENVIRONMENT.get(spec.provider, ()))
+            return default, (
+                f"{default}: the {spec.provider} provider's default region, as no {label} "
+                f"block sets one; {variables} or a profile overrides it "
+                "(with --terraform-assume-region assessor reads the variable)"
+            )
         if found is None:
             return None, f"region unknown: no {label} block configures a region"
         return None, f"region unknown: the {label} block sets no region"
@@ -288,6 +357,43 @@ class Walker:
                 message=message,
             )
         )
+
+
+def provider_reference(expression: Any) -> tuple[str, str | None]:
+    """``aws.replica`` (``provider = aws.replica``, a ``providers`` map value) → ("aws",
+    "replica"); ``aws`` → ("aws", None)."""
+    try:
+        node = parse(str(expression))
+    except SyntaxProblem:
+        node = None
+    if isinstance(node, Attribute) and isinstance(node.target, Name):
+        return node.target.name, node.name
+    if isinstance(node, Name):
+        return node.name, None
+    text = str(expression)
+    name, _, alias = text.partition(".")
+    return name, alias or None
+
+
+def settle(resources: list[Resource]) -> None:
+    """Places each resource with parents where its first located parent is (a table in its
+    dataset's location, a subnet in its network's), following chains of parents."""
+    by_key = {resource.key: resource for resource in resources}
+
+    def placed(resource: Resource, seen: frozenset[str]) -> tuple[str | None, str | None]:
+        for key in resource.parents:
+            parent = by_key.get(key) or by_key.get(key.split("[")[0])
+            if parent is None or parent.key in seen:
+                continue
+            region, _ = placed(parent, seen | {parent.key})
+            if region is not None and region != GLOBAL:
+                return region, f"{region}: where its parent {parent.key} is"
+        return resource.region, resource.note
+
+    for resource in resources:
+        if resource.parents:
+            resource.region, resource.note = placed(resource, frozenset({resource.key}))
+            resource.parents = ()
 
 
 def _placement(block: Block, scope: Scope) -> str | None:
@@ -334,16 +440,4 @@ def _defaults(blocks: list[Block]) -> dict[str, Any]:
     }
 
 
-def _resolved(
-    expression: Any, scope: Scope, provider: str, what: str
-) -> tuple[str | None, str | None]:
-    try:
-        value = scope.value(expression)
-    except Unresolved as error:
-        return None, f"region unknown: {what} is {expression} ({error.why})"
-    if not isinstance(value, str) or not value:
-        return None, f"region unknown: {what} is not a string"
-    return region_from(value, provider), None
-
-
-__all__ = ["Module", "Resource", "Walker", "_defaults"]
+__all__ = ["Module", "Resource", "Walker", "_defaults", "provider_reference", "settle"]

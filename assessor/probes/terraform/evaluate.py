@@ -1,0 +1,358 @@
+"""Evaluating a Terraform expression tree, and finding the blocks it refers to.
+
+What can be known without running Terraform is evaluated: literals, templates, references
+(through a resolver the caller supplies: ``var``, ``local``, ``each``, ``count``, resources,
+data sources and module outputs), conditionals (only the branch taken, as Terraform does),
+operators, ``for`` expressions, splats and the functions real code uses for names and
+regions. ``null`` is Python's ``None``: the caller treats an argument whose value is null as
+unset, as Terraform does. Anything else raises :class:`Unresolved` naming why, so a location
+is never guessed.
+
+:func:`references` walks the same tree: the blocks an expression points at, only through the
+branch taken when a condition is known, through both (marked possible) when it is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from assessor.probes.terraform.functions import FUNCTIONS, as_text, number, truthy
+from assessor.probes.terraform.syntax import (
+    Attribute,
+    Call,
+    Conditional,
+    For,
+    Index,
+    Literal,
+    Name,
+    Node,
+    ObjectOf,
+    Operation,
+    Splat,
+    SyntaxProblem,
+    Template,
+    TupleOf,
+    parse,
+)
+
+
+class Unresolved(Exception):
+    """The expression cannot be known statically; ``expression`` says which one."""
+
+    def __init__(self, expression: str, why: str) -> None:
+        super().__init__(f"{expression}: {why}")
+        self.expression = expression
+        self.why = why
+
+
+Path = tuple[str | int, ...]
+# Answers a traversal that starts outside the expression: ("var", "region"),
+# ("aws_s3_bucket", "b", "arn"). Raises Unresolved when it cannot be known.
+Resolver = Callable[[Path], Any]
+# Names a ``root`` of a traversal as a block address, or None (var, local, each, ...).
+NOT_BLOCKS = frozenset(
+    {"var", "local", "module", "data", "each", "count", "path", "terraform", "self"}
+)
+
+
+def tree(text: str) -> Node:
+    """The parsed tree of an argument's text; a text that does not parse is unresolved."""
+    try:
+        return parse(text)
+    except SyntaxProblem as problem:
+        raise Unresolved(_shown(text), problem.why) from None
+
+
+def evaluate(text: str, resolve: Resolver) -> Any:
+    """The value of an argument's text as python-hcl2 serializes it."""
+    return _Evaluation(resolve, text).value(tree(text), {})
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 80 else text[:80] + "…"
+
+
+# --- values -------------------------------------------------------------------------------
+
+
+class _Evaluation:
+    def __init__(self, resolve: Resolver, text: str) -> None:
+        self.resolve = resolve
+        self.text = text
+
+    def fail(self, why: str) -> Unresolved:
+        return Unresolved(_shown(self.text), why)
+
+    def value(self, node: Node, bound: Mapping[str, Any]) -> Any:
+        if isinstance(node, Literal):
+            return node.value
+        if isinstance(node, Template):
+            return "".join(
+                part if isinstance(part, str) else as_text(self.value(part, bound), self.fail)
+                for part in node.parts
+            )
+        if isinstance(node, Name | Attribute | Index):
+            return self.traversal(node, bound)
+        if isinstance(node, Conditional):
+            taken = node.yes if truthy(self.value(node.condition, bound), self.fail) else node.no
+            return self.value(taken, bound)
+        if isinstance(node, Operation):
+            return self.operation(node, bound)
+        if isinstance(node, Call):
+            return self.call(node, bound)
+        if isinstance(node, TupleOf):
+            return [self.value(item, bound) for item in node.items]
+        if isinstance(node, ObjectOf):
+            result = {}
+            for key, item in node.items:
+                name = self.value(key, bound)
+                result[as_text(name, self.fail)] = self.value(item, bound)
+            return result
+        if isinstance(node, Splat):
+            source = self.value(node.source, bound)
+            if source is None:
+                return []
+            items = source if isinstance(source, list) else [source]
+            return [self.value(node.each, {**bound, "*": item}) for item in items]
+        if isinstance(node, For):
+            return self.for_expression(node, bound)
+        raise self.fail(f"cannot evaluate {type(node).__name__}")
+
+    def traversal(self, node: Node, bound: Mapping[str, Any]) -> Any:
+        steps: list[str | int] = []
+        while isinstance(node, Attribute | Index):
+            if isinstance(node, Attribute):
+                steps.append(node.name)
+            else:
+                key = self.value(node.key, bound)
+                if not isinstance(key, str | int) or isinstance(key, bool):
+                    raise self.fail(f"an index that is not a key: {key!r}")
+                steps.append(key)
+            node = node.target
+        steps.reverse()
+        if isinstance(node, Name):
+            if node.name in bound:
+                return _dig(bound[node.name], steps, self.fail)
+            return self.resolve((node.name, *steps))
+        return _dig(self.value(node, bound), steps, self.fail)
+
+    def operation(self, node: Operation, bound: Mapping[str, Any]) -> Any:
+        right = self.value(node.right, bound)
+        if node.operator == "!":
+            return not truthy(right, self.fail)
+        if node.operator == "neg":
+            if not isinstance(right, int | float) or isinstance(right, bool):
+                raise self.fail("negating a value that is not a number")
+            return -right
+        assert node.left is not None
+        return _apply(node.operator, self.value(node.left, bound), right, self.fail)
+
+    def call(self, node: Call, bound: Mapping[str, Any]) -> Any:
+        if node.function in ("try", "can"):
+            for argument in node.arguments:
+                try:
+                    found = self.value(argument, bound)
+                except Unresolved:
+                    if node.function == "can":
+                        return False
+                    continue
+                return True if node.function == "can" else found
+            raise self.fail("no argument of try() can be known")
+        function = FUNCTIONS.get(node.function)
+        if function is None:
+            raise self.fail(f"{node.function}() cannot be known without running Terraform")
+        arguments = [self.value(argument, bound) for argument in node.arguments]
+        if node.expand_last:
+            if not arguments or not isinstance(arguments[-1], list):
+                raise self.fail(f"{node.function}(...): expanding a value that is not a list")
+            arguments = [*arguments[:-1], *arguments[-1]]
+        try:
+            return function(*arguments)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+            raise self.fail(f"{node.function}(): {error}") from None
+
+    def for_expression(self, node: For, bound: Mapping[str, Any]) -> Any:
+        collection = self.value(node.collection, bound)
+        if isinstance(collection, dict):
+            pairs = [(key, collection[key]) for key in sorted(collection)]
+        elif isinstance(collection, list):
+            pairs = list(enumerate(collection))
+        else:
+            raise self.fail("a for expression over a value that is not a collection")
+        items: list[Any] = []
+        mapping: dict[str, Any] = {}
+        for key, item in pairs:
+            inner = {**bound, node.value_name: item}
+            if node.key_name:
+                inner[node.key_name] = key
+            if node.condition is not None and not truthy(
+                self.value(node.condition, inner), self.fail
+            ):
+                continue
+            if node.key is None:
+                items.append(self.value(node.value, inner))
+                continue
+            name = as_text(self.value(node.key, inner), self.fail)
+            value = self.value(node.value, inner)
+            if node.grouping:
+                mapping.setdefault(name, []).append(value)
+            elif name in mapping:
+                raise self.fail(f"a for expression gives the key {name!r} twice")
+            else:
+                mapping[name] = value
+        return items if node.key is None else mapping
+
+
+def _dig(value: Any, steps: list[str | int], fail: Callable[[str], Unresolved]) -> Any:
+    for step in steps:
+        if isinstance(value, dict) and str(step) in value:
+            value = value[str(step)]
+        elif isinstance(value, list) and isinstance(step, int) and -len(value) <= step < len(value):
+            value = value[step]
+        elif isinstance(value, list) and isinstance(step, str) and step.isdigit():
+            value = _dig(value, [int(step)], fail)
+        else:
+            raise fail(f"no {step!r} in the value")
+    return value
+
+
+def _apply(op: str, left: Any, right: Any, fail: Callable[[str], Unresolved]) -> Any:
+    if op == "==":
+        return left == right
+    if op == "!=":
+        return left != right
+    if op == "&&":
+        return truthy(left, fail) and truthy(right, fail)
+    if op == "||":
+        return truthy(left, fail) or truthy(right, fail)
+    left, right = number(left), number(right)
+    if isinstance(left, bool) or isinstance(right, bool):
+        raise fail(f"{op} needs numbers")
+    if not (isinstance(left, int | float) and isinstance(right, int | float)):
+        raise fail(f"{op} needs numbers")
+    operations: dict[str, Callable[[Any, Any], Any]] = {
+        "<": lambda a, b: a < b,
+        ">": lambda a, b: a > b,
+        "<=": lambda a, b: a <= b,
+        ">=": lambda a, b: a >= b,
+        "+": lambda a, b: a + b,
+        "-": lambda a, b: a - b,
+        "*": lambda a, b: a * b,
+        "/": lambda a, b: a / b,
+        "%": lambda a, b: a % b,
+    }
+    try:
+        return operations[op](left, right)
+    except ZeroDivisionError:
+        raise fail("division by zero") from None
+
+
+# --- references ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A block an expression points at: ``aws_s3_bucket.b`` (with its instance key, when
+    written, as ``aws_s3_bucket.b["k"]``), ``possible`` when only an unknown condition's
+    branch points there."""
+
+    address: str
+    possible: bool = False
+    condition: str | None = None
+
+
+def references(text: Any, resolve: Resolver) -> list[Reference]:
+    """The resource blocks an argument refers to, in the order written."""
+    if not isinstance(text, str):
+        return []
+    try:
+        node = parse(text)
+    except SyntaxProblem:
+        return []
+    return list(_Finder(resolve, text).walk(node, frozenset(), None))
+
+
+class _Finder:
+    def __init__(self, resolve: Resolver, text: str) -> None:
+        self.evaluation = _Evaluation(resolve, text)
+
+    def walk(self, node: Node, bound: frozenset[str], condition: str | None) -> Iterator[Reference]:
+        if isinstance(node, Name | Attribute | Index):
+            found = self.address(node, bound)
+            if found is not None:
+                yield Reference(found, condition is not None, condition)
+                return
+        if isinstance(node, Conditional):
+            yield from self.walk(node.condition, bound, condition)
+            try:
+                taken = truthy(self.evaluation.value(node.condition, {}), self.evaluation.fail)
+            except Unresolved as unknown:
+                why = condition or f"only if {unknown.expression} (not known before apply)"
+                yield from self.walk(node.yes, bound, why)
+                yield from self.walk(node.no, bound, why)
+                return
+            yield from self.walk(node.yes if taken else node.no, bound, condition)
+            return
+        if isinstance(node, For):
+            yield from self.walk(node.collection, bound, condition)
+            inner = bound | {node.value_name} | ({node.key_name} if node.key_name else set())
+            for part in (node.key, node.value, node.condition):
+                if part is not None:
+                    yield from self.walk(part, inner, condition)
+            return
+        if isinstance(node, Splat):
+            yield from self.walk(node.source, bound, condition)
+            yield from self.walk(node.each, bound | {"*"}, condition)
+            return
+        for child in _children(node):
+            yield from self.walk(child, bound, condition)
+
+    def address(self, node: Node, bound: frozenset[str]) -> str | None:
+        """``TYPE.NAME`` (with an instance key that can be known) at the root of a
+        traversal; None for variables, locals and the like."""
+        chain: list[Node] = []
+        while isinstance(node, Attribute | Index):
+            chain.append(node)
+            node = node.target
+        if not isinstance(node, Name) or node.name in bound or node.name in NOT_BLOCKS:
+            return None
+        if "_" not in node.name or not chain:
+            return None
+        chain.reverse()
+        first = chain[0]
+        if not isinstance(first, Attribute):
+            return None
+        address = f"{node.name}.{first.name}"
+        if len(chain) > 1 and isinstance(chain[1], Index):
+            try:
+                key = self.evaluation.value(chain[1].key, {})
+            except Unresolved:
+                return address
+            if isinstance(key, str):
+                return f'{address}["{key}"]'
+            if isinstance(key, int) and not isinstance(key, bool):
+                return f"{address}[{key}]"
+        return address
+
+
+def _children(node: Node) -> Iterator[Node]:
+    if isinstance(node, Template):
+        yield from (part for part in node.parts if isinstance(part, Node))
+    elif isinstance(node, Attribute | Index):
+        yield node.target
+        if isinstance(node, Index):
+            yield node.key
+    elif isinstance(node, Operation):
+        if node.left is not None:
+            yield node.left
+        yield node.right
+    elif isinstance(node, Call):
+        yield from node.arguments
+    elif isinstance(node, TupleOf):
+        yield from node.items
+    elif isinstance(node, ObjectOf):
+        for key, value in node.items:
+            yield key
+            yield value
