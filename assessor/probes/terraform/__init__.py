@@ -26,21 +26,13 @@ from hcl2 import SerializationOptions
 
 from assessor.errors import ConfigurationError, InputError
 from assessor.inputs import read_text
-from assessor.models import (
-    Asset,
-    CodeLocation,
-    CoverageGap,
-    Flow,
-    GapReason,
-    Waiver,
-)
-from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption, classification
-from assessor.probes.terraform.flows import FlowSite, Target
+from assessor.models import CoverageGap, GapReason
+from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
+from assessor.probes.terraform.assets import linked, resource_asset
 from assessor.probes.terraform.hcl import Block, HclError, read_blocks
 from assessor.probes.terraform.modules import ModuleSources, repository_root
 from assessor.probes.terraform.plan import plan_assets
 from assessor.probes.terraform.resolve import Scope
-from assessor.probes.terraform.resources import PROVIDERS
 from assessor.probes.terraform.walk import Module, Resource, Walker, _defaults, settle
 
 _TFVARS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
@@ -200,8 +192,19 @@ class TerraformProbe(Probe):
     def _assets(self, resources: list[Resource], root: str, base: Path) -> Iterator[ProbeItem]:
         settle(resources)
         for resource, flows in linked(resources):
-            if resource.spec.is_asset:
-                yield _asset(resource, root, base, flows)
+            if not resource.spec.is_asset:
+                continue
+            address = resource.key
+            relative = _repository_path(resource.block.path, base)
+            # Unique across root modules: the same address in another root is another asset.
+            yield resource_asset(
+                resource,
+                flows,
+                identity=f"{root}:{address}",
+                account=f"terraform:{root}",
+                attributes={"address": address, "root_module": root},
+                path=relative,
+            )
         yield from self._late_gaps
         self._late_gaps = []
 
@@ -215,98 +218,3 @@ def _repository_path(path: Path, base: Path) -> str:
         except ValueError:
             continue
     return path.as_posix()
-
-
-def linked(resources: list[Resource]) -> Iterator[tuple[Resource, tuple[Flow, ...]]]:
-    """Each resource with the copies that start at it (declared on it or on another block
-    that names it as its source)."""
-    by_address = {resource.key: resource for resource in resources}
-    flows: dict[str, list[Flow]] = {key: [] for key in by_address}
-    for resource in resources:
-        for source, flow in _flows(resource, by_address):
-            flows.setdefault(source, []).append(flow)
-    for key, resource in by_address.items():
-        yield resource, tuple(flows.get(key, []))
-
-
-def _flows(resource: Resource, by_address: dict[str, Resource]) -> Iterator[tuple[str, Flow]]:
-    """Copies declared in configuration, as (source asset key, flow)."""
-    extract = resource.spec.flows
-    if extract is None:
-        return iter(())
-    module = resource.module
-
-    def target(expression: Any) -> Target | None:
-        """The block an argument points at: the one its taken branch names; when the
-        condition is open, the first it may name, with the condition."""
-        found = resource.scope.references(expression)
-        for reference in sorted(found, key=lambda r: r.possible):
-            key = f"{module}{reference.address}"
-            block = by_address.get(key) or by_address.get(key.split("[")[0])
-            if block is not None:
-                return Target(block.key, block.region, reference.condition)
-        return None
-
-    site = FlowSite(resource.key, resource.region, resource.block.body, resource.scope.text, target)
-    return extract(site)
-
-
-def _tags(resource: Resource) -> dict[str, str]:
-    raw = resource.block.body.get("tags") or resource.block.body.get("labels") or {}
-    if isinstance(raw, list):
-        raw = raw[0] if raw and isinstance(raw[0], dict) else {}
-    tags = {}
-    for key, value in raw.items() if isinstance(raw, dict) else ():
-        text = resource.scope.text(value)
-        if text is not None:
-            tags[str(key)] = text
-    return tags
-
-
-def _asset(resource: Resource, root: str, base: Path, flows: tuple[Flow, ...]) -> Asset:
-    spec, block = resource.spec, resource.block
-    tags = _tags(resource)
-    name = None
-    for argument in spec.name_args:
-        value = tags.get(argument[5:]) if argument.startswith("tags.") else block.body.get(argument)
-        name = resource.scope.text(value) if value is not None else None
-        if name:
-            break
-    address = f"{resource.module}{resource.address}"
-    # Unique across root modules: the same address in another root is another asset.
-    identity = f"{root}:{address}"
-    relative = _repository_path(block.path, base)
-    attributes = {"address": address, "root_module": root}
-    if resource.note:
-        attributes["location_note"] = resource.note
-    return Asset(
-        id=identity,
-        provider=PROVIDERS[spec.provider],
-        service=spec.service,
-        kind=spec.kind,
-        name=name or address,
-        account=f"terraform:{root}",
-        region=resource.region,
-        tags=tags,
-        classification=classification(tags),
-        flows=flows,
-        attributes=attributes,
-        source=CodeLocation(
-            path=relative,
-            start_line=block.start_line,
-            end_line=block.end_line,
-            module=resource.module.rstrip("."),
-            address=resource.address,
-        ),
-        waivers=tuple(
-            Waiver(
-                rule=waiver.rule,
-                asset=identity,
-                owner=f"inline in {relative}",
-                reason=waiver.reason,
-                expires=waiver.expires,
-                source=f"{relative}:{waiver.line}",
-            )
-            for waiver in block.waivers
-        ),
-    )

@@ -261,6 +261,9 @@ class Reference:
     address: str
     possible: bool = False
     condition: str | None = None
+    # The address names the module too (a plan's), rather than being relative to the
+    # module of the expression.
+    absolute: bool = False
 
 
 def references(text: Any, resolve: Resolver) -> list[Reference]:

@@ -13,11 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from assessor.probes.terraform.evaluate import Path, Reference, Unresolved, evaluate, references
 
-__all__ = ["Reference", "Scope", "Unresolved"]
+__all__ = ["Reference", "Scope", "Unresolved", "Values"]
+
+
+class Values(Protocol):
+    """What the asset builder and flow extractors ask of a resource's arguments: a
+    :class:`Scope` for ``.tf`` files, literal values for a plan."""
+
+    def value(self, expression: Any) -> Any: ...
+
+    def text(self, expression: Any) -> str | None: ...
+
+    def references(self, expression: Any) -> list[Reference]: ...
+
 
 # Looks up what is outside one module's variables and locals: another block's argument
 # (("aws_s3_bucket", "b", "region"), ("data", "t", "n", "arg")) or a module output

@@ -206,6 +206,14 @@ for _name, _default in SCHEMA_DEFAULTS.items():
 # ``DEFAULT_REGION = "cn-beijing"`` (alicloud/provider.go). AWS, Azure, Google and Huawei
 # Cloud have none: their resources stay unknown.
 PROVIDER_DEFAULTS = {"tencentcloud": "ap-guangzhou", "alicloud": "cn-beijing"}
+# Each provider's standard environment variable for its region (--terraform-assume-region).
+REGION_ENVIRONMENT = {
+    "aws": ("AWS_REGION", "AWS_DEFAULT_REGION"),
+    "alicloud": ("ALICLOUD_REGION", "ALIBABA_CLOUD_REGION"),
+    "tencentcloud": ("TENCENTCLOUD_REGION",),
+    "huaweicloud": ("HW_REGION_NAME",),
+    "google": ("GOOGLE_REGION", "CLOUDSDK_COMPUTE_REGION"),
+}
 
 # Types that have no region: identity, DNS, CDN and edge, organization structure. Their
 # control plane is global, so they are ``global``, never put in the provider's region.
@@ -356,6 +364,19 @@ def generic_type(resource_type: str) -> ResourceType:
         DEFAULT_REGION_ARGS.get(provider, _R),
         _NAME_ARGS,
         schema_default=SCHEMA_DEFAULTS.get(resource_type),
+    )
+
+
+def provider_default(provider: str, label: str) -> tuple[str, str] | None:
+    """The provider's own fallback region and the note that says so, or None."""
+    default = PROVIDER_DEFAULTS.get(provider)
+    if default is None:
+        return None
+    variables = " or ".join(REGION_ENVIRONMENT.get(provider, ()))
+    return default, (
+        f"{default}: the {provider} provider's default region, as no {label} block sets "
+        f"one; {variables} or a profile overrides it (with --terraform-assume-region "
+        "assessor reads the variable)"
     )
 
 

@@ -19,16 +19,17 @@ from assessor.models import CoverageGap, GapReason
 from assessor.probes.terraform.evaluate import Unresolved
 from assessor.probes.terraform.hcl import Block
 from assessor.probes.terraform.modules import Found, ModuleSources
-from assessor.probes.terraform.resolve import Scope
+from assessor.probes.terraform.resolve import Scope, Values
 from assessor.probes.terraform.resources import (
     GLOBAL,
     PARENT_ARGS,
-    PROVIDER_DEFAULTS,
     PROVIDERS,
+    REGION_ENVIRONMENT,
     ZONE_ARGS,
     ResourceType,
     generic_type,
     is_global,
+    provider_default,
     provider_of,
     region_from,
     type_of,
@@ -37,14 +38,6 @@ from assessor.probes.terraform.syntax import Attribute, Name, SyntaxProblem, par
 
 MAX_DEPTH = 10
 MAX_INSTANCES = 1000
-# Each provider's standard environment variable for its region (--terraform-assume-region).
-REGION_ENVIRONMENT = {
-    "aws": ("AWS_REGION", "AWS_DEFAULT_REGION"),
-    "alicloud": ("ALICLOUD_REGION", "ALIBABA_CLOUD_REGION"),
-    "tencentcloud": ("TENCENTCLOUD_REGION",),
-    "huaweicloud": ("HW_REGION_NAME",),
-    "google": ("GOOGLE_REGION", "CLOUDSDK_COMPUTE_REGION"),
-}
 
 
 @dataclass
@@ -62,7 +55,7 @@ class Resource:
     block: Block
     region: str | None
     note: str | None
-    scope: Scope
+    scope: Values
     parents: tuple[str, ...] = ()
 
     @property
@@ -335,14 +328,9 @@ class Walker:
                     return region_from(value, spec.provider), (
                         f"region assumed from {variable} ({value})"
                     )
-        default = PROVIDER_DEFAULTS.get(spec.provider)
+        default = provider_default(spec.provider, label)
         if default is not None:
-            variables = " or ".join(REGION_ENVIRONMENT.get(spec.provider, ()))
-            return default, (
-                f"{default}: the {spec.provider} provider's default region, as no {label} "
-                f"block sets one; {variables} or a profile overrides it "
-                "(with --terraform-assume-region assessor reads the variable)"
-            )
+            return default
         if found is None:
             return None, f"region unknown: no {label} block configures a region"
         return None, f"region unknown: the {label} block sets no region"
