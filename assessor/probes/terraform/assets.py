@@ -10,24 +10,56 @@ from typing import Any
 
 from assessor.models import Asset, CodeLocation, Flow, Waiver
 from assessor.probes.base import classification
+from assessor.probes.terraform.evaluate import Unknown, Unresolved
 from assessor.probes.terraform.flows import FlowSite, Target
 from assessor.probes.terraform.resources import PROVIDERS
 from assessor.probes.terraform.walk import Resource
+
+# Arguments whose value names a resource when another one refers to it by name (a
+# replication destination's ``bucket = "arn:aws:s3:::${local.replica}"``).
+_IDENTIFYING = ("bucket", "identifier")
 
 
 def linked(resources: list[Resource]) -> Iterator[tuple[Resource, tuple[Flow, ...]]]:
     """Each resource with the copies that start at it (declared on it or on another block
     that names it as its source)."""
-    by_address = {resource.key: resource for resource in resources}
-    flows: dict[str, list[Flow]] = {key: [] for key in by_address}
+    blocks = _Blocks(resources)
+    flows: dict[str, list[Flow]] = {resource.key: [] for resource in resources}
     for resource in resources:
-        for source, flow in _flows(resource, by_address):
+        for source, flow in _flows(resource, blocks):
             flows.setdefault(source, []).append(flow)
-    for key, resource in by_address.items():
-        yield resource, tuple(flows.get(key, []))
+    for resource in resources:
+        # Four replication rules to one destination are one copy.
+        yield resource, tuple(dict.fromkeys(flows.get(resource.key, [])))
 
 
-def _flows(resource: Resource, by_address: dict[str, Resource]) -> Iterator[tuple[str, Flow]]:
+class _Blocks:
+    """Finds the resource a reference, an unknown value's origin or a name points at."""
+
+    def __init__(self, resources: list[Resource]) -> None:
+        self.by_key = {resource.key: resource for resource in resources}
+        self.first_instance: dict[str, Resource] = {}
+        self.named: dict[str, Resource] = {}
+        for resource in resources:
+            self.first_instance.setdefault(resource.key.split("[")[0], resource)
+            if not resource.spec.is_asset:
+                continue
+            for argument in _IDENTIFYING:
+                name = resource.scope.identity(resource.body.get(argument))
+                if name:
+                    self.named.setdefault(name, resource)
+                    if resource.block.labels[0] == "aws_s3_bucket":
+                        self.named.setdefault(f"arn:aws:s3:::{name}", resource)
+
+    def get(self, key: str) -> Resource | None:
+        return (
+            self.by_key.get(key)
+            or self.by_key.get(key.split("[")[0])
+            or self.first_instance.get(key)
+        )
+
+
+def _flows(resource: Resource, blocks: _Blocks) -> Iterator[tuple[str, Flow]]:
     """Copies declared in configuration, as (source asset key, flow)."""
     extract = resource.spec.flows
     if extract is None:
@@ -35,22 +67,35 @@ def _flows(resource: Resource, by_address: dict[str, Resource]) -> Iterator[tupl
     module = resource.module
 
     def target(expression: Any) -> Target | None:
-        """The block an argument points at: the one its taken branch names; when the
-        condition is open, the first it may name, with the condition."""
+        """The block an argument points at: the one its taken branch names (when the
+        condition is open, the first it may name, with the condition); else the resource
+        an unknown value comes from; else the resource it names."""
         found = resource.scope.references(expression)
         for reference in sorted(found, key=lambda r: r.possible):
             key = reference.address if reference.absolute else f"{module}{reference.address}"
-            block = by_address.get(key) or by_address.get(key.split("[")[0])
+            block = blocks.get(key)
             if block is not None:
                 return Target(block.key, block.region, reference.condition)
+        try:
+            value = resource.scope.raw(expression)
+        except Unresolved:
+            value = None
+        for key in value.blocks if isinstance(value, Unknown) else ():
+            block = blocks.get(key)
+            if block is not None:
+                return Target(block.key, block.region)
+        name = resource.scope.identity(expression)
+        block = blocks.named.get(name) if name else None
+        if block is not None and block is not resource:
+            return Target(block.key, block.region)
         return None
 
-    site = FlowSite(resource.key, resource.region, resource.block.body, resource.scope.text, target)
+    site = FlowSite(resource.key, resource.region, resource.body, resource.scope.text, target)
     return extract(site)
 
 
 def _tags(resource: Resource) -> dict[str, str]:
-    raw = resource.block.body.get("tags") or resource.block.body.get("labels") or {}
+    raw = resource.body.get("tags") or resource.body.get("labels") or {}
     if isinstance(raw, list):
         raw = raw[0] if raw and isinstance(raw[0], dict) else {}
     tags = {}
@@ -76,7 +121,9 @@ def resource_asset(
     tags = _tags(resource)
     name = None
     for argument in spec.name_args:
-        value = tags.get(argument[5:]) if argument.startswith("tags.") else block.body.get(argument)
+        value = (
+            tags.get(argument[5:]) if argument.startswith("tags.") else resource.body.get(argument)
+        )
         name = resource.scope.text(value) if value is not None else None
         if name:
             break

@@ -35,16 +35,37 @@ from assessor.probes.terraform.syntax import (
     Template,
     TupleOf,
     parse,
+    written,
 )
 
 
 class Unresolved(Exception):
-    """The expression cannot be known statically; ``expression`` says which one."""
+    """The expression cannot be known statically; ``expression`` says which one. ``block``
+    names the resource (module path and address) whose unwritten attribute it needed."""
 
-    def __init__(self, expression: str, why: str) -> None:
+    def __init__(self, expression: str, why: str, block: str | None = None) -> None:
         super().__init__(f"{expression}: {why}")
         self.expression = expression
         self.why = why
+        self.block = block
+
+
+class Missing(Unresolved):
+    """A known value has no such key or index: an error, as in Terraform (``try()``
+    moves on past it), not an unknown."""
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value known only after apply, as Terraform's own unknown values: it flows through
+    collections, variables and module inputs, and only the argument that needs it is
+    unknown. ``symbol`` is a string built around unknown parts
+    (``replica-${random_pet.this.id}``), so two strings built alike can be matched;
+    ``blocks`` are the resources (module path and address) it comes from."""
+
+    why: str
+    symbol: str | None = None
+    blocks: tuple[str, ...] = ()
 
 
 Path = tuple[str | int, ...]
@@ -54,6 +75,29 @@ Resolver = Callable[[Path], Any]
 # Names a ``root`` of a traversal as a block address, or None (var, local, each, ...).
 NOT_BLOCKS = frozenset(
     {"var", "local", "module", "data", "each", "count", "path", "terraform", "self"}
+)
+# Functions that only rearrange collections: unknown elements pass through them.
+_STRUCTURAL = frozenset(
+    {
+        "keys",
+        "length",
+        "merge",
+        "concat",
+        "flatten",
+        "tolist",
+        "toset",
+        "tomap",
+        "values",
+        "lookup",
+        "element",
+        "one",
+        "zipmap",
+        "distinct",
+        "compact",
+        "slice",
+        "reverse",
+        "coalescelist",
+    }
 )
 
 
@@ -65,13 +109,34 @@ def tree(text: str) -> Node:
         raise Unresolved(_shown(text), problem.why) from None
 
 
-def evaluate(text: str, resolve: Resolver) -> Any:
-    """The value of an argument's text as python-hcl2 serializes it."""
-    return _Evaluation(resolve, text).value(tree(text), {})
+def evaluate(text: str, resolve: Resolver, bound: Mapping[str, Any] | None = None) -> Any:
+    """The value of an argument's text as python-hcl2 serializes it: a plain value, or an
+    :class:`Unknown` (also inside collections). ``bound`` names values the text may use
+    (a dynamic block's iterator)."""
+    return _Evaluation(resolve, text).value(tree(text), bound or {})
+
+
+def unknown_in(value: Any) -> Unknown | None:
+    """The first unknown anywhere in a value."""
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            found = unknown_in(item)
+            if found is not None:
+                return found
+    return None
 
 
 def _shown(text: str) -> str:
     return text if len(text) <= 80 else text[:80] + "…"
+
+
+def _merged(unknowns: list[Unknown], symbol: str | None = None) -> Unknown:
+    blocks = tuple(dict.fromkeys(block for unknown in unknowns for block in unknown.blocks))
+    return Unknown(unknowns[0].why, symbol, blocks)
 
 
 # --- values -------------------------------------------------------------------------------
@@ -89,14 +154,14 @@ class _Evaluation:
         if isinstance(node, Literal):
             return node.value
         if isinstance(node, Template):
-            return "".join(
-                part if isinstance(part, str) else as_text(self.value(part, bound), self.fail)
-                for part in node.parts
-            )
+            return self.template(node, bound)
         if isinstance(node, Name | Attribute | Index):
             return self.traversal(node, bound)
         if isinstance(node, Conditional):
-            taken = node.yes if truthy(self.value(node.condition, bound), self.fail) else node.no
+            condition = self.value(node.condition, bound)
+            if isinstance(condition, Unknown):
+                return condition
+            taken = node.yes if truthy(condition, self.fail) else node.no
             return self.value(taken, bound)
         if isinstance(node, Operation):
             return self.operation(node, bound)
@@ -108,17 +173,34 @@ class _Evaluation:
             result = {}
             for key, item in node.items:
                 name = self.value(key, bound)
+                if isinstance(name, Unknown):
+                    return name
                 result[as_text(name, self.fail)] = self.value(item, bound)
             return result
         if isinstance(node, Splat):
             source = self.value(node.source, bound)
             if source is None:
                 return []
+            if isinstance(source, Unknown):
+                return source
             items = source if isinstance(source, list) else [source]
             return [self.value(node.each, {**bound, "*": item}) for item in items]
         if isinstance(node, For):
             return self.for_expression(node, bound)
         raise self.fail(f"cannot evaluate {type(node).__name__}")
+
+    def template(self, node: Template, bound: Mapping[str, Any]) -> Any:
+        texts: list[str] = []
+        unknowns: list[Unknown] = []
+        for part in node.parts:
+            value = part if isinstance(part, str) else self.value(part, bound)
+            if isinstance(value, Unknown):
+                unknowns.append(value)
+                texts.append(value.symbol or "${?}")
+            else:
+                texts.append(as_text(value, self.fail))
+        text = "".join(texts)
+        return _merged(unknowns, text) if unknowns else text
 
     def traversal(self, node: Node, bound: Mapping[str, Any]) -> Any:
         steps: list[str | int] = []
@@ -127,6 +209,8 @@ class _Evaluation:
                 steps.append(node.name)
             else:
                 key = self.value(node.key, bound)
+                if isinstance(key, Unknown):
+                    return key
                 if not isinstance(key, str | int) or isinstance(key, bool):
                     raise self.fail(f"an index that is not a key: {key!r}")
                 steps.append(key)
@@ -135,11 +219,20 @@ class _Evaluation:
         if isinstance(node, Name):
             if node.name in bound:
                 return _dig(bound[node.name], steps, self.fail)
-            return self.resolve((node.name, *steps))
+            path = (node.name, *steps)
+            try:
+                return self.resolve(path)
+            except Missing:
+                raise
+            except Unresolved as error:
+                symbol = "${" + ".".join(str(step) for step in path) + "}"
+                return Unknown(error.why, symbol, (error.block,) if error.block else ())
         return _dig(self.value(node, bound), steps, self.fail)
 
     def operation(self, node: Operation, bound: Mapping[str, Any]) -> Any:
         right = self.value(node.right, bound)
+        if isinstance(right, Unknown):
+            return right
         if node.operator == "!":
             return not truthy(right, self.fail)
         if node.operator == "neg":
@@ -147,7 +240,10 @@ class _Evaluation:
                 raise self.fail("negating a value that is not a number")
             return -right
         assert node.left is not None
-        return _apply(node.operator, self.value(node.left, bound), right, self.fail)
+        left = self.value(node.left, bound)
+        if isinstance(left, Unknown):
+            return left
+        return _apply(node.operator, left, right, self.fail)
 
     def call(self, node: Call, bound: Mapping[str, Any]) -> Any:
         if node.function in ("try", "can"):
@@ -158,6 +254,8 @@ class _Evaluation:
                     if node.function == "can":
                         return False
                     continue
+                if isinstance(found, Unknown):
+                    return found  # as Terraform: try() cannot decide on an unknown
                 return True if node.function == "can" else found
             raise self.fail("no argument of try() can be known")
         function = FUNCTIONS.get(node.function)
@@ -165,9 +263,16 @@ class _Evaluation:
             raise self.fail(f"{node.function}() cannot be known without running Terraform")
         arguments = [self.value(argument, bound) for argument in node.arguments]
         if node.expand_last:
+            if arguments and isinstance(arguments[-1], Unknown):
+                return arguments[-1]
             if not arguments or not isinstance(arguments[-1], list):
                 raise self.fail(f"{node.function}(...): expanding a value that is not a list")
             arguments = [*arguments[:-1], *arguments[-1]]
+        unknowns = [a for a in arguments if isinstance(a, Unknown)]
+        if not unknowns and node.function not in _STRUCTURAL:
+            unknowns = [u for u in map(unknown_in, arguments) if u is not None]
+        if unknowns:
+            return _merged(unknowns)
         try:
             return function(*arguments)
         except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
@@ -175,6 +280,8 @@ class _Evaluation:
 
     def for_expression(self, node: For, bound: Mapping[str, Any]) -> Any:
         collection = self.value(node.collection, bound)
+        if isinstance(collection, Unknown):
+            return collection
         if isinstance(collection, dict):
             pairs = [(key, collection[key]) for key in sorted(collection)]
         elif isinstance(collection, list):
@@ -187,14 +294,19 @@ class _Evaluation:
             inner = {**bound, node.value_name: item}
             if node.key_name:
                 inner[node.key_name] = key
-            if node.condition is not None and not truthy(
-                self.value(node.condition, inner), self.fail
-            ):
-                continue
+            if node.condition is not None:
+                keep = self.value(node.condition, inner)
+                if isinstance(keep, Unknown):
+                    return keep
+                if not truthy(keep, self.fail):
+                    continue
             if node.key is None:
                 items.append(self.value(node.value, inner))
                 continue
-            name = as_text(self.value(node.key, inner), self.fail)
+            name = self.value(node.key, inner)
+            if isinstance(name, Unknown):
+                return name
+            name = as_text(name, self.fail)
             value = self.value(node.value, inner)
             if node.grouping:
                 mapping.setdefault(name, []).append(value)
@@ -207,6 +319,8 @@ class _Evaluation:
 
 def _dig(value: Any, steps: list[str | int], fail: Callable[[str], Unresolved]) -> Any:
     for step in steps:
+        if isinstance(value, Unknown):
+            return value
         if isinstance(value, dict) and str(step) in value:
             value = value[str(step)]
         elif isinstance(value, list) and isinstance(step, int) and -len(value) <= step < len(value):
@@ -290,9 +404,14 @@ class _Finder:
         if isinstance(node, Conditional):
             yield from self.walk(node.condition, bound, condition)
             try:
-                taken = truthy(self.evaluation.value(node.condition, {}), self.evaluation.fail)
-            except Unresolved as unknown:
-                why = condition or f"only if {unknown.expression} (not known before apply)"
+                decided = self.evaluation.value(node.condition, {})
+                taken = (
+                    None if isinstance(decided, Unknown) else truthy(decided, self.evaluation.fail)
+                )
+            except Unresolved:
+                taken = None
+            if taken is None:
+                why = condition or f"only if {written(node.condition)} (not known before apply)"
                 yield from self.walk(node.yes, bound, why)
                 yield from self.walk(node.no, bound, why)
                 return
@@ -332,6 +451,8 @@ class _Finder:
             try:
                 key = self.evaluation.value(chain[1].key, {})
             except Unresolved:
+                return address
+            if isinstance(key, Unknown):
                 return address
             if isinstance(key, str):
                 return f'{address}["{key}"]'

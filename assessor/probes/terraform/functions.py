@@ -3,6 +3,7 @@ between values Terraform makes (a numeric string where a number is expected)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -99,6 +100,8 @@ def _lookup(mapping: dict[str, Any], key: str, *default: Any) -> Any:
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "lookup": _lookup,
+    "jsondecode": json.loads,
+    "jsonencode": lambda value: json.dumps(value, separators=(",", ":")),
     "element": lambda items, index: items[int(index) % len(items)],
     "format": _format,
     "join": lambda separator, items: separator.join(str(item) for item in items),

@@ -20,7 +20,7 @@ from assessor.errors import InputError
 from assessor.inputs import read_json
 from assessor.models import Asset
 from assessor.probes.terraform.assets import linked, resource_asset
-from assessor.probes.terraform.evaluate import NOT_BLOCKS, Reference
+from assessor.probes.terraform.evaluate import NOT_BLOCKS, Reference, Unknown
 from assessor.probes.terraform.hcl import Block
 from assessor.probes.terraform.resources import (
     GLOBAL,
@@ -55,11 +55,19 @@ class _PlanValues:
     def __init__(self, identified: dict[str, str]) -> None:
         self.identified = identified
 
+    def raw(self, expression: Any) -> Any:
+        if isinstance(expression, _Known):
+            return Unknown("known only after apply")
+        return expression
+
     def value(self, expression: Any) -> Any:
         return None if isinstance(expression, _Known) else expression
 
     def text(self, expression: Any) -> str | None:
         return expression if isinstance(expression, str) else None
+
+    def identity(self, expression: Any) -> str | None:
+        return self.text(expression)
 
     def references(self, expression: Any) -> list[Reference]:
         if isinstance(expression, _Known):

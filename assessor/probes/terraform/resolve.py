@@ -15,7 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from assessor.probes.terraform.evaluate import Path, Reference, Unresolved, evaluate, references
+from assessor.probes.terraform.evaluate import (
+    Missing,
+    Path,
+    Reference,
+    Unknown,
+    Unresolved,
+    evaluate,
+    references,
+)
 
 __all__ = ["Reference", "Scope", "Unresolved", "Values"]
 
@@ -24,7 +32,11 @@ class Values(Protocol):
     """What the asset builder and flow extractors ask of a resource's arguments: a
     :class:`Scope` for ``.tf`` files, literal values for a plan."""
 
+    def raw(self, expression: Any) -> Any: ...
+
     def value(self, expression: Any) -> Any: ...
+
+    def identity(self, expression: Any) -> str | None: ...
 
     def text(self, expression: Any) -> str | None: ...
 
@@ -51,23 +63,44 @@ class Scope:
     def instance(self, each: tuple[Any, Any] | None = None, count: int | None = None) -> Scope:
         return replace(self, each=each, count=count, _resolving=set())
 
-    def value(self, expression: Any) -> Any:
+    def raw(self, expression: Any, bound: dict[str, Any] | None = None) -> Any:
         """The value of an expression (strings evaluated, collections element by element),
-        or raise :class:`Unresolved`."""
+        with what cannot be known as :class:`Unknown`; raises :class:`Unresolved` only for
+        an expression that is wrong (a missing key, a type error)."""
         if isinstance(expression, str):
-            return evaluate(expression, self._resolve)
+            return evaluate(expression, self._resolve, bound)
         if isinstance(expression, dict):
-            return {key: self.value(item) for key, item in expression.items()}
+            return {key: self.raw(item, bound) for key, item in expression.items()}
         if isinstance(expression, list):
-            return [self.value(item) for item in expression]
+            return [self.raw(item, bound) for item in expression]
         return expression
+
+    def value(self, expression: Any) -> Any:
+        """The value of an expression, or raise :class:`Unresolved` when it is unknown
+        (collections may still hold unknown elements)."""
+        found = self.raw(expression)
+        if isinstance(found, Unknown):
+            shown = expression if isinstance(expression, str) else repr(expression)
+            raise Unresolved(shown[:80], found.why)
+        return found
 
     def text(self, expression: Any) -> str | None:
         """A string value, or None when it cannot be resolved or is null."""
         try:
-            value = self.value(expression)
+            value = self.raw(expression)
         except Unresolved:
             return None
+        return value if isinstance(value, str) else None
+
+    def identity(self, expression: Any) -> str | None:
+        """A string as far as it is known: its value, or its symbol when parts are unknown
+        (``replica-${random_pet.this.id}``), to match two strings built alike."""
+        try:
+            value = self.raw(expression)
+        except Unresolved:
+            return None
+        if isinstance(value, Unknown):
+            return value.symbol
         return value if isinstance(value, str) else None
 
     def references(self, expression: Any) -> list[Reference]:
@@ -111,17 +144,19 @@ class Scope:
             raise Unresolved(shown, f"{key} refers to itself")
         self._resolving.add(key)
         try:
-            return self.value(table[name])
+            return self.raw(table[name])
         finally:
             self._resolving.discard(key)
 
 
 def _walk(value: Any, path: tuple[str | int, ...], shown: str) -> Any:
     for part in path:
+        if isinstance(value, Unknown):
+            return value
         if isinstance(value, dict) and str(part) in value:
             value = value[str(part)]
         elif isinstance(value, list) and isinstance(part, int) and -len(value) <= part < len(value):
             value = value[part]
         else:
-            raise Unresolved(shown, f"no {part!r} in the value")
+            raise Missing(shown, f"no {part!r} in the value")
     return value

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assessor.models import CoverageGap, GapReason
-from assessor.probes.terraform.evaluate import Unresolved
+from assessor.probes.terraform.evaluate import Missing, Unknown, Unresolved
 from assessor.probes.terraform.hcl import Block
 from assessor.probes.terraform.modules import Found, ModuleSources
 from assessor.probes.terraform.resolve import Scope, Values
@@ -57,6 +57,12 @@ class Resource:
     note: str | None
     scope: Values
     parents: tuple[str, ...] = ()
+    # The arguments with dynamic blocks written out (``block.body`` when there are none).
+    body: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.body:
+            self.body = self.block.body
 
     @property
     def key(self) -> str:
@@ -124,14 +130,17 @@ class Walker:
                 raise Unresolved(shown, f"no {kind} {parts[0]}.{parts[1]} in this module")
             rest = parts[2:]
             instance = module.scope.instance()
+            address = f"{module.module_path}{parts[0]}.{parts[1]}"
             if isinstance(rest[0], int | str) and rest[0] not in block.body and len(rest) > 1:
                 # An instance key: TYPE.NAME["k"].arg or TYPE.NAME[0].arg.
                 instance = self._instance_scope(module, block, rest[0])
+                address += f'["{rest[0]}"]' if isinstance(rest[0], str) else f"[{rest[0]}]"
                 rest = rest[1:]
             argument = str(rest[0])
             if argument not in block.body:
-                raise Unresolved(shown, f"{argument} is not written in configuration")
-            value = instance.value(block.body[argument])
+                why = f"{argument} is not written in configuration"
+                raise Unresolved(shown, why, address if kind == "resource" else None)
+            value = instance.raw(block.body[argument])
             return _dig(value, rest[1:], shown)
 
         return lookup
@@ -153,7 +162,7 @@ class Walker:
         block = child.blocks.get(("output", str(rest[0]), ""))
         if block is None or "value" not in block.body:
             raise Unresolved(shown, f"module {parts[1]} has no output {rest[0]}")
-        return _dig(child.scope.value(block.body["value"]), rest[1:], shown)
+        return _dig(child.scope.raw(block.body["value"]), rest[1:], shown)
 
     # --- modules ----------------------------------------------------------------------
 
@@ -178,7 +187,7 @@ class Walker:
                 if name in ("source", "version", "providers", "count", "for_each", "depends_on"):
                     continue
                 try:
-                    inputs[name] = scope.value(value)
+                    inputs[name] = scope.raw(value)  # unknown parts stay unknown
                 except Unresolved:
                     continue  # stays without a value: resources using it say so
             suffix = _instance_suffix(each, count)
@@ -227,6 +236,7 @@ class Walker:
                     "; ".join(filter(None, (note, region_note))) or None,
                     scope,
                     parents,
+                    expanded(block.body, scope),
                 )
             )
 
@@ -363,6 +373,65 @@ def provider_reference(expression: Any) -> tuple[str, str | None]:
     return name, alias or None
 
 
+def expanded(body: dict[str, Any], scope: Scope, bound: dict[str, Any] | None = None) -> Any:
+    """The body with each ``dynamic "X"`` block written out as the ``X`` blocks Terraform
+    generates, one per element of its ``for_each``, their content evaluated with the
+    iterator bound (unknown parts stay unknown). A ``for_each`` that cannot be known
+    generates nothing that can be read, and is left out."""
+    if bound is None and not _has_dynamic(body):
+        return body
+    result: dict[str, Any] = {}
+    for name, value in body.items():
+        if name == "dynamic":
+            for entry in value if isinstance(value, list) else [value]:
+                for label, spec in (entry or {}).items() if isinstance(entry, dict) else ():
+                    result.setdefault(label, []).extend(_generated(label, spec, scope, bound))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            result[name] = [expanded(item, scope, bound or {}) for item in value]
+        elif bound:
+            try:
+                result[name] = scope.raw(value, bound)
+            except Unresolved:
+                continue
+        else:
+            result[name] = value
+    return result
+
+
+def _generated(
+    label: str, spec: Any, scope: Scope, bound: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    if not isinstance(spec, dict):
+        return []
+    try:
+        collection = scope.raw(spec.get("for_each"), bound)
+    except Unresolved:
+        return []
+    if isinstance(collection, dict):
+        items = list(collection.items())
+    elif isinstance(collection, list):
+        items = list(enumerate(collection))
+    else:
+        return []  # unknown, or not a collection
+    iterator = label
+    if "iterator" in spec:
+        iterator, _ = provider_reference(spec["iterator"])
+    contents = spec.get("content") or [{}]
+    content = contents[0] if isinstance(contents, list) else contents
+    return [
+        expanded(content, scope, {**(bound or {}), iterator: {"key": key, "value": value}})
+        for key, value in items[:MAX_INSTANCES]
+    ]
+
+
+def _has_dynamic(value: Any) -> bool:
+    if isinstance(value, dict):
+        return "dynamic" in value or any(_has_dynamic(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_dynamic(v) for v in value)
+    return False
+
+
 def settle(resources: list[Resource]) -> None:
     """Places each resource with parents where its first located parent is (a table in its
     dataset's location, a subnet in its network's), following chains of parents."""
@@ -403,12 +472,14 @@ def _placement(block: Block, scope: Scope) -> str | None:
 
 def _dig(value: Any, path: tuple[str | int, ...], shown: str) -> Any:
     for part in path:
+        if isinstance(value, Unknown):
+            return value
         if isinstance(value, dict) and str(part) in value:
             value = value[str(part)]
         elif isinstance(value, list) and isinstance(part, int) and -len(value) <= part < len(value):
             value = value[part]
         else:
-            raise Unresolved(shown, f"no {part!r} in the value")
+            raise Missing(shown, f"no {part!r} in the value")
     return value
 
 
