@@ -29,11 +29,12 @@ from assessor.inputs import read_text
 from assessor.models import CoverageGap, GapReason
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
 from assessor.probes.terraform.assets import linked, resource_asset
+from assessor.probes.terraform.blocks import Resource, settle
 from assessor.probes.terraform.hcl import Block, HclError, read_blocks
 from assessor.probes.terraform.modules import ModuleSources, repository_root
 from assessor.probes.terraform.plan import plan_assets
 from assessor.probes.terraform.resolve import Scope
-from assessor.probes.terraform.walk import Module, Resource, Walker, _defaults, settle
+from assessor.probes.terraform.walk import Module, Walker, _defaults
 
 _TFVARS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from assessor.models import Asset, CodeLocation, Flow, Waiver
 from assessor.probes.base import classification
+from assessor.probes.terraform.blocks import Resource
 from assessor.probes.terraform.evaluate import Unknown, Unresolved
 from assessor.probes.terraform.flows import FlowSite, Target
 from assessor.probes.terraform.resources import PROVIDERS
-from assessor.probes.terraform.walk import Resource
 
 # Arguments whose value names a resource when another one refers to it by name (a
 # replication destination's ``bucket = "arn:aws:s3:::${local.replica}"``).

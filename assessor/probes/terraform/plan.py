@@ -20,8 +20,10 @@ from assessor.errors import InputError
 from assessor.inputs import read_json
 from assessor.models import Asset
 from assessor.probes.terraform.assets import linked, resource_asset
-from assessor.probes.terraform.evaluate import NOT_BLOCKS, Reference, Unknown
+from assessor.probes.terraform.blocks import Resource
+from assessor.probes.terraform.evaluate import NOT_BLOCKS, Unknown
 from assessor.probes.terraform.hcl import Block
+from assessor.probes.terraform.references import Reference
 from assessor.probes.terraform.resources import (
     GLOBAL,
     PROVIDERS,
@@ -34,7 +36,6 @@ from assessor.probes.terraform.resources import (
     region_from,
     type_of,
 )
-from assessor.probes.terraform.walk import Resource
 
 # Values that identify a resource when another one names it literally (a replication
 # configuration's ``bucket = "acme-logs"``).

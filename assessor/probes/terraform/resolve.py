@@ -15,15 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from assessor.probes.terraform.evaluate import (
-    Missing,
-    Path,
-    Reference,
-    Unknown,
-    Unresolved,
-    evaluate,
-    references,
-)
+from assessor.probes.terraform.evaluate import Missing, Path, Unknown, Unresolved, evaluate
+from assessor.probes.terraform.references import Reference, references
 
 __all__ = ["Reference", "Scope", "Unresolved", "Values"]
 

@@ -470,33 +470,3 @@ class _Parser:
                 node = Index(node, key)
             else:
                 return node
-
-
-def written(node: Node) -> str:
-    """The expression as it would be written (for evidence: "only if var.enabled")."""
-    if isinstance(node, Literal):
-        return "null" if node.value is None else _literal(node.value)
-    if isinstance(node, Name):
-        return node.name
-    if isinstance(node, Attribute):
-        return f"{written(node.target)}.{node.name}"
-    if isinstance(node, Index):
-        return f"{written(node.target)}[{written(node.key)}]"
-    if isinstance(node, Operation):
-        if node.left is None:
-            return ("-" if node.operator == "neg" else "!") + written(node.right)
-        return f"{written(node.left)} {node.operator} {written(node.right)}"
-    if isinstance(node, Call):
-        return f"{node.function}({', '.join(map(written, node.arguments))})"
-    if isinstance(node, Template):
-        inner = "".join(p if isinstance(p, str) else "${" + written(p) + "}" for p in node.parts)
-        return f'"{inner}"'
-    if isinstance(node, Conditional):
-        return f"{written(node.condition)} ? {written(node.yes)} : {written(node.no)}"
-    return "…"
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return f'"{value}"' if isinstance(value, str) else str(value)
