@@ -26,6 +26,7 @@ from assessor.engine.loader import LoadedRule
 from assessor.findings.identity import finding_fingerprint
 from assessor.models import (
     Asset,
+    Fact,
     Finding,
     FindingStatus,
     Rule,
@@ -36,6 +37,8 @@ from assessor.models import (
 )
 
 IDENTITY_FIELDS = frozenset({"id", "name", "account"})
+# Facts whose findings show where the location came from, when a probe says.
+_PLACED_BY = frozenset({Fact.LOCATION, Fact.OPERATOR, Fact.COVERAGE})
 _FINDING_FIELDS = shared_fields_set(Finding.model_fields)
 
 Shape = tuple[object, ...]
@@ -120,6 +123,7 @@ class Evaluator:
             tuple(map(asset.tags.get, self.plan.tag_keys)),
             record_count(asset) if self.plan.reads_record_count else None,
             tuple((f.kind, f.target_region, f.target_country, f.target_id) for f in asset.flows),
+            asset.attributes.get("location_note"),  # shown with location findings
         )
 
     def _outcomes(self, rules: Iterable[LoadedRule], context: Context) -> list[Outcome]:
@@ -137,6 +141,11 @@ class Evaluator:
                     evidence[name] = ", ".join(found) or "none"
                 else:
                     evidence[name] = "unknown" if found is None else str(found)
+            note = context.asset.attributes.get("location_note")
+            if note and item.rule.fact in _PLACED_BY:
+                # Where the location came from (a provider's default, a parent): part of
+                # what the finding shows, so a reader can check it.
+                evidence.setdefault("attributes.location_note", note)
             for step in item.escalations:
                 if step.severity.rank > severity.rank and step.predicate(context) is not None:
                     severity = step.severity

@@ -61,6 +61,19 @@ def test_every_resource_is_located_as_expected(case: Path, catalog: Catalog) -> 
         assert address not in assets
     for address, targets in expected.get("flows", {}).items():
         assert sorted(flow.target_region or "?" for flow in assets[address].flows) == targets
+    for address, targets in expected.get("flow_targets", {}).items():
+        found = sorted(str(flow.target_id) for flow in assets[address].flows)
+        assert found == targets, (address, found)
+    for address, conditions in expected.get("flow_conditions", {}).items():
+        found = [flow.condition or "" for flow in assets[address].flows]
+        assert len(found) == len(conditions), (address, found)
+        for text, condition in zip(conditions, sorted(found), strict=True):
+            assert text in condition if text else not condition, (address, found)
+    for address, text in expected.get("notes_contain", {}).items():
+        assert text in assets[address].attributes.get("location_note", ""), (
+            address,
+            assets[address].attributes,
+        )
     for address, name in expected.get("names", {}).items():
         assert assets[address].name == name
     for address, value in expected.get("classification", {}).items():
@@ -188,3 +201,34 @@ resource "tencentcloud_mysql_instance" "db" {
     assert flow.kind.value == "backup" and flow.target_region == "cn-hongkong"
     db = assets["tencentcloud_mysql_instance.db"]
     assert db.region == "ap-shanghai" and "TENCENTCLOUD_REGION" in db.attributes["location_note"]
+
+
+def test_tencent_code_with_no_region_is_in_guangzhou_unless_the_environment_says(
+    tmp_path: Path,
+) -> None:
+    """The Tencent Cloud provider's own default decides, and the finding says so; with
+    --assume-region the CI environment's TENCENTCLOUD_REGION wins."""
+    case = CORPUS / "tencentcloud-default-region"
+
+    def audit(*extra: str, env: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        out = tmp_path / str(len(list(tmp_path.iterdir())))
+        ran = CliRunner().invoke(
+            main, ["ci", str(case), "--format", "json", "-o", str(out), *extra], env=env
+        )
+        return ran.exit_code, json.loads((out / "report.json").read_text())
+
+    code, report = audit(env={"TENCENTCLOUD_REGION": "ap-singapore"})
+    assert code == 1  # without --assume-region the variable is not read: Guangzhou
+    bucket = next(a for a in report["assets"] if a["id"].endswith("tencentcloud_cos_bucket.bucket"))
+    assert (bucket["region"], bucket["location"]["country"]) == ("ap-guangzhou", "CN")
+    finding = next(
+        f for f in report["findings"] if f["asset_id"] == bucket["id"] and f["rule_id"] == "COC-001"
+    )
+    assert finding["severity"] == "high"
+    assert "provider's default region" in finding["evidence"]["attributes.location_note"]
+
+    _, report = audit("--assume-region", env={"TENCENTCLOUD_REGION": "ap-singapore"})
+    bucket = next(a for a in report["assets"] if a["id"].endswith("tencentcloud_cos_bucket.bucket"))
+    assert (bucket["region"], bucket["location"]["country"]) == ("ap-singapore", "SG")
+    assert "TENCENTCLOUD_REGION" in bucket["attributes"]["location_note"]
+    assert not any(f["asset_id"] == bucket["id"] for f in report["findings"] if f["rule_id"] == "COC-001")

@@ -66,16 +66,20 @@ def _flows(resource: Resource, blocks: _Blocks) -> Iterator[tuple[str, Flow]]:
         return iter(())
     module = resource.module
 
-    def target(expression: Any) -> Target | None:
-        """The block an argument points at: the one its taken branch names (when the
-        condition is open, the first it may name, with the condition); else the resource
-        an unknown value comes from; else the resource it names."""
-        found = resource.scope.references(expression)
-        for reference in sorted(found, key=lambda r: r.possible):
+    def targets(expression: Any) -> list[Target]:
+        """The blocks an argument points at: the one its taken branch names (each one an
+        open condition may choose, with the condition); else the resource an unknown value
+        comes from; else the resource it names."""
+        found: dict[str, Target] = {}
+        for reference in sorted(resource.scope.references(expression), key=lambda r: r.possible):
             key = reference.address if reference.absolute else f"{module}{reference.address}"
             block = blocks.get(key)
-            if block is not None:
-                return Target(block.key, block.region, reference.condition)
+            if block is not None and block.key not in found:
+                found[block.key] = Target(block.key, block.region, reference.condition)
+                if not reference.possible:
+                    return [found[block.key]]
+        if found:
+            return list(found.values())
         try:
             value = resource.scope.raw(expression)
         except Unresolved:
@@ -83,27 +87,30 @@ def _flows(resource: Resource, blocks: _Blocks) -> Iterator[tuple[str, Flow]]:
         for key in value.blocks if isinstance(value, Unknown) else ():
             block = blocks.get(key)
             if block is not None:
-                return Target(block.key, block.region)
+                return [Target(block.key, block.region)]
         name = resource.scope.identity(expression)
         block = blocks.named.get(name) if name else None
         if block is not None and block is not resource:
-            return Target(block.key, block.region)
-        return None
+            return [Target(block.key, block.region)]
+        return []
 
-    site = FlowSite(resource.key, resource.region, resource.body, resource.scope.text, target)
+    site = FlowSite(resource.key, resource.region, resource.body, resource.scope.text, targets)
     return extract(site)
 
 
 def _tags(resource: Resource) -> dict[str, str]:
-    raw = resource.body.get("tags") or resource.body.get("labels") or {}
+    """Tags (labels on Google Cloud) as far as they are known: ``merge(var.tags, {...})``
+    is evaluated; a tag whose value is known only after apply is left out."""
+    written = resource.body.get("tags") or resource.body.get("labels") or {}
+    try:
+        raw = resource.scope.raw(written)
+    except Unresolved:
+        return {}
     if isinstance(raw, list):
         raw = raw[0] if raw and isinstance(raw[0], dict) else {}
-    tags = {}
-    for key, value in raw.items() if isinstance(raw, dict) else ():
-        text = resource.scope.text(value)
-        if text is not None:
-            tags[str(key)] = text
-    return tags
+    if not isinstance(raw, dict):
+        return {}
+    return {str(key): value for key, value in raw.items() if isinstance(value, str)}
 
 
 def resource_asset(

@@ -36,15 +36,29 @@ class FlowSite:
     body: dict[str, Any]
     # The text of an expression, statically resolved (None when unknown).
     text: Callable[[Any], str | None]
-    # The resource an expression refers to, in the same module (None when it names none).
-    target: Callable[[Any], Target | None]
+    # The resources an expression may refer to: the one it names, or each one an open
+    # condition may choose (each with that condition). Empty when it names none.
+    targets: Callable[[Any], list[Target]]
 
-    def flow(self, kind: FlowKind, to: Target | None = None, region: str | None = None) -> Flow:
+    def target(self, expression: Any) -> Target | None:
+        """The one resource an expression names for certain, else the first it may."""
+        found = self.targets(expression)
+        return found[0] if found else None
+
+    def flow(
+        self,
+        kind: FlowKind,
+        to: Target | None = None,
+        region: str | None = None,
+        condition: str | None = None,
+    ) -> Flow:
+        """A copy to ``to`` (or to ``region``); it happens only under the target's or the
+        source's open condition, when there is one."""
         return Flow(
             kind=kind,
             target_id=to.key if to else None,
             target_region=to.region if to else region,
-            condition=to.condition if to else None,
+            condition=(to.condition if to else None) or condition,
         )
 
     def me(self) -> Target:
@@ -55,11 +69,11 @@ FlowExtractor = Callable[[FlowSite], Iterator[tuple[str, Flow]]]
 
 
 def s3_replication_configuration(site: FlowSite) -> Iterator[tuple[str, Flow]]:
-    source = site.target(site.body.get("bucket"))
-    for destination in find(site.body, "destination"):
-        dest = site.target(destination.get("bucket")) if isinstance(destination, dict) else None
-        if source is not None:
-            yield source.key, site.flow(FlowKind.REPLICATION, dest)
+    for source in site.targets(site.body.get("bucket")):
+        for destination in find(site.body, "destination"):
+            bucket = destination.get("bucket") if isinstance(destination, dict) else None
+            for dest in _or_unknown(site.targets(bucket)):
+                yield source.key, site.flow(FlowKind.REPLICATION, dest, condition=source.condition)
 
 
 def dynamodb_replicas(site: FlowSite) -> Iterator[tuple[str, Flow]]:
@@ -70,22 +84,19 @@ def dynamodb_replicas(site: FlowSite) -> Iterator[tuple[str, Flow]]:
 
 
 def db_read_replica(site: FlowSite) -> Iterator[tuple[str, Flow]]:
-    if "replicate_source_db" in site.body:
-        primary = site.target(site.body["replicate_source_db"])
-        if primary is not None:
-            yield primary.key, site.flow(FlowKind.READ_REPLICA, site.me())
+    for primary in site.targets(site.body.get("replicate_source_db")):
+        yield primary.key, site.flow(FlowKind.READ_REPLICA, site.me(), condition=primary.condition)
 
 
 def kms_replica_key(site: FlowSite) -> Iterator[tuple[str, Flow]]:
-    primary = site.target(site.body.get("primary_key_arn"))
-    if primary is not None:
-        yield primary.key, site.flow(FlowKind.KEY_REPLICA, site.me())
+    for primary in site.targets(site.body.get("primary_key_arn")):
+        yield primary.key, site.flow(FlowKind.KEY_REPLICA, site.me(), condition=primary.condition)
 
 
 def ebs_snapshot_copy(site: FlowSite) -> Iterator[tuple[str, Flow]]:
-    original = site.target(site.body.get("source_snapshot_id"))
-    if original is not None:
-        yield original.key, site.flow(FlowKind.SNAPSHOT_COPY, site.me())
+    for original in site.targets(site.body.get("source_snapshot_id")):
+        flow = site.flow(FlowKind.SNAPSHOT_COPY, site.me(), condition=original.condition)
+        yield original.key, flow
 
 
 def azure_geo_redundant_storage(site: FlowSite) -> Iterator[tuple[str, Flow]]:
@@ -127,9 +138,8 @@ def oss_bucket_replication(site: FlowSite) -> Iterator[tuple[str, Flow]]:
 
 def hbr_replication_vault(site: FlowSite) -> Iterator[tuple[str, Flow]]:
     """A backup replication vault copies its source vault's backups into its own region."""
-    source = site.target(site.body.get("replication_source_vault_id"))
-    if source is not None:
-        yield source.key, site.flow(FlowKind.BACKUP, site.me())
+    for source in site.targets(site.body.get("replication_source_vault_id")):
+        yield source.key, site.flow(FlowKind.BACKUP, site.me(), condition=source.condition)
 
 
 def cen_attachment(site: FlowSite) -> Iterator[tuple[str, Flow]]:
@@ -153,10 +163,10 @@ def cos_replica_rules(site: FlowSite) -> Iterator[tuple[str, Flow]]:
 
 def obs_bucket_replication(site: FlowSite) -> Iterator[tuple[str, Flow]]:
     """``huaweicloud_obs_bucket_replication``: to the destination bucket's region."""
-    source = site.target(site.body.get("bucket"))
-    destination = site.target(site.body.get("destination_bucket"))
-    if source is not None:
-        yield source.key, site.flow(FlowKind.REPLICATION, destination)
+    for source in site.targets(site.body.get("bucket")):
+        for destination in _or_unknown(site.targets(site.body.get("destination_bucket"))):
+            flow = site.flow(FlowKind.REPLICATION, destination, condition=source.condition)
+            yield source.key, flow
 
 
 def rds_cross_region_backup(site: FlowSite) -> Iterator[tuple[str, Flow]]:
@@ -165,6 +175,12 @@ def rds_cross_region_backup(site: FlowSite) -> Iterator[tuple[str, Flow]]:
     region = site.text(site.body.get("destination_region"))
     if source is not None:
         yield source.key, site.flow(FlowKind.BACKUP, region=region.lower() if region else None)
+
+
+def _or_unknown(targets: list[Target]) -> list[Target | None]:
+    """The targets, or one unknown target: a copy whose destination cannot be told is still
+    a copy (to an unknown location)."""
+    return list(targets) or [None]
 
 
 def find(value: Any, key: str) -> Iterator[Any]:

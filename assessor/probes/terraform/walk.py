@@ -258,6 +258,8 @@ class Walker:
             try:
                 value = scope.value(block.body[argument])
             except Unresolved as error:
+                if zone:
+                    continue  # a zone is always in its provider's region: that decides
                 what = f"{argument} is {block.body[argument]} ({error.why})"
                 return None, f"region unknown: {what}", ()
             if isinstance(value, list) and value and zone:
