@@ -111,9 +111,7 @@ def summarize(inventory: Inventory, findings: Sequence[Finding]) -> Summary:
     by_severity = Counter(finding.severity for finding in findings)
     by_country: Counter[str] = Counter()
     for asset in inventory.assets:
-        location = asset.location
-        countries = location.countries if location and location.known else ()
-        for country in countries or (UNKNOWN_COUNTRY,):
+        for country in asset.location.places() if asset.location else (UNKNOWN_COUNTRY,):
             by_country[country] += 1
     by_provider = Counter(asset.provider.value for asset in inventory.assets)
     worst = max(by_severity, key=lambda s: s.rank) if by_severity else None

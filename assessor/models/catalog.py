@@ -62,6 +62,13 @@ class Location(Model):
     def unknown(cls, provider: Provider | None, region: str | None) -> Location:
         return cls(known=False, provider=provider, region=region)
 
+    def places(self) -> tuple[str, ...]:
+        """What a summary counts it under: its countries, ``global`` for a resource with no
+        region, else ``unknown``."""
+        if self.known and self.countries:
+            return self.countries
+        return (GLOBAL_REGION,) if self.scope is LocationScope.GLOBAL else ("unknown",)
+
     @classmethod
     def global_(cls, provider: Provider | None) -> Location:
         """A resource with no region: not a place, so not ``known``, but not unknown either

@@ -70,7 +70,7 @@ def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
             asset.provider.value if asset else "",
             asset.account if asset else "",
             asset.region if asset else "",
-            "/".join(location.countries) if location and location.known else "unknown",
+            "/".join(location.places()) if location else "unknown",
             finding.message,
             json.dumps(finding.evidence, ensure_ascii=False, sort_keys=True),
             waiver.owner if waiver else "",

@@ -294,7 +294,7 @@ class _Tables:
         location = location or Location.unknown(None, None)
         row = (
             location.known,
-            location.country or ("/".join(location.countries) or "unknown"),
+            location.country or "/".join(location.places()),
             _place_label(location),
             ", ".join(location.jurisdictions),
             location.operator,
@@ -368,9 +368,7 @@ def places(
     flows."""
     grouped: dict[str, list[Asset]] = defaultdict(list)
     for asset in result.assets:
-        location = asset.location
-        countries = location.countries if location and location.known else ()
-        for country in countries or ("unknown",):
+        for country in asset.location.places() if asset.location else ("unknown",):
             grouped[country].append(asset)
     rows = []
     for country, members in grouped.items():

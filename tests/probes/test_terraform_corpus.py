@@ -231,4 +231,6 @@ def test_tencent_code_with_no_region_is_in_guangzhou_unless_the_environment_says
     bucket = next(a for a in report["assets"] if a["id"].endswith("tencentcloud_cos_bucket.bucket"))
     assert (bucket["region"], bucket["location"]["country"]) == ("ap-singapore", "SG")
     assert "TENCENTCLOUD_REGION" in bucket["attributes"]["location_note"]
-    assert not any(f["asset_id"] == bucket["id"] for f in report["findings"] if f["rule_id"] == "COC-001")
+    assert not any(
+        f["asset_id"] == bucket["id"] for f in report["findings"] if f["rule_id"] == "COC-001"
+    )

@@ -3,6 +3,7 @@ local module, and on a JSON plan."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,87 @@ def test_plan_regions_from_values_provider_config_and_variables(catalog: Catalog
     assert assets["plan:aws_s3_bucket.logs"].flows[0].target_region == "ap-east-1"
     assert assets["plan:module.db.aws_dynamodb_table.orders"].flows[0].target_region == "cn-north-1"
     assert assets["plan:aws_s3_bucket.logs"].attributes["address"] == "aws_s3_bucket.logs"
+
+
+def test_a_plan_is_placed_and_linked_as_its_configuration_would_be(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """The plan path shares the .tf path's rules: null is unset, global types are global,
+    zones name regions, providers' defaults apply, and a destination known only after apply
+    is found through the configuration's references."""
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    _planned("aws_s3_bucket", "source", {"bucket": "src", "region": None}),
+                    _planned("aws_s3_bucket", "replica", {"region": "eu-central-1"}),
+                    _planned(
+                        "aws_s3_bucket_replication_configuration",
+                        "this",
+                        {"bucket": "src", "rule": [{"destination": [{"storage_class": "X"}]}]},
+                    ),
+                    _planned("aws_iam_role", "replication", {"name": "replication"}),
+                    _planned("aws_instance", "web", {"availability_zone": "ap-east-1a"}),
+                    _planned("tencentcloud_mysql_instance", "db", {"instance_name": "db"}),
+                ]
+            }
+        },
+        "configuration": {
+            "provider_config": {
+                "aws": {"expressions": {"region": {"constant_value": "eu-west-1"}}}
+            },
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_s3_bucket_replication_configuration.this",
+                        "provider_config_key": "aws",
+                        "expressions": {
+                            "bucket": {"references": ["aws_s3_bucket.source.id"]},
+                            "rule": [
+                                {
+                                    "destination": [
+                                        {
+                                            "bucket": {
+                                                "references": [
+                                                    "aws_s3_bucket.replica.arn",
+                                                    "aws_s3_bucket.replica",
+                                                ]
+                                            }
+                                        }
+                                    ]
+                                }
+                            ],
+                        },
+                    }
+                ]
+            },
+        },
+    }
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    assets = {a.id: a for a in scan(TerraformProbe, catalog, plan=(str(path),)).assets}
+    source = assets["plan:aws_s3_bucket.source"]
+    assert source.region == "eu-west-1"  # region = null: the provider's
+    assert [(f.target_id, f.target_region) for f in source.flows] == [
+        ("aws_s3_bucket.replica", "eu-central-1")
+    ]
+    assert assets["plan:aws_iam_role.replication"].region == "global"
+    assert assets["plan:aws_instance.web"].region == "ap-east-1"
+    database = assets["plan:tencentcloud_mysql_instance.db"]
+    assert database.region == "ap-guangzhou" and database.location.country == "CN"
+    assert "provider's default region" in database.attributes["location_note"]
+    assert "plan:aws_s3_bucket_replication_configuration.this" not in assets
+
+
+def _planned(kind: str, name: str, values: dict[str, object]) -> dict[str, object]:
+    return {
+        "address": f"{kind}.{name}",
+        "mode": "managed",
+        "type": kind,
+        "name": name,
+        "values": values,
+    }
 
 
 def test_a_file_that_is_not_a_plan_is_an_input_error(catalog: Catalog, tmp_path: Path) -> None:

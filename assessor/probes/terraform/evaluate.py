@@ -221,8 +221,8 @@ class Evaluation:
             path = (node.name, *steps)
             try:
                 return self.resolve(path)
-            except Missing:
-                raise
+            except Missing as error:
+                raise self.fail(error.why) from None
             except Unresolved as error:
                 symbol = "${" + ".".join(str(step) for step in path) + "}"
                 return Unknown(error.why, symbol, (error.block,) if error.block else ())
