@@ -34,6 +34,7 @@ from assessor.probes.terraform.hcl import Block, HclError, read_blocks
 from assessor.probes.terraform.modules import ModuleSources, repository_root
 from assessor.probes.terraform.plan import plan_assets
 from assessor.probes.terraform.resolve import Scope
+from assessor.probes.terraform.resources import PROVIDER_DEFAULTS, REGION_ENVIRONMENT
 from assessor.probes.terraform.walk import Module, Walker, _defaults
 
 _TFVARS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
@@ -72,6 +73,8 @@ class TerraformProbe(Probe):
     def __init__(self, config: Any = None) -> None:
         super().__init__(config)
         self._unmodelled: Counter[str] = Counter()
+        # What decided each resource's region (see Resource.how), for the methodology.
+        self._placed: Counter[str] = Counter()
         # Parse errors in called modules outside the scanned tree, reported after the assets.
         self._late_gaps: list[CoverageGap] = []
 
@@ -79,13 +82,36 @@ class TerraformProbe(Probe):
         return "paths " + ", ".join(map(str, self.settings.paths("path")))
 
     def notes(self) -> tuple[str, ...]:
-        if not self._unmodelled:
-            return ()
-        kinds = ", ".join(f"{name} ({n})" for name, n in sorted(self._unmodelled.items()))
-        return (
-            f"{len(self._unmodelled)} resource types located but not modelled "
-            f"(service and kind from the type name): {kinds}",
-        )
+        notes = []
+        if self._placed["provider-default"]:
+            defaults = "; ".join(
+                f"{name}: {region} ({' or '.join(REGION_ENVIRONMENT.get(name, ()))} or a profile "
+                "overrides it)"
+                for name, region in sorted(PROVIDER_DEFAULTS.items())
+            )
+            notes.append(
+                f"{self._placed['provider-default']} resources placed in their provider's own "
+                f"default region, as nothing in the code sets one ({defaults}; the providers' "
+                "DEFAULT_REGION in their source); --terraform-assume-region reads the variable "
+                "where the CI environment sets it"
+            )
+        if self._placed["parent"]:
+            notes.append(
+                f"{self._placed['parent']} resources with no location of their own placed "
+                "where their parent is (a subnet's network, a table's dataset)"
+            )
+        if self._placed["global"]:
+            notes.append(
+                f"{self._placed['global']} resources of global types (identity, DNS, CDN, "
+                "organization) have no region and are located as global"
+            )
+        if self._unmodelled:
+            kinds = ", ".join(f"{name} ({n})" for name, n in sorted(self._unmodelled.items()))
+            notes.append(
+                f"{len(self._unmodelled)} resource types located but not modelled "
+                f"(service and kind from the type name): {kinds}"
+            )
+        return tuple(notes)
 
     def scan(self) -> Iterator[ProbeItem]:
         paths = list(self.settings.paths("path"))
@@ -96,7 +122,7 @@ class TerraformProbe(Probe):
             )
         for plan in plans:
             unmodelled: dict[str, int] = {}
-            yield from plan_assets(plan, unmodelled)
+            yield from plan_assets(plan, unmodelled, self._placed)
             self._unmodelled.update(unmodelled)
         for base in paths:
             if not base.is_dir():
@@ -192,6 +218,7 @@ class TerraformProbe(Probe):
 
     def _assets(self, resources: list[Resource], root: str, base: Path) -> Iterator[ProbeItem]:
         settle(resources)
+        self._placed.update(resource.how for resource in resources)
         for resource, flows in linked(resources):
             if not resource.spec.is_asset:
                 continue

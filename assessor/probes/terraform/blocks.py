@@ -34,6 +34,9 @@ class Resource:
     parents: tuple[str, ...] = ()
     # The arguments with dynamic blocks written out (``block.body`` when there are none).
     body: dict[str, Any] = field(default_factory=dict)
+    # What decided the region: argument, provider, environment, provider-default,
+    # schema-default, parent, global or unknown (counted in the methodology).
+    how: str = "argument"
 
     def __post_init__(self) -> None:
         if not self.body:
@@ -128,17 +131,19 @@ def settle(resources: list[Resource]) -> None:
     dataset's location, a subnet in its network's), following chains of parents."""
     by_key = {resource.key: resource for resource in resources}
 
-    def placed(resource: Resource, seen: frozenset[str]) -> tuple[str | None, str | None]:
+    def placed(resource: Resource, seen: frozenset[str]) -> tuple[str | None, str | None, str]:
         for key in resource.parents:
             parent = by_key.get(key) or by_key.get(key.split("[")[0])
             if parent is None or parent.key in seen:
                 continue
-            region, _ = placed(parent, seen | {parent.key})
+            region, _, _ = placed(parent, seen | {parent.key})
             if region is not None and region != GLOBAL:
-                return region, f"{region}: where its parent {parent.key} is"
-        return resource.region, resource.note
+                return region, f"{region}: where its parent {parent.key} is", "parent"
+        return resource.region, resource.note, resource.how
 
     for resource in resources:
         if resource.parents:
-            resource.region, resource.note = placed(resource, frozenset({resource.key}))
+            resource.region, resource.note, resource.how = placed(
+                resource, frozenset({resource.key})
+            )
             resource.parents = ()

@@ -11,6 +11,7 @@ flows and the asset are built by the same code as for ``.tf`` files (:mod:`asset
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +79,7 @@ class _PlanValues:
         return []
 
 
-def plan_assets(path: Path, unmodelled: dict[str, int]) -> Iterator[Asset]:
+def plan_assets(path: Path, unmodelled: dict[str, int], placed: Counter[str]) -> Iterator[Asset]:
     plan = read_json(path)
     if not isinstance(plan, dict) or "format_version" not in plan:
         raise InputError(str(path), None, "format_version", "not a Terraform JSON plan")
@@ -100,7 +101,8 @@ def plan_assets(path: Path, unmodelled: dict[str, int]) -> Iterator[Asset]:
         address = str(planned["address"])
         values = planned.get("values") or {}
         key, expressions = configured.get(address.split("[")[0], ("", {}))
-        region, note = _region(resource_type, values, spec, key, providers, variables)
+        region, note, how = _region(resource_type, values, spec, key, providers, variables)
+        placed[how] += 1
         module, _, local = address.rpartition(f"{resource_type}.")
         block = Block(
             "resource",
@@ -111,7 +113,9 @@ def plan_assets(path: Path, unmodelled: dict[str, int]) -> Iterator[Asset]:
             0,
         )
         resources.append(
-            Resource(f"{resource_type}.{local}", module, spec, block, region, note, values_of)
+            Resource(
+                f"{resource_type}.{local}", module, spec, block, region, note, values_of, how=how
+            )
         )
         for argument in _IDENTIFYING:
             if isinstance(values.get(argument), str) and values[argument]:
@@ -184,27 +188,29 @@ def _region(
     config_key: str,
     providers: dict[str, Any],
     variables: dict[str, Any],
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, str | None, str]:
     if is_global(resource_type):
-        return GLOBAL, "global: the resource type has no region"
+        return GLOBAL, "global: the resource type has no region", "global"
     for argument in spec.region_args:
         value = values.get(argument)
         zone = argument in ZONE_ARGS
         if isinstance(value, list) and value and zone:
             value = value[0]
         if isinstance(value, str) and value:
-            return region_from(value, spec.provider, zone=zone), None
+            return region_from(value, spec.provider, zone=zone), None, "argument"
     if spec.schema_default:
-        return spec.schema_default, f"{spec.schema_default.upper()}: the schema's default"
+        default = spec.schema_default
+        return default, f"{default.upper()}: the provider's schema default", "schema-default"
     key = config_key or spec.provider
     expression = ((providers.get(key) or {}).get("expressions") or {}).get("region") or {}
     if expression.get("constant_value"):
-        return region_from(str(expression["constant_value"]), spec.provider), None
+        return region_from(str(expression["constant_value"]), spec.provider), None, "provider"
     for reference in expression.get("references") or []:
         if reference.startswith("var.") and variables.get(reference[4:]):
-            return region_from(str(variables[reference[4:]]), spec.provider), None
-        return None, f"region unknown: provider {key} region is {reference}, not in the plan"
-    default = provider_default(spec.provider, f"provider {key}")
-    if default is not None:
-        return default
-    return None, f"region unknown: no region in the plan (provider {key})"
+            return region_from(str(variables[reference[4:]]), spec.provider), None, "provider"
+        why = f"region unknown: provider {key} region is {reference}, not in the plan"
+        return None, why, "unknown"
+    fallback = provider_default(spec.provider, f"provider {key}")
+    if fallback is not None:
+        return (*fallback, "provider-default")
+    return None, f"region unknown: no region in the plan (provider {key})", "unknown"

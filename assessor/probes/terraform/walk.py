@@ -195,7 +195,7 @@ class Walker:
         instances, note = self._instances(module, block)
         for each, count in instances:
             scope = module.scope.instance(each, count)
-            region, region_note, parents = self._region(module, block, spec, scope)
+            region, region_note, how, parents = self._region(module, block, spec, scope)
             region = _placement(block, scope) or region
             self.resources.append(
                 Resource(
@@ -208,6 +208,7 @@ class Walker:
                     scope,
                     parents,
                     expanded(block.body, scope, MAX_INSTANCES),
+                    how,
                 )
             )
 
@@ -246,11 +247,11 @@ class Walker:
 
     def _region(
         self, module: Module, block: Block, spec: ResourceType, scope: Scope
-    ) -> tuple[str | None, str | None, tuple[str, ...]]:
+    ) -> tuple[str | None, str | None, str, tuple[str, ...]]:
         """(region, note, parents): where Terraform puts the resource. An argument whose
         value is null is unset, as in Terraform, so the next source decides."""
         if is_global(block.labels[0]):
-            return GLOBAL, "global: the resource type has no region", ()
+            return GLOBAL, "global: the resource type has no region", "global", ()
         for argument in spec.region_args:
             if argument not in block.body:
                 continue
@@ -261,20 +262,25 @@ class Walker:
                 if zone:
                     continue  # a zone is always in its provider's region: that decides
                 what = f"{argument} is {block.body[argument]} ({error.why})"
-                return None, f"region unknown: {what}", ()
+                return None, f"region unknown: {what}", "unknown", ()
             if isinstance(value, list) and value and zone:
                 value = value[0]  # every zone of a list is in one region
             if value is None:
                 continue
             if not isinstance(value, str) or not value:
-                return None, f"region unknown: {argument} is not a string", ()
-            return region_from(value, spec.provider, zone=zone), None, ()
+                return None, f"region unknown: {argument} is not a string", "unknown", ()
+            return region_from(value, spec.provider, zone=zone), None, "argument", ()
         if spec.schema_default:
             default = spec.schema_default
-            return default, f"{default.upper()}: the provider's schema default", ()
+            return (
+                default,
+                f"{default.upper()}: the provider's schema default",
+                "schema-default",
+                (),
+            )
         parents = self._parents(module, block, spec, scope)
-        region, note = self._provider_region(module, block, spec)
-        return region, note, parents
+        region, note, how = self._provider_region(module, block, spec)
+        return region, note, how, parents
 
     def _parents(
         self, module: Module, block: Block, spec: ResourceType, scope: Scope
@@ -288,7 +294,7 @@ class Walker:
 
     def _provider_region(
         self, module: Module, block: Block, spec: ResourceType
-    ) -> tuple[str | None, str | None]:
+    ) -> tuple[str | None, str | None, str]:
         provider_name, alias = spec.provider, None
         if "provider" in block.body:
             provider_name, alias = provider_reference(block.body["provider"])
@@ -299,24 +305,24 @@ class Walker:
             try:
                 value = provider_scope.value(expression)
             except Unresolved as error:
-                return None, f"region unknown: {label} region is {expression} ({error.why})"
+                why = f"region unknown: {label} region is {expression} ({error.why})"
+                return None, why, "unknown"
             if isinstance(value, str) and value:
-                return region_from(value, spec.provider), None
+                return region_from(value, spec.provider), None, "provider"
             if value is not None:
-                return None, f"region unknown: {label} region is not a string"
+                return None, f"region unknown: {label} region is not a string", "unknown"
         if self.assume_region:
             for variable in REGION_ENVIRONMENT.get(spec.provider, ()):
                 value = os.environ.get(variable)
                 if value:
-                    return region_from(value, spec.provider), (
-                        f"region assumed from {variable} ({value})"
-                    )
+                    assumed = f"region assumed from {variable} ({value})"
+                    return region_from(value, spec.provider), assumed, "environment"
         default = provider_default(spec.provider, label)
         if default is not None:
-            return default
+            return (*default, "provider-default")
         if found is None:
-            return None, f"region unknown: no {label} block configures a region"
-        return None, f"region unknown: the {label} block sets no region"
+            return None, f"region unknown: no {label} block configures a region", "unknown"
+        return None, f"region unknown: the {label} block sets no region", "unknown"
 
     def _gap(self, block: Block, message: str) -> None:
         self.gaps.append(
