@@ -229,7 +229,9 @@ def test_tencent_code_with_no_region_is_in_guangzhou_unless_the_environment_says
 
     methodology = " ".join(note for run in report["probes"] for note in run["notes"])
     assert "placed in their provider's own default region" in methodology
-    assert "tencentcloud: ap-guangzhou (TENCENTCLOUD_REGION or a profile overrides it)" in methodology
+    assert (
+        "tencentcloud: ap-guangzhou (TENCENTCLOUD_REGION or a profile overrides it)" in methodology
+    )
 
     _, report = audit("--assume-region", env={"TENCENTCLOUD_REGION": "ap-singapore"})
     bucket = next(a for a in report["assets"] if a["id"].endswith("tencentcloud_cos_bucket.bucket"))

@@ -216,3 +216,34 @@ def test_modules_that_cannot_be_read_are_coverage_gaps(
     assert [g.resource for g in gaps] == ["main.tf:1", "main.tf:5"]
     assert "is not in this repository" in gaps[0].message
     assert "has no .tf files" in gaps[1].message
+
+
+def test_hostile_expressions_cost_only_their_own_block(catalog: Catalog, tmp_path: Path) -> None:
+    """A reference cycle, an expression nested past any real one and a file python-hcl2
+    cannot transform: each is an unknown location or a gap naming its file; everything
+    else is read."""
+    depth = 400
+    (tmp_path / "main.tf").write_text(
+        'provider "aws" {\n  region = "eu-west-1"\n}\n'
+        'resource "aws_s3_bucket" "a" {\n  region = aws_s3_bucket.b.region\n}\n'
+        'resource "aws_s3_bucket" "b" {\n  region = aws_s3_bucket.a.region\n}\n'
+        'resource "aws_s3_bucket" "deep" {\n  region = '
+        + "(" * depth
+        + '"eu-west-1"'
+        + ")" * depth
+        + "\n}\n"
+        'resource "aws_s3_bucket" "fine" {\n  bucket = "fine"\n}\n'
+    )
+    (tmp_path / "lists.tf").write_text(
+        'resource "aws_s3_bucket" "lists" {\n  tags = ' + "[" * depth + "]" * depth + "\n}\n"
+    )
+    inventory = scan(TerraformProbe, catalog, path=(str(tmp_path),))
+    assets = {a.id.split(":", 1)[1]: a for a in inventory.assets}
+    assert assets["aws_s3_bucket.fine"].region == "eu-west-1"
+    assert "refers to itself" in assets["aws_s3_bucket.a"].attributes["location_note"]
+    assert assets["aws_s3_bucket.a"].region is None
+    assert "nested more than 64 deep" in assets["aws_s3_bucket.deep"].attributes["location_note"]
+    (gap,) = inventory.gaps
+    assert gap.message.endswith("lists.tf does not parse: nested too deeply to read")
+    with pytest.raises(InputError, match="nested too deeply"):
+        scan(TerraformProbe, catalog, path=(str(tmp_path),), strict=("yes",))

@@ -72,6 +72,9 @@ def read_blocks(path: Path) -> list[Block]:
         raise HclError(path, getattr(error, "line", None), str(error).splitlines()[0]) from None
     except (LarkError, ValueError, TypeError) as error:
         raise HclError(path, None, str(error).splitlines()[0]) from None
+    except RecursionError:
+        # python-hcl2 transforms the parse tree recursively: a hostile nesting is refused.
+        raise HclError(path, None, "nested too deeply to read") from None
     body = tree.children[0]
     spans = [
         (str(child.children[0].children[0]), child.meta.line, child.meta.end_line)

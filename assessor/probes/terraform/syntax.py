@@ -27,6 +27,7 @@ class SyntaxProblem(Exception):
 
 
 MAX_LENGTH = 10_000  # an expression longer than this does not decide a region
+MAX_DEPTH = 64  # nesting deeper than this is not written by people: refused, not recursed
 
 # --- nodes --------------------------------------------------------------------------------
 
@@ -131,6 +132,13 @@ def parse(text: str) -> Node:
     template: ``${...}`` alone keeps its value's type)."""
     if len(text) > MAX_LENGTH:
         raise SyntaxProblem("too long to evaluate")
+    try:
+        return _parse(text)
+    except RecursionError:
+        raise SyntaxProblem(f"nested more than {MAX_DEPTH} deep") from None
+
+
+def _parse(text: str) -> Node:
     heredoc = _HEREDOC.match(text)
     if heredoc:
         body = heredoc.group("body")
@@ -140,9 +148,9 @@ def parse(text: str) -> Node:
     return _template(text)
 
 
-def parse_expression(text: str) -> Node:
+def parse_expression(text: str, depth: int = 0) -> Node:
     """The tree of bare expression text (no ``${}``)."""
-    parser = _Parser(_tokens(text))
+    parser = _Parser(_tokens(text, depth), depth)
     node = parser.expression()
     parser.end()
     return node
@@ -158,7 +166,7 @@ def _dedent(body: str) -> str:
     return "\n".join(line[cut:] for line in lines)
 
 
-def _template(text: str) -> Node:
+def _template(text: str, depth: int = 0) -> Node:
     if "${" not in text and "%{" not in text:
         return Literal(text.replace("$${", "${"))
     parts: list[str | Node] = []
@@ -177,7 +185,7 @@ def _template(text: str) -> Node:
                 parts.append("".join(literal))
                 literal = []
             inner = text[position + 2 : end].strip().removeprefix("~").removesuffix("~")
-            parts.append(parse_expression(inner))
+            parts.append(parse_expression(inner, depth + 1))
             position = end + 1
             continue
         literal.append(text[position])
@@ -227,7 +235,7 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 Token = tuple[str, Any]  # (kind, text) or ("string", Node)
 
 
-def _tokens(source: str) -> list[Token]:
+def _tokens(source: str, depth: int = 0) -> list[Token]:
     tokens: list[Token] = []
     position = 0
     while position < len(source):
@@ -240,7 +248,7 @@ def _tokens(source: str) -> list[Token]:
         position = match.end()
         if kind == "string":
             body, position = _string(source, position)
-            tokens.append(("string", _template(body)))
+            tokens.append(("string", _template(body, depth + 1)))
         else:
             tokens.append((kind, match.group(kind)))
     return tokens
@@ -288,9 +296,10 @@ class _Parser:
     """Recursive descent (precedence, lowest first: conditional, ||, &&, ==/!=, comparisons,
     +/-, *,/,%, unary, postfix)."""
 
-    def __init__(self, tokens: list[Token]) -> None:
+    def __init__(self, tokens: list[Token], depth: int = 0) -> None:
         self.tokens = tokens
         self.position = 0
+        self.depth = depth
 
     def peek(self, ahead: int = 0) -> Token | None:
         index = self.position + ahead
@@ -319,12 +328,18 @@ class _Parser:
             raise SyntaxProblem(f"cannot read past {self.peek()!r}")
 
     def expression(self) -> Node:
-        condition = self.binary(0)
-        if not self.accept("?"):
-            return condition
-        yes = self.expression()
-        self.expect(":")
-        return Conditional(condition, yes, self.expression())
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise SyntaxProblem(f"nested more than {MAX_DEPTH} deep")
+        try:
+            condition = self.binary(0)
+            if not self.accept("?"):
+                return condition
+            yes = self.expression()
+            self.expect(":")
+            return Conditional(condition, yes, self.expression())
+        finally:
+            self.depth -= 1
 
     def binary(self, level: int) -> Node:
         if level == len(_LEVELS):

@@ -63,6 +63,7 @@ class Walker:
     resources: list[Resource] = field(default_factory=list)
     gaps: list[CoverageGap] = field(default_factory=list)
     unmodelled: dict[str, int] = field(default_factory=dict)
+    _outputs_resolving: set[tuple[str, str]] = field(default_factory=set)
 
     def walk(self, module: Module, depth: int = 0) -> None:
         blocks = self.load(module.directory)
@@ -83,7 +84,11 @@ class Walker:
                 self._module(module, block, depth)
         for block in blocks:
             if block.kind == "resource" and len(block.labels) == 2:
-                self._resource(module, block)
+                try:
+                    self._resource(module, block)
+                except RecursionError:
+                    # Only this block is lost; what was read before it is kept.
+                    self._gap(block, f"{self.where(block)}: nested too deeply to evaluate")
 
     # --- references to other blocks ---------------------------------------------------
 
@@ -111,9 +116,18 @@ class Walker:
             if argument not in block.body:
                 why = f"{argument} is not written in configuration"
                 raise Unresolved(shown, why, address if kind == "resource" else None)
-            value = instance.raw(block.body[argument])
+            # A block's argument that leads back to itself (a ↔ b) is unknown, not a loop.
+            key = (address, argument)
+            if key in resolving:
+                raise Unresolved(shown, f"{address}.{argument} refers to itself")
+            resolving.add(key)
+            try:
+                value = instance.raw(block.body[argument])
+            finally:
+                resolving.discard(key)
             return _dig(value, rest[1:], shown)
 
+        resolving: set[tuple[str, str]] = set()
         return lookup
 
     def _instance_scope(self, module: Module, block: Block, key: str | int) -> Scope:
@@ -133,7 +147,14 @@ class Walker:
         block = child.blocks.get(("output", str(rest[0]), ""))
         if block is None or "value" not in block.body:
             raise Unresolved(shown, f"module {parts[1]} has no output {rest[0]}")
-        return _dig(child.scope.raw(block.body["value"]), rest[1:], shown)
+        key = (child.module_path, str(rest[0]))
+        if key in self._outputs_resolving:
+            raise Unresolved(shown, f"output {rest[0]} of module {parts[1]} refers to itself")
+        self._outputs_resolving.add(key)
+        try:
+            return _dig(child.scope.raw(block.body["value"]), rest[1:], shown)
+        finally:
+            self._outputs_resolving.discard(key)
 
     # --- modules ----------------------------------------------------------------------
 
