@@ -324,7 +324,8 @@ def _asset_row(asset: Asset, score: Any, tables: _Tables) -> list[Any]:
     flows = [
         [
             tables.string(flow.kind.value),
-            flow.target_id or flow.target_region or flow.target_country or "",
+            (flow.target_id or flow.target_region or flow.target_country or "")
+            + (f" ({flow.condition})" if flow.condition else ""),
             tables.place(flow.target_location),
         ]
         for flow in asset.flows
