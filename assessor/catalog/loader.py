@@ -228,8 +228,8 @@ def load_catalog() -> Catalog:
     cities = _load_cities()
     regions: dict[tuple[Provider, str], Location] = {}
     for provider in Provider:
-        if provider is Provider.DECLARED:
-            continue  # declared items carry their own country; there is no region list
+        if not provider.has_regions:
+            continue  # declared and code items carry their own country; no region list
         path = f"regions/{provider.value}.csv"
         for line, row in _read_csv(path):
             location = _region_row(provider, row, countries, cities, sources, f"{path}:{line}")

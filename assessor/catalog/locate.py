@@ -41,7 +41,7 @@ def _locate_flow(flow: Flow, asset: Asset, catalog: Catalog) -> Flow:
 def _place(
     catalog: Catalog, provider: Provider, region: str | None, country: str | None
 ) -> Location:
-    if region and provider is not Provider.DECLARED:
+    if region and provider.has_regions:
         return catalog.locate(provider, region)
     if country:
         return catalog.country_location(country)

@@ -25,6 +25,7 @@ from assessor.engine.fields import (
 from assessor.engine.loader import LoadedRule
 from assessor.findings.identity import finding_fingerprint
 from assessor.models import (
+    SEVERITY_ORDER,
     Asset,
     Fact,
     Finding,
@@ -152,6 +153,13 @@ class Evaluator:
                     evidence["severity raised"] = (
                         f"{item.rule.severity.value} → {severity.value}: {step.reason}"
                     )
+            for step in item.lowerings:
+                if severity.rank > 0 and step.predicate(context) is not None:
+                    lowered = SEVERITY_ORDER[severity.rank - 1]
+                    evidence["severity lowered"] = (
+                        f"{severity.value} → {lowered.value}: {step.reason}"
+                    )
+                    severity = lowered
             # Render what does not name the asset once; keep the rest for each asset.
             message = [
                 part if isinstance(part, str) or id(part) in self.identity_parts else part(context)
@@ -243,6 +251,7 @@ def _plan(rules: Sequence[LoadedRule]) -> _Plan:
 def rule_fields(rule: Rule) -> set[str]:
     """Every field a rule's conditions and evidence read."""
     fields = set(rule.evidence)
-    for condition in (rule.when, *(step.when for step in rule.escalate)):
+    conditions = (*(step.when for step in rule.escalate), *(step.when for step in rule.lower))
+    for condition in (rule.when, *conditions):
         fields |= {leaf.field for leaf in comparisons(condition)}
     return fields

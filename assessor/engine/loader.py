@@ -39,6 +39,8 @@ class LoadedRule:
     escalations: tuple[CompiledEscalation, ...] = ()
     evidence: tuple[tuple[str, Getter], ...] = ()
     params: dict[str, object] = field(default_factory=dict)
+    # Each lowers the severity one step when its predicate holds (severity is unused).
+    lowerings: tuple[CompiledEscalation, ...] = ()
 
 
 # Rule id → parameter name → value, from a policy file or --set.
@@ -161,6 +163,14 @@ def compile_rule(
             )
             for i, step in enumerate(rule.escalate)
         )
+        lowerings = tuple(
+            CompiledEscalation(
+                compile_condition(step.when, catalog, ("lower", i, "when"), params=params),
+                rule.severity,
+                step.reason,
+            )
+            for i, step in enumerate(rule.lower)
+        )
     except CompileError as error:
         raise fail((*base, *error.path), error.message) from None
     evidence = []
@@ -173,5 +183,13 @@ def compile_rule(
         if getter(placeholder, in_flow=False) is None:
             raise fail((*base, "message"), f"unknown field {{{placeholder}}} in the message")
     return LoadedRule(
-        rule, pack, name, lines.get(base, 1), predicate, escalations, tuple(evidence), params
+        rule,
+        pack,
+        name,
+        lines.get(base, 1),
+        predicate,
+        escalations,
+        tuple(evidence),
+        params,
+        lowerings,
     )

@@ -93,6 +93,14 @@ class Provider(StrEnum):
     BAIDU = "baidu"
     # Things no cloud API lists (SaaS vendors, carriers, equipment, apps), from a declared file.
     DECLARED = "declared"
+    # SDKs and package mirrors found in lockfiles, SBOMs and build files: a vendor, no region.
+    CODE = "code"
+
+    @property
+    def has_regions(self) -> bool:
+        """Whether the catalog lists regions for it (declared and code items name a vendor
+        and, at most, a country)."""
+        return self not in (Provider.DECLARED, Provider.CODE)
 
 
 class Fact(StrEnum):

@@ -121,3 +121,67 @@ class CountryGroup(Model):
     description: str
     countries: frozenset[CountryCode]
     sources: tuple[str, ...]
+
+
+class SdkKind(StrEnum):
+    """Whether a package is a channel to its vendor."""
+
+    SDK = "sdk"  # sends data to the vendor (ads, analytics, push, a cloud's API)
+    LIBRARY = "library"  # open-source code from the vendor that sends nothing to it
+
+
+class SdkCategory(StrEnum):
+    """What an SDK does with the data it sends."""
+
+    ADS = "ads"
+    ANALYTICS = "analytics"
+    PUSH = "push"
+    CRASH = "crash"
+    LOGIN = "login"
+    PAYMENT = "payment"
+    MAP = "map"
+    IM = "im"
+    RTC = "rtc"
+    WEBVIEW = "webview"
+    CLOUD_API = "cloud-api"
+    AI_API = "ai-api"
+    DEVICE = "device"
+    APP_STORE = "app-store"
+    CODE = "code"  # a library: no data channel
+
+
+class SdkPackage(Model):
+    """A package of a listed vendor, matched by exact coordinates: a purl without version
+    (``pkg:maven/com.pangle.global/ads-sdk``); a name ending in ``*`` matches names that
+    start with the rest (``pkg:pypi/huaweicloudsdk*``)."""
+
+    purl: str = Field(pattern=r"^pkg:[a-z]+/.+")
+    vendor: str
+    product: str
+    category: SdkCategory
+    kind: SdkKind
+    confidence: Confidence
+    source: str
+
+
+class VendorRepository(Model):
+    """A package repository only a vendor serves its SDK from: a build file that names it
+    is evidence of that SDK (``artifact.bytedance.com/repository/pangle``)."""
+
+    url: str = Field(description="Host and path prefix, without scheme")
+    vendor: str
+    product: str
+    category: SdkCategory
+    confidence: Confidence
+    source: str
+
+
+class PackageMirror(Model):
+    """A public mirror of a package registry run by a company under a listed jurisdiction:
+    builds that resolve through it send their dependency traffic there."""
+
+    host: str
+    vendor: str
+    name: str
+    confidence: Confidence
+    source: str

@@ -139,6 +139,14 @@ class Escalation(Model):
     reason: str
 
 
+class Lowering(Model):
+    """Lower a finding's severity one step when an extra condition holds (weaker evidence:
+    a dependency only pulled in by another, or only used to build and test)."""
+
+    when: Condition
+    reason: str
+
+
 class Selector(Model):
     """Which assets a rule looks at; empty lists mean all."""
 
@@ -172,6 +180,7 @@ class Rule(Model):
     select: Selector = Selector()
     when: Condition
     escalate: tuple[Escalation, ...] = ()
+    lower: tuple[Lowering, ...] = ()
     evidence: tuple[str, ...] = Field(
         default=(), description="Fields always shown in the finding, e.g. mitigating key custody"
     )
