@@ -48,6 +48,10 @@ from assessor.probes.base import ProbeConfig
     type=click.Path(path_type=Path, file_okay=False),
     help="How far up local module sources may reach (default: the git work tree).",
 )
+@click.option(
+    "--data-class",
+    help="Data class the code in PATHS handles (pii, health, ...): raises what its SDKs risk.",
+)
 @rules_options
 @report_options("assessor-ci", "sarif,junit,md,json", "high")
 @history_option
@@ -58,12 +62,17 @@ def ci(
     strict: bool,
     assume_region: bool,
     repo_root: Path | None,
+    data_class: str | None,
     selection: RuleSelection,
     reports: run.Reports,
     acceptance: Acceptance,
     history: str | None,
 ) -> int:
-    """The CI job: check the Terraform in PATHS (and plans) and fail on risky changes.
+    """The CI job: check the Terraform and the code in PATHS (and plans) and fail on risky
+    changes.
+
+    Terraform is placed as Terraform would place it; lockfiles, SBOMs and build files in
+    PATHS are read for SDKs of listed vendors (the code probe).
 
     Exit 0 when no open finding reaches --fail-on (default high), 1 when one does, 2 on a
     tool or input error. Findings in --baseline and waived ones do not count; expired
@@ -85,8 +94,17 @@ def ci(
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         reports = replace(reports, step_summary=Path(summary))
+    probes = {"terraform": config}
+    if paths:
+        probes["code"] = ProbeConfig(
+            {
+                "path": tuple(map(str, paths)),
+                "strict": ("yes" if strict else "no",),
+                "data-class": (data_class,) if data_class else (),
+            }
+        )
     outcome = run.audit(
-        {"terraform": config},
+        probes,
         rules=selection,
         reports=reports,
         acceptance=acceptance,

@@ -1,0 +1,1 @@
+"""The code probe (see :mod:`assessor.probes.code.probe`)."""
