@@ -226,8 +226,26 @@ KINDS = [
             "json",
         ],
     ),
+    InputKind(
+        "sbom",
+        ".cdx.json",
+        lambda work: (FIXTURES / "code" / "container-sbom" / "bom.cdx.json").read_bytes(),
+        lambda file, work: _code_audit(file, work),
+    ),
+    InputKind(
+        "sbom-xml",
+        ".cdx.xml",
+        lambda work: (FIXTURES / "code" / "container-sbom" / "xml" / "bom.xml").read_bytes(),
+        lambda file, work: _code_audit(file, work),
+    ),
 ]
 BY_NAME = {kind.name: kind for kind in KINDS}
+
+
+def _code_audit(file: Path, work: Path) -> list[str]:
+    """The code probe on one SBOM, named directly (so what it cannot read is exit 2)."""
+    out = str(work / "out")
+    return ["audit", "--probe", "code", "--code-path", str(file), "-o", out, "--format", "json"]
 
 
 def _check(kind: InputKind, content: bytes, work: Path) -> None:
@@ -306,7 +324,18 @@ def test_the_alias_bomb_is_refused_with_its_line(kind: str, work: Path) -> None:
     "shape", ["deep nesting", "huge number", "invalid utf-8", "nul byte", "long line", "empty"]
 )
 @pytest.mark.parametrize(
-    "kind", ["inventory", "result", "baseline", "plan", "tfvars", "terraform", "declared-csv"]
+    "kind",
+    [
+        "inventory",
+        "result",
+        "baseline",
+        "plan",
+        "tfvars",
+        "terraform",
+        "declared-csv",
+        "sbom",
+        "sbom-xml",
+    ],
 )
 def test_known_hostile_shapes_in_other_kinds(shape: str, kind: str, work: Path) -> None:
     content = KNOWN_SHAPES[shape]

@@ -151,12 +151,12 @@ class CodeProbe(Probe):
         products = {(row.vendor, row.category) for _, row, _ in hits}
         clouds: dict[tuple[Path, str], tuple[Found, Package, SdkPackage]] = {}
         for (project, row, found_at), uses in sorted(hits.items(), key=_order):
-            yield _sdk_asset(project, row, found_at, uses, data_class)
+            yield _sdk_asset(root, project, row, found_at, uses, data_class)
             api = row.category in (SdkCategory.CLOUD_API, SdkCategory.AI_API)
             if api and row.vendor in CLOUDS:
                 clouds.setdefault((project, row.vendor), (*_best(uses), row))
         for (project, vendor), (found, package, row) in sorted(clouds.items(), key=str):
-            yield _cloud_asset(project, vendor, found, package, row)
+            yield _cloud_asset(root, project, vendor, found, package, row)
         galleries: set[Path] = set()
         for found in files:
             for url in found.urls:
@@ -165,11 +165,11 @@ class CodeProbe(Probe):
                     continue
                 if (repository.vendor, repository.category) not in products:
                     products.add((repository.vendor, repository.category))
-                    yield _repository_asset(found, url.url, url.line, repository, data_class)
+                    yield _repository_asset(root, found, url.url, url.line, repository, data_class)
             for line, what in found.app_gallery[:1]:
                 if found.path.parent not in galleries:  # one per project, its first evidence
                     galleries.add(found.path.parent)
-                    yield _app_gallery_asset(found, line, what)
+                    yield _app_gallery_asset(root, found, line, what)
         for (_, host), places in sorted(mirrors.items(), key=str):
             mirror = catalog.mirror(host)
             assert mirror is not None
@@ -188,6 +188,7 @@ class CodeProbe(Probe):
                     "catalog_source": mirror.source,
                 },
                 address=host,
+                base=root,
             )
 
 
@@ -205,6 +206,7 @@ def _best(uses: list[tuple[Found, Package]]) -> tuple[Found, Package]:
 
 
 def _sdk_asset(
+    base: Path,
     project: Path,
     row: SdkPackage,
     found_at: Coordinates,
@@ -240,13 +242,14 @@ def _sdk_asset(
         name=f"{row.product} ({found_at.path})",
         attributes=attributes,
         address=bare,
+        base=base,
         project=project,
     )
     return asset.model_copy(update={"classification": data_class}) if data_class else asset
 
 
 def _cloud_asset(
-    project: Path, vendor: str, found: Found, package: Package, row: SdkPackage
+    base: Path, project: Path, vendor: str, found: Found, package: Package, row: SdkPackage
 ) -> Asset:
     provider, probe = CLOUDS[vendor]
     next_step = f"run the {probe} probe" if probe else "declare where its data is"
@@ -267,13 +270,14 @@ def _cloud_asset(
             ),
         },
         address=row.purl,
+        base=base,
         project=project,
     )
     return asset.model_copy(update={"provider": provider, "region": None, "service": "api"})
 
 
 def _repository_asset(
-    found: Found, url: str, line: int, row: VendorRepository, data_class: str | None
+    base: Path, found: Found, url: str, line: int, row: VendorRepository, data_class: str | None
 ) -> Asset:
     asset = _asset(
         found,
@@ -292,11 +296,12 @@ def _repository_asset(
             "catalog_source": row.source,
         },
         address=row.url,
+        base=base,
     )
     return asset.model_copy(update={"classification": data_class}) if data_class else asset
 
 
-def _app_gallery_asset(found: Found, line: int, what: str) -> Asset:
+def _app_gallery_asset(base: Path, found: Found, line: int, what: str) -> Asset:
     return _asset(
         found,
         line,
@@ -313,6 +318,7 @@ def _app_gallery_asset(found: Found, line: int, what: str) -> Asset:
             "dev": "no",
         },
         address="agconnect",
+        base=base,
     )
 
 
@@ -326,10 +332,11 @@ def _asset(
     name: str,
     attributes: dict[str, str],
     address: str,
+    base: Path,
     project: Path | None = None,
 ) -> Asset:
-    where = _shown(project or found.path.parent)
-    path = _shown(found.path)
+    where = _shown(project or found.path.parent, base)
+    path = _shown(found.path, base)
     return Asset(
         id=f"code:{where}:{identity}",
         provider=Provider.CODE,
@@ -344,12 +351,16 @@ def _asset(
     )
 
 
-def _shown(path: Path) -> str:
-    """As CI shows it: relative to the working directory when inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
-    except ValueError:
-        return path.as_posix()
+def _shown(path: Path, base: Path) -> str:
+    """As CI shows it: relative to the working directory (the repository root) when inside
+    it, else relative to the directory scanned (so an identity does not depend on where
+    the tree happens to be)."""
+    for anchor in (Path.cwd(), base):
+        try:
+            return path.resolve().relative_to(anchor.resolve()).as_posix() or "."
+        except ValueError:
+            continue
+    return path.as_posix()
 
 
 def _check_lines(path: Path, text: str) -> None:
