@@ -90,6 +90,18 @@ RISKY = {
     "Branch office routers": {"CLN-005"},
     "Transit to the Hong Kong office": {"CLN-006"},
     "Marketing analytics SDK": {"CLN-007", "RES-001", "COC-005", "DSP-009"},
+    # Found in the app repository's lockfiles (the code probe).
+    "Pangle ads (com.pangle.global/ads-sdk)": {
+        "CLN-007",
+        "CODE-001",
+        "CODE-002",
+        "DSP-009",
+        "RES-001",
+    },
+    "Tencent Cloud Chat (IM) (@tencentcloud/chat)": {"CLN-007", "CODE-001", "DSP-009", "RES-001"},
+    "Umeng device identification (com.umeng.umsdk/asms)": {"CODE-001", "DSP-009", "RES-001"},
+    "Umeng analytics (com.umeng.umsdk/common)": {"CODE-001", "DSP-009", "RES-001"},
+    "npmmirror (registry.npmmirror.com)": {"CODE-004"},
     "Nightly export to the Shenzhen contract manufacturer": {
         "COC-004",
         "CLN-009",

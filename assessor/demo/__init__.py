@@ -14,6 +14,7 @@ from assessor.probes.alibaba import AlibabaProbe
 from assessor.probes.aws import AwsProbe
 from assessor.probes.azure import AzureProbe
 from assessor.probes.base import ProbeConfig
+from assessor.probes.code.probe import CodeProbe
 from assessor.probes.declared import DeclaredProbe
 from assessor.probes.gcp import GcpProbe
 from assessor.probes.gcs import GcsProbe
@@ -52,5 +53,7 @@ def run_demo(catalog: Catalog, progress: ProgressCallback | None = None) -> Inve
             TencentProbe(ProbeConfig({"endpoint": (china["tencent"],)})),
             HuaweiProbe(ProbeConfig({"endpoint": (china["huawei"],)})),
             DeclaredProbe(ProbeConfig({"file": (str(DEMO_FILES / "declared.yaml"),)})),
+            # Northwind's app repository: SDKs found in its lockfiles.
+            CodeProbe(ProbeConfig({"path": (str(DEMO_FILES / "app"),), "data-class": ("pii",)})),
         ]
         return run_probes(probes, catalog, progress)
