@@ -24,8 +24,10 @@ from assessor.models.base import (
 )
 from assessor.models.catalog import (
     GLOBAL_REGION,
+    AutonomousSystem,
     Confidence,
     CountryGroup,
+    HostnamePattern,
     Location,
     LocationScope,
     PackageMirror,
@@ -113,6 +115,7 @@ __all__ = [
     "AnyOf",
     "Asset",
     "AuditResult",
+    "AutonomousSystem",
     "Baseline",
     "BaselineEntry",
     "BaselineOutcome",
@@ -141,6 +144,7 @@ __all__ = [
     "FlowsMatch",
     "GapReason",
     "GroupDefinition",
+    "HostnamePattern",
     "Inventory",
     "JurisdictionCode",
     "KeyCustody",

@@ -95,12 +95,14 @@ class Provider(StrEnum):
     DECLARED = "declared"
     # SDKs and package mirrors found in lockfiles, SBOMs and build files: a vendor, no region.
     CODE = "code"
+    # Public endpoints placed by the network that originates them: an owner, no region.
+    NETWORK = "network"
 
     @property
     def has_regions(self) -> bool:
         """Whether the catalog lists regions for it (declared and code items name a vendor
         and, at most, a country)."""
-        return self not in (Provider.DECLARED, Provider.CODE)
+        return self not in (Provider.DECLARED, Provider.CODE, Provider.NETWORK)
 
 
 class Fact(StrEnum):

@@ -185,3 +185,24 @@ class PackageMirror(Model):
     name: str
     confidence: Confidence
     source: str
+
+
+class AutonomousSystem(Model):
+    """Who originates a network's addresses (RIR and PeeringDB records)."""
+
+    asn: int = Field(ge=1)
+    name: str
+    vendor: str | None = Field(default=None, description="The catalog vendor that owns it")
+    anycast: bool = Field(
+        default=False, description="Announced from many countries at once: not placeable"
+    )
+    source: str
+
+
+class HostnamePattern(Model):
+    """A host name suffix a provider's services answer on (``.myqcloud.com``)."""
+
+    suffix: str = Field(pattern=r"^\.[a-z0-9.-]+$")
+    vendor: str
+    service: str
+    source: str

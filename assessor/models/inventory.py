@@ -124,6 +124,8 @@ class GapReason(StrEnum):
     ERROR = "error"
     # Planned but never read: a shard's output is missing, or its worker died.
     UNREAD = "unread"
+    # Read, but from reference data older than the run allows (an IP → AS dataset).
+    STALE_DATA = "stale_data"
 
 
 class CoverageGap(Model):

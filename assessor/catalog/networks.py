@@ -1,0 +1,65 @@
+"""Networks as data: autonomous systems and the companies that own them, and the host name
+suffixes providers answer on (``data/networks.yaml``), each row with a source that supports
+it: an owner (``asn-owner``), an anycast network (``anycast``), a host name
+(``hostname-owner``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from assessor.catalog.loader import CatalogError, _check_sources, _load_yaml, load_catalog
+from assessor.models import AutonomousSystem, HostnamePattern
+
+
+@dataclass(frozen=True)
+class NetworkCatalog:
+    """Autonomous systems by number, host name suffixes longest first."""
+
+    systems: dict[int, AutonomousSystem]
+    hostnames: tuple[HostnamePattern, ...]
+
+    def host(self, name: str) -> HostnamePattern | None:
+        """The provider a host name belongs to by its suffix, if the catalog knows it."""
+        name = name.lower().rstrip(".")
+        for pattern in self.hostnames:
+            if name.endswith(pattern.suffix) or name == pattern.suffix[1:]:
+                return pattern
+        return None
+
+
+@cache
+def load_network_catalog() -> NetworkCatalog:
+    raw = _load_yaml("networks.yaml")
+    catalog = load_catalog()
+    sources, vendors = catalog.sources(), catalog.vendors()
+    systems: dict[int, AutonomousSystem] = {}
+    for index, entry in enumerate(raw.get("asns") or ()):
+        where = f"networks.yaml:asns[{index}]"
+        row = AutonomousSystem.model_validate(_checked(entry, where, sources, vendors))
+        wanted = {"asn-owner", "anycast"} if row.anycast else {"asn-owner"}
+        if not wanted <= catalog.supports(row.source):
+            raise CatalogError(f"{where}: source {row.source!r} does not support {sorted(wanted)}")
+        if row.asn in systems:
+            raise CatalogError(f"{where}: AS{row.asn} twice")
+        systems[row.asn] = row
+    hostnames: list[HostnamePattern] = []
+    for index, entry in enumerate(raw.get("hostnames") or ()):
+        where = f"networks.yaml:hostnames[{index}]"
+        pattern = HostnamePattern.model_validate(_checked(entry, where, sources, vendors))
+        if "hostname-owner" not in catalog.supports(pattern.source):
+            why = f"source {pattern.source!r} does not support hostname-owner"
+            raise CatalogError(f"{where}: {why}")
+        hostnames.append(pattern)
+    hostnames.sort(key=lambda row: -len(row.suffix))
+    return NetworkCatalog(systems, tuple(hostnames))
+
+
+def _checked(entry: Any, where: str, sources: dict[str, Any], vendors: dict[str, Any]) -> Any:
+    if not isinstance(entry, dict) or not entry.get("source"):
+        raise CatalogError(f"{where}: every row needs a source")
+    _check_sources([entry["source"]], sources, where)
+    if entry.get("vendor") is not None and entry["vendor"] not in vendors:
+        raise CatalogError(f"{where}: unknown vendor {entry['vendor']!r}")
+    return entry

@@ -1,0 +1,1 @@
+"""The network probe (see :mod:`assessor.probes.network.probe`)."""

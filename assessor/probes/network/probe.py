@@ -1,0 +1,232 @@
+"""The ``network`` probe: public endpoints placed, offline, by the network that originates
+them (Clean Path and Clean Carrier from evidence).
+
+Endpoints come from files (``--network-endpoints``: host names, IP addresses and CIDR
+blocks, one per line). Each is placed in this order: a host name by the catalog's provider
+suffixes (``.myqcloud.com`` is Tencent Cloud); an address by the IP → AS dataset the user
+supplies (``--network-dataset``), then the AS by the catalog's owners. Nothing is resolved
+or downloaded at audit time: the same files give the same answer.
+
+What an address cannot say is not claimed: the dataset's country is where the AS is
+registered (the owner's jurisdiction), never where the host is; an anycast network is
+"not placeable"; private, reserved and shared (CGNAT) addresses are skipped with a note; an
+address no dataset knows is an unknown location, never clean. The dataset's date is on
+every asset, and a dataset older than ``--network-max-age`` days is one coverage gap.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from assessor.catalog.networks import NetworkCatalog, load_network_catalog
+from assessor.errors import ConfigurationError, InputError
+from assessor.inputs import read_text
+from assessor.models import GLOBAL_REGION, Asset, CodeLocation, CoverageGap, GapReason, Provider
+from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
+from assessor.probes.network.datasets import Address, Dataset, open_dataset
+
+_SHARED = ipaddress.ip_network("100.64.0.0/10")  # CGNAT: not a public address
+
+
+class NetworkProbe(Probe):
+    """Public endpoints placed by the network that originates them, offline."""
+
+    name = "network"
+    description = "Network: endpoints placed by their AS owner from an IP → AS dataset"
+    version = "1"
+    options = (
+        ProbeOption(
+            "dataset", "IP → AS dataset: IPtoASN TSV (.tsv, .tsv.gz) or an MMDB", OptionKind.PATHS
+        ),
+        ProbeOption(
+            "dataset-date",
+            "The dataset's build date (YYYY-MM-DD) when its file's time is not it",
+            OptionKind.TEXT,
+        ),
+        ProbeOption(
+            "endpoints", "File of host names, IP addresses and CIDRs, one a line", OptionKind.PATHS
+        ),
+        ProbeOption(
+            "max-age",
+            "Days after which the dataset is stale (one coverage gap)",
+            OptionKind.INT,
+            31,
+        ),
+    )
+    read_operations: ClassVar[frozenset[str]] = frozenset({"file:Read"})
+
+    def __init__(self, config: Any = None) -> None:
+        super().__init__(config)
+        self._skipped: Counter[str] = Counter()
+        self._dataset: Dataset | None = None
+
+    def scope(self) -> str:
+        return "endpoints " + ", ".join(map(str, self.settings.paths("endpoints")))
+
+    def notes(self) -> tuple[str, ...]:
+        notes = []
+        if self._dataset is not None:
+            notes.append(
+                f"addresses placed by {self._dataset.name} {self._dataset.built.isoformat()}: "
+                "its country is where the network is registered (the owner's jurisdiction), "
+                "not where a host is"
+            )
+        if self._skipped:
+            kinds = ", ".join(f"{kind} ({n})" for kind, n in sorted(self._skipped.items()))
+            notes.append(f"endpoints skipped, not public addresses: {kinds}")
+        return tuple(notes)
+
+    def scan(self) -> Iterator[ProbeItem]:
+        datasets = self.settings.paths("dataset")
+        if not datasets:
+            raise ConfigurationError(
+                "the network probe needs --network-dataset PATH: an IPtoASN TSV "
+                "(assessor data fetch iptoasn) or an MMDB (DB-IP Lite, IPinfo Lite, GeoLite2 ASN)"
+            )
+        stated = self.settings.text("dataset-date")
+        try:
+            when = date.fromisoformat(stated) if stated else None
+        except ValueError:
+            raise ConfigurationError(
+                f"--network-dataset-date {stated!r} is not YYYY-MM-DD"
+            ) from None
+        dataset = self._dataset = open_dataset(datasets[-1], when)
+        age = (datetime.now(UTC).date() - dataset.built).days
+        limit = self.settings.integer("max-age")
+        if age > limit:
+            yield CoverageGap(
+                probe=self.name,
+                reason=GapReason.STALE_DATA,
+                service="network",
+                resource=str(datasets[-1]),
+                message=(
+                    f"{dataset.name} dataset {datasets[-1]} is from {dataset.built.isoformat()}, "
+                    f"{age} days old (over {limit}): networks change hands; findings are still "
+                    "reported, with its date"
+                ),
+            )
+        catalog = load_network_catalog()
+        for path in self.settings.paths("endpoints"):
+            for line, endpoint in _endpoints(path):
+                asset = self._place(endpoint, dataset, catalog, path, line)
+                if asset is not None:
+                    yield asset
+
+    def _place(
+        self, endpoint: str, dataset: Dataset, catalog: NetworkCatalog, path: Path, line: int
+    ) -> Asset | None:
+        address = _address(endpoint)
+        if address is None:
+            pattern = catalog.host(endpoint)
+            if pattern is None:
+                return _asset(
+                    endpoint,
+                    path,
+                    line,
+                    None,
+                    {
+                        "placement": "unknown: a host name is not resolved (the probe is offline)",
+                        "location_note": f"{endpoint} matches no provider's host names; resolve it "
+                        "and list its addresses to place it",
+                    },
+                )
+            return _asset(
+                endpoint,
+                path,
+                line,
+                pattern.vendor,
+                {
+                    "placement": f"host name of {pattern.service} ({pattern.suffix})",
+                    "service": pattern.service,
+                    "catalog_source": pattern.source,
+                },
+            )
+        reason = _not_public(address)
+        if reason:
+            self._skipped[reason] += 1
+            return None
+        cited = f"{dataset.name} {dataset.built.isoformat()}"
+        origin = dataset.lookup(address)
+        if origin is None:
+            return _asset(
+                endpoint,
+                path,
+                line,
+                None,
+                {
+                    "placement": f"unknown: no network in {cited}",
+                    "location_note": f"{endpoint} is in no routed range of {cited}",
+                    "dataset": cited,
+                },
+            )
+        system = catalog.systems.get(origin.asn)
+        attributes = {
+            "asn": f"AS{origin.asn}",
+            "as_name": (system.name if system else None) or origin.name or "unknown",
+            "as_registered_in": origin.country or "unknown",
+            "dataset": cited,
+            "placement": f"AS{origin.asn} per {cited}",
+        }
+        if system is not None and system.anycast:
+            attributes["placement"] = f"anycast: not placeable (AS{origin.asn} per {cited})"
+        if system is not None:
+            attributes["catalog_source"] = system.source
+        return _asset(endpoint, path, line, system.vendor if system else None, attributes)
+
+
+def _asset(
+    endpoint: str, path: Path, line: int, vendor: str | None, attributes: dict[str, str]
+) -> Asset:
+    placed = "location_note" not in attributes
+    return Asset(
+        id=f"network:{endpoint}",
+        provider=Provider.NETWORK,
+        service="endpoint",
+        kind="endpoint",
+        name=endpoint,
+        account="network",
+        # A placed endpoint claims no location, only an owner; an unplaced one is unknown.
+        region=GLOBAL_REGION if placed else None,
+        vendor=vendor,
+        attributes={**attributes, "file": f"{path}:{line}"},
+        source=CodeLocation(path=str(path), start_line=line, end_line=line, address=endpoint),
+    )
+
+
+def _endpoints(path: Path) -> Iterator[tuple[int, str]]:
+    """(line, endpoint) of a file of endpoints; a CIDR stands for its first address."""
+    for number, raw in enumerate(read_text(path).splitlines(), 1):
+        text = raw.split("#", 1)[0].strip()
+        if not text:
+            continue
+        if len(text) > 253 or " " in text:
+            raise InputError(str(path), number, None, "not a host name, IP address or CIDR")
+        if "/" in text:
+            try:
+                network = ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                raise InputError(str(path), number, None, "not a CIDR block") from None
+            text = str(network.network_address)
+        yield number, text
+
+
+def _address(endpoint: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(endpoint)
+    except ValueError:
+        return None
+
+
+def _not_public(address: Address) -> str | None:
+    if isinstance(address, ipaddress.IPv4Address) and address in _SHARED:
+        return "shared (CGNAT)"
+    if address.is_private:
+        return "private"
+    if address.is_reserved or address.is_loopback or address.is_link_local or address.is_multicast:
+        return "reserved"
+    return None

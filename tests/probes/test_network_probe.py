@@ -1,0 +1,177 @@
+"""The network probe places endpoints offline, by the network that originates them, and
+claims no more than the dataset says (registration is not location)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assessor.catalog import Catalog
+from assessor.cli import main
+from assessor.errors import ConfigurationError, InputError
+from assessor.models import GapReason
+from assessor.probes.network.probe import NetworkProbe
+from assessor.testing.probes import scan
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "network"
+
+
+@pytest.fixture
+def dataset(tmp_path: Path) -> Path:
+    """The sample, dated today (a TSV's date is its modification time)."""
+    path = tmp_path / "ip2asn.tsv"
+    shutil.copy(FIXTURES / "ip2asn-sample.tsv", path)
+    return path
+
+
+def _placed(catalog: Catalog, dataset: Path, **options: tuple[str, ...]) -> dict[str, object]:
+    inventory = scan(
+        NetworkProbe,
+        catalog,
+        dataset=(str(dataset),),
+        endpoints=(str(FIXTURES / "endpoints.txt"),),
+        **options,
+    )
+    return {"assets": {a.name: a for a in inventory.assets}, "inventory": inventory}
+
+
+def test_endpoints_get_their_network_owner_and_registration_never_a_location(
+    catalog: Catalog, dataset: Path
+) -> None:
+    found = _placed(catalog, dataset)
+    assets = found["assets"]
+    assert isinstance(assets, dict)
+    today = datetime.now(UTC).date().isoformat()
+    telecom = assets["202.97.1.1"]
+    assert telecom.vendor == "china-telecom" and telecom.attributes["asn"] == "AS4134"
+    assert telecom.attributes["placement"] == f"AS4134 per IPtoASN {today}"
+    assert telecom.attributes["file"].endswith("endpoints.txt:2")
+    alibaba = assets["47.88.1.1"]
+    # Registered in CN though served from the US: an owner, not a location.
+    assert alibaba.vendor == "alibaba-cloud" and alibaba.attributes["as_registered_in"] == "CN"
+    assert alibaba.country is None and alibaba.location is not None
+    assert alibaba.location.countries == ()
+    assert assets["1.1.1.1"].attributes["placement"].startswith("anycast: not placeable")
+    assert assets["2400:da00::6666"].vendor == "baidu"
+    assert assets["59.43.0.0"].attributes["asn"] == "AS4809"
+    cos = assets["examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"]
+    assert cos.vendor == "tencent" and cos.attributes["placement"].startswith("host name of")
+    for unknown in ("5.5.5.5", "api.example.com"):
+        asset = assets[unknown]
+        assert asset.region is None and asset.vendor is None  # unknown, never clean
+        assert asset.attributes["placement"].startswith("unknown")
+    assert "10.20.0.5" not in assets and "100.64.3.2" not in assets
+    inventory = found["inventory"]
+    notes = " ".join(inventory.probes[0].notes)  # type: ignore[attr-defined]
+    assert "private (1)" in notes and "shared (CGNAT) (1)" in notes
+    assert "registered" in notes and not inventory.gaps  # type: ignore[attr-defined]
+
+
+def test_the_audit_reports_carriers_clouds_and_registration_with_the_datasets_date(
+    dataset: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            "--probe",
+            "network",
+            "--network-dataset",
+            str(dataset),
+            "--network-endpoints",
+            str(FIXTURES / "endpoints.txt"),
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            "--fail-on",
+            "none",
+        ],
+        env=dict(os.environ),
+    )
+    assert ran.exit_code == 0, ran.output
+    import json
+
+    report = json.loads((out / "report.json").read_text())
+    fired = {(f["rule_id"], f["asset_id"].removeprefix("network:")): f for f in report["findings"]}
+    assert fired[("NET-001", "202.97.1.1")]["severity"] == "high"
+    assert fired[("NET-001", "59.43.0.0")]["severity"] == "high"
+    assert fired[("NET-002", "47.88.1.1")]["severity"] == "medium"
+    assert ("NET-002", "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com") in fired
+    assert ("NET-003", "47.88.1.1") in fired and ("NET-003", "202.97.1.1") in fired
+    assert "IPtoASN" in fired[("NET-001", "202.97.1.1")]["evidence"]["attributes.dataset"]
+    assert not any(asset == "1.1.1.1" for _, asset in fired)  # anycast: nothing claimed
+    assert ("COC-005", "5.5.5.5") in fired  # an address no dataset knows is unknown
+
+
+def test_a_stale_dataset_is_one_gap_and_findings_are_still_reported(
+    catalog: Catalog, dataset: Path
+) -> None:
+    old = time.time() - timedelta(days=40).total_seconds()
+    os.utime(dataset, (old, old))
+    found = _placed(catalog, dataset)
+    inventory = found["inventory"]
+    (gap,) = inventory.gaps  # type: ignore[attr-defined]
+    assert gap.reason is GapReason.STALE_DATA and "40 days old (over 31)" in gap.message
+    assert found["assets"]["202.97.1.1"].vendor == "china-telecom"  # type: ignore[index]
+    # The user can state the date instead of the file's time.
+    stated = _placed(catalog, dataset, **{"dataset-date": (datetime.now(UTC).date().isoformat(),)})
+    assert not stated["inventory"].gaps  # type: ignore[attr-defined]
+
+
+def test_a_gzipped_tsv_and_an_mmdb_read_alike(
+    catalog: Catalog, dataset: Path, tmp_path: Path
+) -> None:
+    packed = tmp_path / "ip2asn.tsv.gz"
+    packed.write_bytes(gzip.compress(dataset.read_bytes()))
+    assert _placed(catalog, packed)["assets"]["202.97.1.1"].vendor == "china-telecom"  # type: ignore[index]
+
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(ip_version=6, database_type="GeoLite2-ASN", ipv4_compatible=True)
+    writer.insert_network(
+        IPSet(["202.97.0.0/17"]),
+        {"autonomous_system_number": 4134, "autonomous_system_organization": "CHINANET-BACKBONE"},
+    )
+    mmdb = tmp_path / "asn.mmdb"
+    writer.to_db_file(str(mmdb))
+    found = _placed(catalog, mmdb)["assets"]
+    built = datetime.now(UTC).date().isoformat()
+    assert found["202.97.1.1"].attributes["placement"] == f"AS4134 per GeoLite2-ASN {built}"  # type: ignore[index]
+    assert found["47.88.1.1"].attributes["placement"].startswith("unknown")  # type: ignore[index]
+
+
+def test_no_dataset_or_a_malformed_one_is_a_clear_error(
+    catalog: Catalog, dataset: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ConfigurationError, match="needs --network-dataset"):
+        scan(NetworkProbe, catalog, endpoints=(str(FIXTURES / "endpoints.txt"),))
+    broken = tmp_path / "broken.tsv"
+    broken.write_text(dataset.read_text() + "1.2.3.4\tnot-an-address\t7\tUS\tX\n")
+    with pytest.raises(InputError) as raised:
+        _placed(catalog, broken)
+    assert raised.value.path == str(broken) and raised.value.line == 11
+    ran = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            "--probe",
+            "network",
+            "--network-dataset",
+            str(broken),
+            "--network-endpoints",
+            str(FIXTURES / "endpoints.txt"),
+            "-o",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert ran.exit_code == 2 and f"{broken}:11" in ran.output
