@@ -7,10 +7,10 @@ own errors become one line and their exit code in one place, :class:`AssessorGro
 
 from __future__ import annotations
 
-from assessor.cli import audit, ci, history, meta, organization, regions, report, rules
+from assessor.cli import audit, ci, data, history, meta, organization, regions, report, rules
 from assessor.cli.group import main
 
-for module in (audit, ci, history, meta, organization, regions, report, rules):
+for module in (audit, ci, data, history, meta, organization, regions, report, rules):
     for command in module.COMMANDS:
         main.add_command(command)
 

@@ -175,3 +175,103 @@ def test_no_dataset_or_a_malformed_one_is_a_clear_error(
         ],
     )
     assert ran.exit_code == 2 and f"{broken}:11" in ran.output
+
+
+class _Served:
+    """A loopback HTTP server answering every GET with one body."""
+
+    def __init__(self, body: bytes) -> None:
+        import http.server
+        import threading
+
+        payload = body
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/gzip")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}/data/ip2asn-combined.tsv.gz"
+
+    def __exit__(self, *args: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_data_fetch_iptoasn_downloads_checks_and_writes_atomically(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    sample = gzip.compress((FIXTURES / "ip2asn-sample.tsv").read_bytes())
+    out = tmp_path / "ip2asn.tsv.gz"
+    with _Served(sample) as url:
+        ran = CliRunner().invoke(main, ["data", "fetch", "iptoasn", "-o", str(out), "--url", url])
+    assert ran.exit_code == 0, ran.output
+    assert out.read_bytes() == sample and f"--network-dataset {out}" in ran.output
+    assert _placed(catalog, out)["assets"]["202.97.1.1"].vendor == "china-telecom"  # type: ignore[index]
+
+    for body, why in [
+        (b"<html>maintenance</html>", "did not send a gzip file"),
+        (gzip.compress(b"hello\tworld\n"), "did not send IPtoASN ranges"),
+    ]:
+        bad = tmp_path / "bad.tsv.gz"
+        with _Served(body) as url:
+            ran = CliRunner().invoke(
+                main, ["data", "fetch", "iptoasn", "-o", str(bad), "--url", url]
+            )
+        assert ran.exit_code == 2 and why in ran.output and not bad.exists()
+    ran = CliRunner().invoke(
+        main,
+        ["data", "fetch", "iptoasn", "-o", str(tmp_path / "x"), "--url", "http://127.0.0.1:9/"],
+    )
+    assert ran.exit_code == 2 and "cannot download" in ran.output
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "10.1.2.3",
+        "172.31.255.255",
+        "192.168.0.1",
+        "100.127.0.1",
+        "127.0.0.1",
+        "169.254.1.1",
+        "192.0.2.5",
+        "198.51.100.7",
+        "203.0.113.9",
+        "224.0.0.1",
+        "255.255.255.255",
+        "0.1.2.3",
+        "fd00::1",
+        "fe80::1",
+        "::1",
+        "2001:db8::1",
+        "ff02::1",
+        "8.8.8.8",
+        "202.97.1.1",
+        "47.88.1.1",
+        "100.128.0.1",
+        "172.32.0.1",
+        "2400:da00::1",
+        "2606:4700::1",
+    ],
+)
+def test_what_is_not_public_agrees_with_the_standard_library(address: str) -> None:
+    import ipaddress
+
+    from assessor.probes.network.datasets import address_integer
+    from assessor.probes.network.probe import _not_public
+
+    parsed = ipaddress.ip_address(address)
+    public = parsed.is_global and not parsed.is_multicast  # a multicast group is no endpoint
+    assert (_not_public(address_integer(address)) is None) == public

@@ -16,6 +16,7 @@ every asset, and a dataset older than ``--network-max-age`` days is one coverage
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 from collections import Counter
 from collections.abc import Iterator
@@ -28,9 +29,7 @@ from assessor.errors import ConfigurationError, InputError
 from assessor.inputs import read_text
 from assessor.models import GLOBAL_REGION, Asset, CodeLocation, CoverageGap, GapReason, Provider
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
-from assessor.probes.network.datasets import Address, Dataset, open_dataset
-
-_SHARED = ipaddress.ip_network("100.64.0.0/10")  # CGNAT: not a public address
+from assessor.probes.network.datasets import Dataset, address_integer, open_dataset
 
 
 class NetworkProbe(Probe):
@@ -151,7 +150,7 @@ class NetworkProbe(Probe):
             self._skipped[reason] += 1
             return None
         cited = f"{dataset.name} {dataset.built.isoformat()}"
-        origin = dataset.lookup(address)
+        origin = dataset.lookup_integer(address[0], address[1], endpoint)
         if origin is None:
             return _asset(
                 endpoint,
@@ -215,18 +214,53 @@ def _endpoints(path: Path) -> Iterator[tuple[int, str]]:
         yield number, text
 
 
-def _address(endpoint: str) -> Address | None:
+def _address(endpoint: str) -> tuple[int, int] | None:
+    """(IP version, integer) of an address; None for a host name."""
     try:
-        return ipaddress.ip_address(endpoint)
-    except ValueError:
+        return address_integer(endpoint)
+    except OSError:
         return None
 
 
-def _not_public(address: Address) -> str | None:
-    if isinstance(address, ipaddress.IPv4Address) and address in _SHARED:
-        return "shared (CGNAT)"
-    if address.is_private:
-        return "private"
-    if address.is_reserved or address.is_loopback or address.is_link_local or address.is_multicast:
-        return "reserved"
+# What is not a public address (RFC 6890 and its updates), as integer ranges: private,
+# shared (CGNAT), loopback, link-local, documentation, benchmarking, multicast, reserved.
+_NOT_PUBLIC = sorted(
+    (int(network.network_address), int(network.broadcast_address), network.version, reason)
+    for reason, blocks in {
+        "private": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+        "shared (CGNAT)": ["100.64.0.0/10"],
+        "reserved": [
+            "0.0.0.0/8",
+            "127.0.0.0/8",
+            "169.254.0.0/16",
+            "192.0.0.0/24",
+            "192.0.2.0/24",
+            "198.18.0.0/15",
+            "198.51.100.0/24",
+            "203.0.113.0/24",
+            "224.0.0.0/3",
+            "::/127",
+            "::ffff:0:0/96",
+            "100::/64",
+            "2001:db8::/32",
+            "fe80::/10",
+            "ff00::/8",
+        ],
+    }.items()
+    for network in map(ipaddress.ip_network, blocks)
+)
+_NOT_PUBLIC_ROWS = {
+    version: [row for row in _NOT_PUBLIC if row[2] == version] for version in (4, 6)
+}
+_NOT_PUBLIC_STARTS = {
+    version: [row[0] for row in rows] for version, rows in _NOT_PUBLIC_ROWS.items()
+}
+
+
+def _not_public(address: tuple[int, int]) -> str | None:
+    version, value = address
+    rows = _NOT_PUBLIC_ROWS[version]
+    index = bisect.bisect_right(_NOT_PUBLIC_STARTS[version], value) - 1
+    if index >= 0 and value <= rows[index][1]:
+        return rows[index][3]
     return None
