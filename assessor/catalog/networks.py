@@ -5,6 +5,7 @@ it: an owner (``asn-owner``), an anycast network (``anycast``), a host name
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -19,6 +20,11 @@ class NetworkCatalog:
 
     systems: dict[int, AutonomousSystem]
     hostnames: tuple[HostnamePattern, ...]
+    carriers: dict[str, str]  # spelling, normalised → vendor id
+
+    def carrier(self, name: str | None) -> str | None:
+        """The catalog vendor a circuit's provider name is, if the catalog knows the spelling."""
+        return self.carriers.get(_spelling(name)) if name else None
 
     def host(self, name: str) -> HostnamePattern | None:
         """The provider a host name belongs to by its suffix, if the catalog knows it."""
@@ -53,7 +59,21 @@ def load_network_catalog() -> NetworkCatalog:
             raise CatalogError(f"{where}: {why}")
         hostnames.append(pattern)
     hostnames.sort(key=lambda row: -len(row.suffix))
-    return NetworkCatalog(systems, tuple(hostnames))
+    carriers: dict[str, str] = {}
+    for index, entry in enumerate(raw.get("carriers") or ()):
+        where = f"networks.yaml:carriers[{index}]"
+        checked = _checked(entry, where, sources, vendors)
+        if "carrier-name" not in catalog.supports(checked["source"]):
+            raise CatalogError(
+                f"{where}: source {checked['source']!r} does not support carrier-name"
+            )
+        carriers[_spelling(str(checked["spelling"]))] = str(checked["vendor"])
+    return NetworkCatalog(systems, tuple(hostnames), carriers)
+
+
+def _spelling(name: str) -> str:
+    """Provider names compare without case, punctuation or repeated spaces."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", name.lower()).split())
 
 
 def _checked(entry: Any, where: str, sources: dict[str, Any], vendors: dict[str, Any]) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from assessor.catalog.networks import load_network_catalog
 from assessor.models import PAIRED_REGION, Asset, Flow, FlowKind, Provider
 from assessor.probes.base import classification
 
@@ -78,6 +79,9 @@ FLOWS: dict[str, FlowsOf] = {
 }
 
 
+EXPRESS_ROUTE = "microsoft.network/expressroutecircuits"
+
+
 def service_and_kind(resource_type: str) -> tuple[str, str]:
     """``microsoft.storage/storageaccounts`` → (``storage``, ``storageaccounts``)."""
     namespace, _, kind = resource_type.lower().partition("/")
@@ -97,6 +101,14 @@ def row_asset(row: dict[str, Any]) -> Asset:
     tags = {str(k): str(v) for k, v in (row.get("tags") or {}).items()}
     extract = FLOWS.get(resource_type)
     flows = extract(row, location) if extract is not None else []
+    vendor = None
+    if resource_type == EXPRESS_ROUTE:
+        # A circuit is connectivity from a carrier: the carrier's name says which.
+        provider = (row.get("properties") or {}).get("serviceProviderProperties") or {}
+        carrier = str(provider.get("serviceProviderName") or "")
+        kind, vendor = "carrier", load_network_catalog().carrier(carrier)
+        attributes["carrier"] = carrier
+        attributes["peering_location"] = str(provider.get("peeringLocation") or "")
     return Asset(
         id=str(row.get("id", "")),
         provider=Provider.AZURE,
@@ -108,5 +120,6 @@ def row_asset(row: dict[str, Any]) -> Asset:
         tags=tags,
         classification=classification(tags),
         flows=tuple(flows),
+        vendor=vendor,
         attributes={k: v for k, v in attributes.items() if v},
     )

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from assessor.catalog.networks import load_network_catalog
 from assessor.models import Asset, Encryption, Flow, FlowKind, KeyCustody, Provider, replaced
 from assessor.probes.base import classification
 
@@ -28,6 +29,8 @@ class Facts:
     region: str | None
     flows: list[Flow] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)
+    kind: str | None = None  # when the JSON says more than the type (a carrier's circuit)
+    vendor: str | None = None
 
 
 Extractor = Callable[[dict[str, Any], Facts], None]
@@ -116,6 +119,15 @@ def _sql(resource: dict[str, Any], facts: Facts) -> None:
         facts.region = str(resource["region"]).lower()
 
 
+def _interconnect_attachment(resource: dict[str, Any], facts: Facts) -> None:
+    """A Partner Interconnect attachment is connectivity from the partner carrier."""
+    partner = str((resource.get("partnerMetadata") or {}).get("partnerName") or "")
+    if partner:
+        facts.kind = "carrier"
+        facts.vendor = load_network_catalog().carrier(partner)
+        facts.attributes["carrier"] = partner
+
+
 EXTRACTORS: dict[str, Extractor] = {
     "compute.googleapis.com/Snapshot": _storage_locations,
     "compute.googleapis.com/Image": _storage_locations,
@@ -125,6 +137,7 @@ EXTRACTORS: dict[str, Extractor] = {
     "pubsub.googleapis.com/Topic": _topic,
     "spanner.googleapis.com/Instance": _spanner,
     "sqladmin.googleapis.com/Instance": _sql,
+    "compute.googleapis.com/InterconnectAttachment": _interconnect_attachment,
 }
 # Types whose JSON the probe asks for: the others need only what the index carries.
 READ_CONTENT = frozenset(EXTRACTORS)
@@ -161,7 +174,7 @@ def resource_asset(result: dict[str, Any]) -> Asset:
         id=name,
         provider=Provider.GCP,
         service=service,
-        kind=kind,
+        kind=facts.kind or kind,
         name=str(result.get("displayName") or name.rsplit("/", 1)[-1] or name),
         account=str(result.get("project") or result.get("parentFullResourceName") or "unknown"),
         region=facts.region,
@@ -169,6 +182,7 @@ def resource_asset(result: dict[str, Any]) -> Asset:
         classification=classification(labels),
         encryption=encryption,
         flows=tuple(facts.flows),
+        vendor=facts.vendor,
         attributes={k: v for k, v in attributes.items() if v},
     )
 
