@@ -111,10 +111,13 @@ def take_inventory(
     assets: dict[str, Asset] = {}
     gaps: list[CoverageGap] = []
     runs: list[ProbeRun] = []
-    for probe in probes:
+    # A probe that reads the others' findings runs after them (the order is otherwise kept).
+    for probe in sorted(probes, key=lambda probe: probe.reads_inventory):
         clock = time.monotonic()
         found = lost = 0
         try:
+            if probe.reads_inventory:
+                probe.observe(tuple(assets.values()))
             for item in probe.scan():
                 if isinstance(item, CoverageGap):
                     gaps.append(item)

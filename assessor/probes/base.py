@@ -203,6 +203,9 @@ class Probe(abc.ABC):
     unit_option: ClassVar[str | None] = None
     # Options a unit's own run drops (the management groups a plan's units were listed from).
     unit_replaces: ClassVar[tuple[str, ...]] = ()
+    # Whether the probe reads what the other probes of the run found (the network probe
+    # places the endpoints they list): it then runs after them, and ``observe`` gets them.
+    reads_inventory: ClassVar[bool] = False
 
     def __init__(self, config: ProbeConfig | None = None) -> None:
         self.config = config or ProbeConfig()
@@ -239,6 +242,11 @@ class Probe(abc.ABC):
         """Every unit this configuration reaches, sorted, for a plan (lists the organization;
         probes with a :attr:`unit_option` implement it)."""
         raise ConfigurationError(f"the {self.name} probe is not split into accounts or projects")
+
+    def observe(self, assets: Sequence[Asset]) -> None:
+        """For a probe that :attr:`reads_inventory`: the located assets of the probes that
+        ran before it, given before its scan."""
+        return None
 
     def scope(self) -> str:
         """What this run looks at, for the report's methodology section."""

@@ -52,7 +52,7 @@ def test_endpoints_get_their_network_owner_and_registration_never_a_location(
     telecom = assets["202.97.1.1"]
     assert telecom.vendor == "china-telecom" and telecom.attributes["asn"] == "AS4134"
     assert telecom.attributes["placement"] == f"AS4134 per IPtoASN {today}"
-    assert telecom.attributes["file"].endswith("endpoints.txt:2")
+    assert telecom.attributes["found_at"].endswith("endpoints.txt:2")
     alibaba = assets["47.88.1.1"]
     # Registered in CN though served from the US: an owner, not a location.
     assert alibaba.vendor == "alibaba-cloud" and alibaba.attributes["as_registered_in"] == "CN"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import ipaddress
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -58,14 +58,26 @@ class NetworkProbe(Probe):
         ),
     )
     read_operations: ClassVar[frozenset[str]] = frozenset({"file:Read"})
+    # The endpoints the other probes list (DNS records, gateways) are placed too.
+    reads_inventory: ClassVar[bool] = True
 
     def __init__(self, config: Any = None) -> None:
         super().__init__(config)
         self._skipped: Counter[str] = Counter()
         self._dataset: Dataset | None = None
+        # endpoint → the assets that point at it, from the run's other probes.
+        self._observed: dict[str, list[str]] = {}
+
+    def observe(self, assets: Sequence[Asset]) -> None:
+        for asset in assets:
+            for endpoint in asset.attributes.get("endpoints", "").split():
+                self._observed.setdefault(endpoint.lower(), []).append(asset.id)
 
     def scope(self) -> str:
-        return "endpoints " + ", ".join(map(str, self.settings.paths("endpoints")))
+        files = ", ".join(map(str, self.settings.paths("endpoints")))
+        return f"endpoints the inventory lists ({len(self._observed)})" + (
+            f" and in {files}" if files else ""
+        )
 
     def notes(self) -> tuple[str, ...]:
         notes = []
@@ -110,14 +122,22 @@ class NetworkProbe(Probe):
                 ),
             )
         catalog = load_network_catalog()
+        placed: set[str] = set()
         for path in self.settings.paths("endpoints"):
             for line, endpoint in _endpoints(path):
-                asset = self._place(endpoint, dataset, catalog, path, line)
-                if asset is not None:
-                    yield asset
+                asset = self._place(endpoint, dataset, catalog, f"{path}:{line}")
+                if asset is not None and asset.id not in placed:
+                    placed.add(asset.id)
+                    yield _located_in_file(asset, path, line)
+        for endpoint, pointing in sorted(self._observed.items()):
+            asset = self._place(endpoint, dataset, catalog, pointing[0])
+            if asset is not None and asset.id not in placed:
+                placed.add(asset.id)
+                attributes = {**asset.attributes, "pointed_at_by": " ".join(pointing[:20])}
+                yield asset.model_copy(update={"attributes": attributes})
 
     def _place(
-        self, endpoint: str, dataset: Dataset, catalog: NetworkCatalog, path: Path, line: int
+        self, endpoint: str, dataset: Dataset, catalog: NetworkCatalog, where: str
     ) -> Asset | None:
         address = _address(endpoint)
         if address is None:
@@ -125,8 +145,7 @@ class NetworkProbe(Probe):
             if pattern is None:
                 return _asset(
                     endpoint,
-                    path,
-                    line,
+                    where,
                     None,
                     {
                         "placement": "unknown: a host name is not resolved (the probe is offline)",
@@ -136,8 +155,7 @@ class NetworkProbe(Probe):
                 )
             return _asset(
                 endpoint,
-                path,
-                line,
+                where,
                 pattern.vendor,
                 {
                     "placement": f"host name of {pattern.service} ({pattern.suffix})",
@@ -154,8 +172,7 @@ class NetworkProbe(Probe):
         if origin is None:
             return _asset(
                 endpoint,
-                path,
-                line,
+                where,
                 None,
                 {
                     "placement": f"unknown: no network in {cited}",
@@ -175,12 +192,10 @@ class NetworkProbe(Probe):
             attributes["placement"] = f"anycast: not placeable (AS{origin.asn} per {cited})"
         if system is not None:
             attributes["catalog_source"] = system.source
-        return _asset(endpoint, path, line, system.vendor if system else None, attributes)
+        return _asset(endpoint, where, system.vendor if system else None, attributes)
 
 
-def _asset(
-    endpoint: str, path: Path, line: int, vendor: str | None, attributes: dict[str, str]
-) -> Asset:
+def _asset(endpoint: str, where: str, vendor: str | None, attributes: dict[str, str]) -> Asset:
     placed = "location_note" not in attributes
     return Asset(
         id=f"network:{endpoint}",
@@ -192,9 +207,14 @@ def _asset(
         # A placed endpoint claims no location, only an owner; an unplaced one is unknown.
         region=GLOBAL_REGION if placed else None,
         vendor=vendor,
-        attributes={**attributes, "file": f"{path}:{line}"},
-        source=CodeLocation(path=str(path), start_line=line, end_line=line, address=endpoint),
+        attributes={**attributes, "found_at": where},
     )
+
+
+def _located_in_file(asset: Asset, path: Path, line: int) -> Asset:
+    """An endpoint from a file points at its line (SARIF shows it there)."""
+    source = CodeLocation(path=str(path), start_line=line, end_line=line, address=asset.name)
+    return asset.model_copy(update={"source": source})
 
 
 def _endpoints(path: Path) -> Iterator[tuple[int, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from assessor.probes.aws.services.awslambda import LambdaReader
 from assessor.probes.aws.services.backup import BackupReader
 from assessor.probes.aws.services.base import ServiceReader
+from assessor.probes.aws.services.directconnect import DirectConnectReader
 from assessor.probes.aws.services.dynamodb import DynamoDbReader
 from assessor.probes.aws.services.ec2 import Ec2Reader
 from assessor.probes.aws.services.ecr import EcrReader
@@ -14,6 +15,7 @@ from assessor.probes.aws.services.kms import KmsReader
 from assessor.probes.aws.services.opensearch import OpenSearchReader
 from assessor.probes.aws.services.rds import GlobalClusterReader, RdsReader
 from assessor.probes.aws.services.redshift import RedshiftReader
+from assessor.probes.aws.services.route53 import Route53Reader
 from assessor.probes.aws.services.s3 import S3Reader
 from assessor.probes.aws.services.secretsmanager import SecretsManagerReader
 from assessor.probes.aws.services.tags import ResourceTagsReader
@@ -33,6 +35,8 @@ _SERVICE_READERS: tuple[type[ServiceReader], ...] = (
     ElastiCacheReader,
     OpenSearchReader,
     SecretsManagerReader,
+    DirectConnectReader,
+    Route53Reader,
 )
 
 

@@ -135,6 +135,7 @@ class RegionScope:
         attributes: dict[str, str] | None = None,
         region: str | None = None,
         public_access_blocked: bool | None = None,
+        vendor: str | None = None,
     ) -> Asset:
         tags = tags or {}
         return Asset(
@@ -151,6 +152,7 @@ class RegionScope:
             flows=tuple(flows),
             attributes={k: v for k, v in (attributes or {}).items() if v},
             public_access_blocked=public_access_blocked,
+            vendor=vendor,
         )
 
 
