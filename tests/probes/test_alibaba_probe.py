@@ -35,6 +35,24 @@ def _row(kind: str, name: str, region: str, account: str = ACCOUNT, **tags: str)
     }
 
 
+# As DescribePhysicalConnections answers one (the VPC API reference's example, trimmed).
+PHYSICAL_CONNECTION: dict[str, Any] = {
+    "PhysicalConnectionId": "pc-bp1ciz7ekd2grn1as****",
+    "Name": "hk-office-line",
+    "Type": "VPC",
+    "LineOperator": "CT",
+    "AccessPointId": "ap-cn-hongkong-kc-A",
+    "PeerLocation": "Kwai Chung office",
+    "PortType": "1000Base-LX",
+    "Bandwidth": 1000,
+    "Status": "Enabled",
+    "BusinessStatus": "Normal",
+    "CreationTime": "2026-03-19T08:49:07Z",
+    "ProductType": "VirtualPhysicalConnection",
+    "Spec": "1G",
+}
+
+
 def estate() -> AlibabaApi:
     rows = [_row("ACS::ECS::Instance", f"i-{n}", "eu-central-1") for n in range(230)]
     rows += [
@@ -313,3 +331,61 @@ def test_a_denied_bucket_or_database_read_names_it_and_its_account(
     assert database.account == MEMBER and database.resource.endswith("rm-orders")
     assert named(inventory, "acme-hk-pii").location.country == "HK"
     assert named(inventory, "rm-orders").location.country == "CN"
+
+
+def test_an_express_connect_line_from_china_telecom_is_a_carrier_flagged_high(
+    alibaba: AlibabaApi, tmp_path: Path
+) -> None:
+    """LineOperator CT is China Telecom: a carrier asset, CLN-006 on evidence; a region the
+    RAM policy denies is one gap naming it, and the rest is read."""
+    alibaba.physical_connections["cn-hongkong"] = [PHYSICAL_CONNECTION]
+    alibaba.physical_connections["eu-central-1"] = [
+        {
+            **PHYSICAL_CONNECTION,
+            "PhysicalConnectionId": "pc-fra",
+            "Name": "fra",
+            "LineOperator": "Equinix",
+        }
+    ]
+    alibaba.denied_vpc_regions.add("cn-shanghai")
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            "--probe",
+            "alibaba",
+            "--alibaba-skip-oss",
+            "yes",
+            "-o",
+            str(out),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ],
+        env=dict(os.environ),
+    )
+    assert ran.exit_code == 0, ran.output
+    report = json.loads((out / "report.json").read_text())
+    assets = {a["name"]: a for a in report["assets"]}
+    line = assets["hk-office-line"]
+    assert (line["kind"], line["vendor"], line["region"]) == (
+        "carrier",
+        "china-telecom",
+        "cn-hongkong",
+    )
+    assert assets["fra"]["kind"] == "carrier" and assets["fra"]["vendor"] is None
+    fired = {(f["rule_id"], f["asset_id"]) for f in report["findings"]}
+    assert ("CLN-006", line["id"]) in fired and ("CLN-006", assets["fra"]["id"]) not in fired
+    (gap,) = [g for g in report["gaps"] if g["service"] == "vpc"]
+    assert gap["region"] == "cn-shanghai" and gap["reason"] == "access_denied"
+    assert gap["operation"] == "vpc:DescribePhysicalConnections"
+    calls = [
+        r
+        for r in alibaba.requests
+        if r.headers.get("x-acs-action") == "DescribePhysicalConnections"
+    ]
+    # One call in each region the index shows the account in: cn-hongkong, cn-shanghai,
+    # eu-central-1.
+    assert len(calls) == 3

@@ -143,6 +143,10 @@ ALIBABA_MODELS = {
         "DescribeInstanceCrossBackupPolicyResponseBody",
     ),
     "AssumeRole": ("alibabacloud_sts20150401.models", "AssumeRoleResponseBody"),
+    "DescribePhysicalConnections": (
+        "alibabacloud_vpc20160428.models",
+        "DescribePhysicalConnectionsResponseBody",
+    ),
 }
 
 
@@ -150,6 +154,7 @@ def test_alibaba_answers_pass_the_sdk_s_own_models(catalog: Catalog) -> None:
     api = test_alibaba_probe.estate()
     api.keys.roles.add(test_alibaba_probe.ROLE)
     api.cross_backups["rm-orders"] = "cn-beijing"
+    api.physical_connections["cn-hongkong"] = [test_alibaba_probe.PHYSICAL_CONNECTION]
     recorded = _recording(api)
     with serving(api) as url, scoped_environment(CASES["alibaba"].environment(api, url)):
         scan(AlibabaProbe, catalog)

@@ -5,7 +5,9 @@ Calls: one ``SearchResources`` page per 100 resources (``SearchMultiAccountResou
 resource directory, folder or member with ``--alibaba-scope``), paced to Resource Center's
 20 requests a second; one OSS ``ListBuckets`` page per 1,000 buckets (each names its region)
 and one ``GetBucketReplication`` per bucket, in the bucket's own region; one RDS
-``DescribeInstanceCrossBackupPolicy`` per database instance (where its backups are copied).
+``DescribeInstanceCrossBackupPolicy`` per database instance (where its backups are copied);
+one VPC ``DescribePhysicalConnections`` page per 50 Express Connect lines in each region the
+index shows the account in (each line a carrier: ``LineOperator`` names it).
 With ``--alibaba-role-arn``, one STS ``AssumeRole`` first; every later call signs with its keys.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,12 +24,14 @@ from assessor.models import Asset, Flow, GapReason, Provider
 from assessor.probes.alibaba.resources import (
     cross_backup_flows,
     oss_region,
+    physical_connection_asset,
     replication_flows,
     resource_asset,
 )
 from assessor.probes.alibaba.rpc import Keys, RpcApi, client
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
 from assessor.probes.live import (
+    ABSENT,
     ErrorTable,
     Fault,
     FaultError,
@@ -61,6 +65,9 @@ RESOURCE_CENTER = {"cn": "resourcecenter.aliyuncs.com", "intl": "resourcecenter-
 STS = "sts.aliyuncs.com"  # one public STS endpoint serves both sites
 RDS = "rds.aliyuncs.com"
 RDS_OPERATIONS = {"DescribeInstanceCrossBackupPolicy": "rds:DescribeInstanceCrossBackupPolicy"}
+VPC = "vpc.aliyuncs.com"
+VPC_OPERATIONS = {"DescribePhysicalConnections": "vpc:DescribePhysicalConnections"}
+CIRCUIT_PAGE = 50
 OPERATIONS = {
     "search_resources": "resourcecenter:SearchResources",
     "search_multi_account_resources": "resourcecenter:SearchMultiAccountResources",
@@ -91,11 +98,22 @@ class AlibabaProbe(Probe):
         regions_option(),
         ProbeOption("skip-oss", "Do not read OSS bucket replication", OptionKind.BOOL, False),
         ProbeOption("skip-rds", "Do not read RDS cross-region backups", OptionKind.BOOL, False),
+        ProbeOption(
+            "skip-express-connect",
+            "Do not read Express Connect physical connections (carriers)",
+            OptionKind.BOOL,
+            False,
+        ),
         endpoint_option("alibaba"),
         attempts_option(),
     )
     read_operations: ClassVar[frozenset[str]] = frozenset(
-        {*OPERATIONS.values(), *OSS_OPERATIONS.values(), *RDS_OPERATIONS.values()}
+        {
+            *OPERATIONS.values(),
+            *OSS_OPERATIONS.values(),
+            *RDS_OPERATIONS.values(),
+            *VPC_OPERATIONS.values(),
+        }
     )
     credential_operations: ClassVar[frozenset[str]] = frozenset({"sts:AssumeRole"})
 
@@ -145,6 +163,12 @@ class AlibabaProbe(Probe):
             read = partial(_cross_region_backup, rds, attempts)
             operation = RDS_OPERATIONS["DescribeInstanceCrossBackupPolicy"]
             assets = yield from with_copies(assets, self.name, operation, _is_rds_instance, read)
+        if not self.settings.flag("skip-express-connect"):
+            vpc = RpcApi(keys, override, VPC, "2016-04-28", VPC_OPERATIONS, classify)
+            circuits = yield from _circuits(vpc, attempts, assets, self.settings.items("regions"))
+            assets = [asset for asset in assets if asset.id not in circuits] + list(
+                circuits.values()
+            )
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-oss"):
             oss = _Oss(keys, override, attempts)
@@ -336,6 +360,41 @@ def _cross_region_backup(rds: RpcApi, attempts: int, asset: Asset) -> list[Flow]
     """An RDS instance's cross-region backup policy: backups kept in another region."""
     query = {"RegionId": asset.region or "", "DBInstanceId": asset.id.rsplit("/", 1)[1]}
     return cross_backup_flows(rds.call("DescribeInstanceCrossBackupPolicy", query, attempts))
+
+
+def _circuits(
+    vpc: RpcApi, attempts: int, assets: list[Asset], regions: tuple[str, ...]
+) -> Generator[ProbeItem, None, dict[str, Asset]]:
+    """Express Connect physical connections, in each region the index shows the account in
+    (a connection has a VPC or border router beside it) or ``--alibaba-regions`` names: one
+    DescribePhysicalConnections page per 50. A refused region is a gap naming it."""
+    accounts = sorted({asset.account for asset in assets}) or ["unknown"]
+    seen = {asset.region for asset in assets if asset.region and asset.region != "global"}
+    found: dict[str, Asset] = {}
+    operation = VPC_OPERATIONS["DescribePhysicalConnections"]
+    for region in sorted(seen | set(regions)):
+        page = 1
+        try:
+            while True:
+                query = {"RegionId": region, "PageSize": str(CIRCUIT_PAGE), "PageNumber": str(page)}
+                answer = vpc.call("DescribePhysicalConnections", query, attempts)
+                rows = (answer.get("PhysicalConnectionSet") or {}).get("PhysicalConnectionType")
+                for row in rows or ():
+                    asset = physical_connection_asset(row, region, accounts[0])
+                    found[asset.id] = asset
+                if not rows or page * CIRCUIT_PAGE >= int(answer.get("TotalCount") or 0):
+                    break
+                page += 1
+        except FaultError as error:
+            if error.fault.message != ABSENT:
+                yield error.gap(
+                    "alibaba",
+                    account=accounts[0],
+                    region=region,
+                    service="vpc",
+                    operation=operation,
+                )
+    return found
 
 
 def _is_rds_instance(asset: Asset) -> bool:

@@ -74,3 +74,31 @@ def cross_backup_flows(policy: dict[str, Any]) -> list[Flow]:
     if policy.get("BackupEnabled") != "Enable" or not region:
         return []
     return [Flow(kind=FlowKind.BACKUP, target_region=region)]
+
+
+def physical_connection_asset(row: dict[str, Any], region: str, account: str) -> Asset:
+    """An Express Connect physical connection (``DescribePhysicalConnections``): a carrier,
+    ``LineOperator`` naming it (CT China Telecom, CU China Unicom, CM China Mobile)."""
+    from assessor.catalog.networks import load_network_catalog
+
+    identity = str(row.get("PhysicalConnectionId", ""))
+    operator = str(row.get("LineOperator") or "")
+    attributes = {
+        "resource_type": "ACS::VPC::PhysicalConnection",
+        "carrier": operator,
+        "access_point": str(row.get("AccessPointId") or ""),
+        "peer_location": str(row.get("PeerLocation") or ""),
+        "bandwidth": str(row.get("Bandwidth") or ""),
+        "status": str(row.get("Status") or ""),
+    }
+    return Asset(
+        id=f"acs:vpc:{region}:{account}:physical-connection/{identity}",
+        provider=Provider.ALIBABA,
+        service="vpc",
+        kind="carrier",
+        name=str(row.get("Name") or identity),
+        account=account,
+        region=region,
+        vendor=load_network_catalog().carrier(operator),
+        attributes={k: v for k, v in attributes.items() if v},
+    )

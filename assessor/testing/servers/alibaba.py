@@ -35,6 +35,10 @@ class AlibabaApi(LoopbackApi):
         self.disabled = False  # Resource Center not activated
         self.keys = KeyStore(self.access_key_id, self.access_key_secret, "STS.tmp")
         self.cross_backups: dict[str, str] = {}  # RDS instance id → region of its backups
+        # Express Connect: region → physical connections (VPC DescribePhysicalConnections);
+        # regions whose calls a RAM policy denies answer Forbidden.RAM.
+        self.physical_connections: dict[str, list[dict[str, Any]]] = {}
+        self.denied_vpc_regions: set[str] = set()
         self.owner = "1111222233334444"  # the account OSS names as its buckets' owner
 
     # --- authentication -------------------------------------------------------------
@@ -75,6 +79,8 @@ class AlibabaApi(LoopbackApi):
             return self._assume(request)
         if request.method == "POST" and action == "DescribeInstanceCrossBackupPolicy":
             return self._cross_backup(request)
+        if request.method == "POST" and action == "DescribePhysicalConnections":
+            return self._physical_connections(request)
         if request.method != "POST" or action not in ACTIONS:
             return _rpc_error(400, "InvalidAction.NotFound", f"{action} is not served")
         if self.disabled:
@@ -107,6 +113,28 @@ class AlibabaApi(LoopbackApi):
             "Expiration": "2099-01-01T00:00:00Z",
         }
         return Answer.of(200, {"RequestId": "assessor-test", "Credentials": granted})
+
+    def _physical_connections(self, request: Request) -> Answer:
+        """VPC DescribePhysicalConnections (2016-04-28): pages of PageSize (at most 50) by
+        PageNumber, the connections under PhysicalConnectionSet.PhysicalConnectionType."""
+        query = dict(parse_qsl(request.raw_query)) | request.query
+        region = query.get("RegionId", "")
+        if region in self.denied_vpc_regions:
+            return _rpc_error(
+                403, "Forbidden.RAM", "User not authorized to operate on the specified resource."
+            )
+        size = min(int(query.get("PageSize") or 10), 50)
+        number = int(query.get("PageNumber") or 1)
+        rows = self.physical_connections.get(region, [])
+        page = rows[(number - 1) * size : number * size]
+        body = {
+            "RequestId": "assessor-test",
+            "PageNumber": number,
+            "PageSize": size,
+            "TotalCount": len(rows),
+            "PhysicalConnectionSet": {"PhysicalConnectionType": page},
+        }
+        return Answer.of(200, body)
 
     def _cross_backup(self, request: Request) -> Answer:
         query = dict(parse_qsl(request.raw_query)) | request.query
