@@ -36,6 +36,32 @@ def _resource(provider: str, kind: str, name: str, region: str, **tags: str) -> 
     }
 
 
+# As ListDirectConnects answers one (the DC API reference's example, trimmed).
+DIRECT_CONNECT: dict[str, Any] = {
+    "id": "6ecd9cf3-ca64-46c7-863f-f2eb1b9e838a",
+    "tenant_id": "0605767ecc00d5ee2f2ec00f9a8b56bf",
+    "name": "dc-hk-office",
+    "description": "",
+    "port_type": "10G",
+    "bandwidth": 1000,
+    "location": "HongKong",
+    "peer_location": "Kwai Chung",
+    "device_id": "205.177.10.1",
+    "type": "standard",
+    "hosting_id": "",
+    "charge_mode": "port",
+    "provider": "China Telecom",
+    "admin_state_up": True,
+    "vlan": 0,
+    "status": "ACTIVE",
+    "apply_time": "2026-03-19T08:26:38.000Z",
+    "create_time": "2026-03-19T08:26:38.000Z",
+    "provider_status": "ACTIVE",
+    "peer_port_type": "1G",
+    "peer_provider": "China Telecom",
+}
+
+
 def estate() -> HuaweiApi:
     rows = [_resource("ecs", "cloudservers", f"vm-{n}", "eu-west-101") for n in range(430)]
     rows += [
@@ -177,3 +203,43 @@ def test_an_rds_backup_kept_in_the_prc_is_a_flow_from_one_listing_per_region(
     (gap,) = inventory.gaps
     assert gap.reason is GapReason.ACCESS_DENIED and gap.service == "rds"
     assert {a.name for a in inventory.assets} >= {"fra-db", "orders-db"}  # nothing dropped
+
+
+def test_a_direct_connect_line_from_china_telecom_is_a_carrier_flagged_high(
+    huawei: HuaweiApi, tmp_path: Path
+) -> None:
+    """Each region has its own project: one ListDirectConnects per region and project the
+    index shows; ``provider`` China Telecom makes the line a China Telecom carrier."""
+    huawei.resources.append(
+        {**_resource("vpc", "vpcs", "vpc-hk", "ap-southeast-1"), "project_id": "p-hk"}
+    )
+    huawei.direct_connects["p-hk"] = [DIRECT_CONNECT]
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            "--probe",
+            "huawei",
+            "--huawei-skip-obs",
+            "yes",
+            "-o",
+            str(out),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ],
+        env=dict(os.environ),
+    )
+    assert ran.exit_code == 0, ran.output
+    report = json.loads((out / "report.json").read_text())
+    (line,) = [a for a in report["assets"] if a["kind"] == "carrier"]
+    assert (line["name"], line["vendor"], line["region"]) == (
+        "dc-hk-office",
+        "china-telecom",
+        "ap-southeast-1",
+    )
+    assert ("CLN-006", line["id"]) in {(f["rule_id"], f["asset_id"]) for f in report["findings"]}
+    listings = [r for r in huawei.requests if r.path.endswith("/dcaas/direct-connects")]
+    assert sorted(r.path.split("/")[2] for r in listings) == ["p-hk", "p1", "p1"]

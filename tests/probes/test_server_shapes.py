@@ -198,10 +198,12 @@ def _huawei_unknown(data: Any, model: type, module: Any, path: str = "") -> list
 
 
 def test_huawei_answers_pass_the_sdk_s_own_models(catalog: Catalog) -> None:
+    from huaweicloudsdkdc import v3 as dc
     from huaweicloudsdkrds import v3 as rds
     from huaweicloudsdkrms import v1 as rms
 
     api = test_huawei_probe.estate()
+    api.direct_connects["p1"] = [test_huawei_probe.DIRECT_CONNECT]
     api.offsite = [
         {"id": "rds-orders-db", "name": "orders-db", "source_region": "ap-southeast-1",
          "destination_region": "cn-east-3"},
@@ -219,11 +221,17 @@ def test_huawei_answers_pass_the_sdk_s_own_models(catalog: Catalog) -> None:
             continue
         if request.path.endswith("/all-resources"):
             model, module = rms.ListAllResourcesResponse, rms
+        elif request.path.endswith("/direct-connects"):
+            model, module = dc.ListDirectConnectsResponse, dc
         else:
             model, module = rds.ListOffSiteInstancesResponse, rds
         assert not _huawei_unknown(body, model, module), request.path
         checked.add(model.__name__)
-    assert checked == {"ListAllResourcesResponse", "ListOffSiteInstancesResponse"}
+    assert checked == {
+        "ListAllResourcesResponse",
+        "ListOffSiteInstancesResponse",
+        "ListDirectConnectsResponse",
+    }
 
 
 # --- Google Cloud: protobuf's own JSON parser, refusing unknown fields.

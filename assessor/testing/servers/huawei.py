@@ -33,6 +33,8 @@ class HuaweiApi(LoopbackApi):
         self.buckets: list[dict[str, Any]] = []  # {"name", "region", "replicate_to": name}
         # RDS cross-region backups: {"id", "name", "source_region", "destination_region"}
         self.offsite: list[dict[str, Any]] = []
+        # Direct Connect: project id → connections (DC API ListDirectConnects).
+        self.direct_connects: dict[str, list[dict[str, Any]]] = {}
 
     def authorized(self, request: Request) -> bool:
         authorization = request.headers.get("authorization", "")
@@ -62,9 +64,26 @@ class HuaweiApi(LoopbackApi):
             return Answer.of(200, {"resources": page, "page_info": info})
         if request.path.endswith("/backups/offsite-backup-instance"):
             return self._offsite(request)
+        if request.path.endswith("/dcaas/direct-connects"):
+            return self._direct_connects(request)
         if request.path.startswith(("/v1/", "/v3/")):
             return Answer.of(404, {"error_code": "APIGW.0101", "error_msg": "not served"})
         return self._obs(request)
+
+    def _direct_connects(self, request: Request) -> Answer:
+        """DC ``ListDirectConnects``: ``limit``/``marker`` paging, ``page_info``."""
+        if request.method != "GET":
+            return Answer.of(405, {"error_code": "DC.0001", "error_msg": "only reads"})
+        project = request.path.split("/")[2]
+        rows = self.direct_connects.get(project, [])
+        limit = int(request.query.get("limit") or 2000)
+        start = int(request.query.get("marker") or 0)
+        page = rows[start : start + limit]
+        more = start + limit < len(rows)
+        info = {"current_count": len(page), "next_marker": str(start + limit) if more else None}
+        return Answer.of(
+            200, {"request_id": "assessor-test", "direct_connects": page, "page_info": info}
+        )
 
     def _offsite(self, request: Request) -> Answer:
         """RDS ``ListOffSiteInstances``: ``offset``/``limit`` paging and ``total_count``."""
