@@ -275,3 +275,45 @@ def test_what_is_not_public_agrees_with_the_standard_library(address: str) -> No
     parsed = ipaddress.ip_address(address)
     public = parsed.is_global and not parsed.is_multicast  # a multicast group is no endpoint
     assert (_not_public(address_integer(address)) is None) == public
+
+
+def test_a_clouds_published_ranges_place_an_address_in_its_region_first(
+    catalog: Catalog, dataset: Path, tmp_path: Path
+) -> None:
+    listed = tmp_path / "endpoints.txt"
+    listed.write_text(
+        "18.166.1.1\n3.5.141.7\n13.32.9.9\n2406:da60::1\n34.96.130.1\n20.2.3.4\n129.146.1.1\n"
+        "202.97.1.1\n"
+    )
+    ranges = [
+        str(FIXTURES / name)
+        for name in (
+            "aws-ip-ranges.json",
+            "gcp-cloud.json",
+            "azure-service-tags.json",
+            "oracle-ranges.json",
+        )
+    ]
+    inventory = scan(
+        NetworkProbe,
+        catalog,
+        dataset=(str(dataset),),
+        endpoints=(str(listed),),
+        **{"cloud-ranges": tuple(ranges)},
+    )
+    assets = {a.name: a for a in inventory.assets}
+    hong_kong = assets["18.166.1.1"]  # EC2 inside AMAZON: the more specific prefix
+    assert (hong_kong.provider.value, hong_kong.region) == ("aws", "ap-east-1")
+    assert hong_kong.location.country == "HK"
+    assert (
+        hong_kong.attributes["placement"] == "aws ap-east-1 (EC2) per aws-ip-ranges.json 2026-12-01"
+    )
+    assert assets["3.5.141.7"].location.country == "KR"
+    assert (
+        assets["13.32.9.9"].attributes["placement"].startswith("anycast: not placeable (CLOUDFRONT")
+    )
+    assert assets["2406:da60::1"].region == "ap-east-1"
+    assert assets["34.96.130.1"].location.country == "HK"
+    assert assets["20.2.3.4"].region == "eastasia"  # the regional tag, not the global one
+    assert assets["129.146.1.1"].location.country == "US"
+    assert assets["202.97.1.1"].vendor == "china-telecom"  # not a cloud's: the AS decides

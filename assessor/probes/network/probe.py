@@ -29,6 +29,7 @@ from assessor.errors import ConfigurationError, InputError
 from assessor.inputs import read_text
 from assessor.models import GLOBAL_REGION, Asset, CodeLocation, CoverageGap, GapReason, Provider
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
+from assessor.probes.network.clouds import CloudRange, CloudRanges
 from assessor.probes.network.datasets import Dataset, address_integer, open_dataset
 
 
@@ -51,6 +52,12 @@ class NetworkProbe(Probe):
             "endpoints", "File of host names, IP addresses and CIDRs, one a line", OptionKind.PATHS
         ),
         ProbeOption(
+            "cloud-ranges",
+            "A cloud's published IP ranges (AWS ip-ranges.json, Google cloud.json, Azure "
+            "service tags, Oracle public_ip_ranges.json): provider and region first",
+            OptionKind.PATHS,
+        ),
+        ProbeOption(
             "max-age",
             "Days after which the dataset is stale (one coverage gap)",
             OptionKind.INT,
@@ -67,6 +74,7 @@ class NetworkProbe(Probe):
         self._dataset: Dataset | None = None
         # endpoint → the assets that point at it, from the run's other probes.
         self._observed: dict[str, list[str]] = {}
+        self._clouds = CloudRanges(())
 
     def observe(self, assets: Sequence[Asset]) -> None:
         for asset in assets:
@@ -122,6 +130,7 @@ class NetworkProbe(Probe):
                 ),
             )
         catalog = load_network_catalog()
+        self._clouds = CloudRanges(self.settings.paths("cloud-ranges"))
         placed: set[str] = set()
         for path in self.settings.paths("endpoints"):
             for line, endpoint in _endpoints(path):
@@ -167,6 +176,9 @@ class NetworkProbe(Probe):
         if reason:
             self._skipped[reason] += 1
             return None
+        cloud = self._clouds.lookup(*address)
+        if cloud is not None:
+            return _cloud_asset(endpoint, where, cloud)
         cited = f"{dataset.name} {dataset.built.isoformat()}"
         origin = dataset.lookup_integer(address[0], address[1], endpoint)
         if origin is None:
@@ -208,6 +220,19 @@ def _asset(endpoint: str, where: str, vendor: str | None, attributes: dict[str, 
         region=GLOBAL_REGION if placed else None,
         vendor=vendor,
         attributes={**attributes, "found_at": where},
+    )
+
+
+def _cloud_asset(endpoint: str, where: str, cloud: CloudRange) -> Asset:
+    """An address in a cloud's published range: that provider's region, or anycast."""
+    name = cloud.provider.value
+    if cloud.region is None:
+        placement = f"anycast: not placeable ({cloud.service} of {name} per {cloud.source})"
+    else:
+        placement = f"{name} {cloud.region} ({cloud.service}) per {cloud.source}"
+    asset = _asset(endpoint, where, None, {"placement": placement, "dataset": cloud.source})
+    return asset.model_copy(
+        update={"provider": cloud.provider, "region": cloud.region or GLOBAL_REGION}
     )
 
 
