@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field
 
@@ -208,6 +209,12 @@ class DeclaredItem(Model):
     description: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     flows: tuple[DeclaredFlow, ...] = ()
+    endpoints: tuple[
+        Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[^\s]+$")], ...
+    ] = Field(
+        default=(),
+        description="Host names, IPs or CIDRs it is reached at (the network probe places them)",
+    )
 
 
 class DeclaredInventory(Model):

@@ -5,7 +5,8 @@ and data flows. It gives the Clean Carrier, Clean Path, Clean Store and Clean Ap
 something real to act on. A malformed file is an input error naming file, line and field.
 
 CSV columns: name, kind, vendor, country, provider, region, classification, records, owner,
-description, flows_to (semicolon-separated country codes).
+description, flows_to (semicolon-separated country codes), endpoints (semicolon-separated
+host names, addresses or CIDRs: the network probe places them).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ CSV_COLUMNS = (
     "owner",
     "description",
     "flows_to",
+    "endpoints",
 )
 
 
@@ -87,6 +89,7 @@ def _csv_item(row: dict[str | Any, Any], name: str, line: int) -> DeclaredItem:
     }
     flows = fields.pop("flows_to", "")
     fields["flows"] = [{"country": c.strip().upper()} for c in flows.split(";") if c.strip()]
+    fields["endpoints"] = [e.strip() for e in fields.pop("endpoints", "").split(";") if e.strip()]
     if "country" in fields:
         fields["country"] = fields["country"].upper()
     try:
@@ -119,6 +122,8 @@ def declared_asset(item: DeclaredItem, organization: str, source: str) -> Asset:
     attributes = {"declared_in": source}
     if item.description:
         attributes["description"] = item.description
+    if item.endpoints:
+        attributes["endpoints"] = " ".join(item.endpoints)
     return Asset(
         id=f"declared:{_slug(organization)}:{item.kind.value}:{_slug(item.name)}",
         provider=item.provider or Provider.DECLARED,

@@ -317,3 +317,86 @@ def test_a_clouds_published_ranges_place_an_address_in_its_region_first(
     assert assets["20.2.3.4"].region == "eastasia"  # the regional tag, not the global one
     assert assets["129.146.1.1"].location.country == "US"
     assert assets["202.97.1.1"].vendor == "china-telecom"  # not a cloud's: the AS decides
+
+
+def test_declared_endpoints_are_placed_with_the_item_that_names_them(
+    dataset: Path, tmp_path: Path
+) -> None:
+    declared = tmp_path / "declared.yaml"
+    declared.write_text(
+        "organization: acme\nitems:\n"
+        "  - name: Partner SFTP\n    kind: saas\n    country: US\n"
+        "    endpoints: [202.97.1.1, sftp.partner.example]\n"
+    )
+    report_dir = tmp_path / "out"
+    ran = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            "--probe",
+            "declared",
+            "--declared-file",
+            str(declared),
+            "--probe",
+            "network",
+            "--network-dataset",
+            str(dataset),
+            "-o",
+            str(report_dir),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ],
+        env=dict(os.environ),
+    )
+    assert ran.exit_code == 0, ran.output
+    import json
+
+    report = json.loads((report_dir / "report.json").read_text())
+    assets = {a["name"]: a for a in report["assets"]}
+    assert assets["202.97.1.1"]["attributes"]["pointed_at_by"] == "declared:acme:saas:partner-sftp"
+    assert assets["sftp.partner.example"]["attributes"]["placement"].startswith("unknown")
+
+
+def test_an_sboms_service_endpoints_are_placed_too(dataset: Path, tmp_path: Path) -> None:
+    """CycloneDX ``services[].endpoints``: what the software calls, placed by the network
+    probe in the same audit as the code probe that read them."""
+    sbom = tmp_path / "app" / "bom.cdx.json"
+    sbom.parent.mkdir()
+    sbom.write_text(
+        '{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [],\n'
+        ' "services": [{"name": "payments", "endpoints": ["https://202.97.1.1/api", '
+        '"https://pay-1250000000.cos.ap-guangzhou.myqcloud.com/v1"]}]}\n'
+    )
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            "--probe",
+            "code",
+            "--code-path",
+            str(sbom.parent),
+            "--probe",
+            "network",
+            "--network-dataset",
+            str(dataset),
+            "-o",
+            str(out),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ],
+        env=dict(os.environ),
+    )
+    assert ran.exit_code == 0, ran.output
+    import json
+
+    report = json.loads((out / "report.json").read_text())
+    assets = {a["name"]: a for a in report["assets"]}
+    service = assets["payments"]
+    assert service["kind"] == "service" and "202.97.1.1" in service["attributes"]["endpoints"]
+    assert assets["202.97.1.1"]["vendor"] == "china-telecom"
+    assert assets["pay-1250000000.cos.ap-guangzhou.myqcloud.com"]["vendor"] == "tencent"

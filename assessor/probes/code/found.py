@@ -41,6 +41,8 @@ class Found:
     packages: list[Package] = field(default_factory=list)
     urls: list[Url] = field(default_factory=list)
     app_gallery: list[tuple[int, str]] = field(default_factory=list)  # (line, what)
+    # External services an SBOM says the software calls: (line, name, endpoint hosts).
+    services: list[tuple[int, str, list[str]]] = field(default_factory=list)
 
 
 class Lines:

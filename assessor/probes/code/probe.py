@@ -170,6 +170,19 @@ class CodeProbe(Probe):
                 if found.path.parent not in galleries:  # one per project, its first evidence
                     galleries.add(found.path.parent)
                     yield _app_gallery_asset(root, found, line, what)
+        for found in files:
+            for line, name, hosts in found.services:
+                yield _asset(
+                    found,
+                    line,
+                    identity=f"service:{name}",
+                    kind="service",
+                    vendor=None,
+                    name=name,
+                    attributes={"evidence": "calls", "endpoints": " ".join(sorted(set(hosts)))},
+                    address=name,
+                    base=root,
+                )
         for (_, host), places in sorted(mirrors.items(), key=str):
             mirror = catalog.mirror(host)
             assert mirror is not None
@@ -328,7 +341,7 @@ def _asset(
     *,
     identity: str,
     kind: str,
-    vendor: str,
+    vendor: str | None,
     name: str,
     attributes: dict[str, str],
     address: str,

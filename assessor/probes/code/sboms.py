@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from assessor.catalog.sdks import parse_purl
 from assessor.errors import InputError
@@ -59,7 +60,24 @@ def cyclonedx_json(path: Path, text: str, read: Any) -> Found:
         package = _package(purl, where.get(purl, 1), direct, dev)
         if package is not None:
             found.packages.append(package)
+    services = list(data.get("services") or ())
+    while services:
+        service = services.pop()
+        if not isinstance(service, dict):
+            continue
+        services.extend(service.get("services") or ())
+        hosts = [_host(str(url)) for url in service.get("endpoints") or ()]
+        if any(hosts):
+            name = str(service.get("name") or "service")
+            line = lines.find(f'"name": "{name}"') if name else 1
+            found.services.append((line, name, [host for host in hosts if host]))
     return found
+
+
+def _host(url: str) -> str:
+    """The host an endpoint URL names (the URL itself when it has no scheme)."""
+    parts = urlsplit(url if "://" in url else f"//{url}")
+    return (parts.hostname or "").lower()
 
 
 def cyclonedx_xml(path: Path, text: str, read: Any) -> Found:
