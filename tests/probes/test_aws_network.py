@@ -68,6 +68,35 @@ def _estate() -> None:
     route53.change_resource_record_sets(
         HostedZoneId=zone["HostedZone"]["Id"], ChangeBatch={"Changes": changes}
     )
+    ec2 = boto3.client("ec2", region_name="us-west-2")
+    ec2.create_customer_gateway(Type="ipsec.1", PublicIp="59.43.8.8", BgpAsn=65000)
+    cloudfront = boto3.client("cloudfront", region_name="us-east-1")
+    cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": "site",
+            "Comment": "site",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "cos",
+                        "DomainName": "site-1250000000.cos.ap-guangzhou.myqcloud.com",
+                        "CustomOriginConfig": {
+                            "HTTPPort": 80,
+                            "HTTPSPort": 443,
+                            "OriginProtocolPolicy": "https-only",
+                        },
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "cos",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "MinTTL": 0,
+            },
+        }
+    )
 
 
 def test_a_circuit_from_china_telecom_and_records_pointing_at_prc_networks(
@@ -86,7 +115,7 @@ def test_a_circuit_from_china_telecom_and_records_pointing_at_prc_networks(
             "--aws-regions",
             "us-west-2",
             "--aws-services",
-            "directconnect,route53",
+            "directconnect,route53,vpn,cloudfront",
             "--probe",
             "network",
             "--network-dataset",
@@ -115,6 +144,10 @@ def test_a_circuit_from_china_telecom_and_records_pointing_at_prc_networks(
     assert cloudflare["attributes"]["placement"].startswith("anycast: not placeable")
     assert zone["id"] in telecom["attributes"]["pointed_at_by"]
     assert assets["media-1250000000.cos.ap-guangzhou.myqcloud.com"]["vendor"] == "tencent"
+    # A VPN's far end on China Telecom's CN2, a CloudFront origin on Tencent Cloud COS.
+    assert assets["59.43.8.8"]["attributes"]["asn"] == "AS4809"
+    origin = assets["site-1250000000.cos.ap-guangzhou.myqcloud.com"]
+    assert origin["vendor"] == "tencent" and "cloudfront" in origin["attributes"]["pointed_at_by"]
 
     fired = {(f["rule_id"], f["asset_id"]): f for f in report["findings"]}
     assert fired[("CLN-006", circuit["id"])]["severity"] == "high"
@@ -132,6 +165,8 @@ def test_the_policy_grants_exactly_the_new_reads() -> None:
         "directconnect:DescribeConnections",
         "route53:ListHostedZones",
         "route53:ListResourceRecordSets",
+        "ec2:DescribeCustomerGateways",
+        "cloudfront:ListDistributions",
     ):
         assert operation in AwsProbe.read_operations
     ran = CliRunner().invoke(main, ["policy", "aws"])
