@@ -400,3 +400,26 @@ def test_an_sboms_service_endpoints_are_placed_too(dataset: Path, tmp_path: Path
     assert service["kind"] == "service" and "202.97.1.1" in service["attributes"]["endpoints"]
     assert assets["202.97.1.1"]["vendor"] == "china-telecom"
     assert assets["pay-1250000000.cos.ap-guangzhou.myqcloud.com"]["vendor"] == "tencent"
+
+
+def test_every_network_catalog_row_is_backed_by_a_source_that_supports_it(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assessor.catalog.networks as networks
+
+    loaded = networks.load_network_catalog()
+    assert {4134, 4809, 4837, 9929, 9808, 58453, 37963, 45102, 45090, 132203, 55990} <= set(
+        loaded.systems
+    )
+    for system in loaded.systems.values():
+        wanted = {"asn-owner", "anycast"} if system.anycast else {"asn-owner"}
+        assert wanted <= catalog.supports(system.source), system
+    # An anycast flag whose source does not support it is refused at load.
+    raw = {"asns": [{"asn": 4134, "name": "x", "anycast": True, "source": "peeringdb-as4134"}]}
+    monkeypatch.setattr(networks, "_load_yaml", lambda name: raw)
+    networks.load_network_catalog.cache_clear()
+    try:
+        with pytest.raises(networks.CatalogError, match="does not support"):
+            networks.load_network_catalog()
+    finally:
+        networks.load_network_catalog.cache_clear()
