@@ -19,6 +19,7 @@ from assessor.probes.alibaba import AlibabaProbe
 from assessor.testing.probes import named, scan
 from assessor.testing.servers.alibaba import AlibabaApi
 from assessor.testing.servers.base import Answer, serving
+from tests.auditing import audited
 
 ACCOUNT, MEMBER = "1111222233334444", "5555666677778888"
 
@@ -349,25 +350,13 @@ def test_an_express_connect_line_from_china_telecom_is_a_carrier_flagged_high(
     ]
     alibaba.denied_vpc_regions.add("cn-shanghai")
     out = tmp_path / "out"
-    ran = CliRunner().invoke(
-        main,
-        [
-            "audit",
-            "--probe",
-            "alibaba",
-            "--alibaba-skip-oss",
-            "yes",
-            "-o",
-            str(out),
-            "--format",
-            "json",
-            "--fail-on",
-            "none",
-        ],
-        env=dict(os.environ),
+    report = audited(
+        out,
+        "--probe",
+        "alibaba",
+        "--alibaba-skip-oss",
+        "yes",
     )
-    assert ran.exit_code == 0, ran.output
-    report = json.loads((out / "report.json").read_text())
     assets = {a["name"]: a for a in report["assets"]}
     line = assets["hk-office-line"]
     assert (line["kind"], line["vendor"], line["region"]) == (

@@ -4,7 +4,6 @@ endpoints the network probe places, in one audit against moto over HTTP."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from click.testing import CliRunner
 
 from assessor.cli import main
 from assessor.probes.aws import AwsProbe
+from tests.auditing import audited
 
 DATASET = Path(__file__).resolve().parents[1] / "fixtures" / "network" / "ip2asn-sample.tsv"
 
@@ -106,31 +106,20 @@ def test_a_circuit_from_china_telecom_and_records_pointing_at_prc_networks(
     dataset = tmp_path / "ip2asn.tsv"
     shutil.copy(DATASET, dataset)
     out = tmp_path / "out"
-    ran = CliRunner().invoke(
-        main,
-        [
-            "audit",
-            "--probe",
-            "aws",
-            "--aws-regions",
-            "us-west-2",
-            "--aws-services",
-            "directconnect,route53,vpn,cloudfront",
-            "--probe",
-            "network",
-            "--network-dataset",
-            str(dataset),
-            "-o",
-            str(out),
-            "--format",
-            "json,html",
-            "--fail-on",
-            "none",
-        ],
-        env=dict(os.environ),
+    report = audited(
+        out,
+        "--probe",
+        "aws",
+        "--aws-regions",
+        "us-west-2",
+        "--aws-services",
+        "directconnect,route53,vpn,cloudfront",
+        "--probe",
+        "network",
+        "--network-dataset",
+        str(dataset),
+        formats="json,html",
     )
-    assert ran.exit_code == 0, ran.output
-    report = json.loads((out / "report.json").read_text())
     assets = {a["name"]: a for a in report["assets"]}
     circuit = assets["dx-hk-office"]
     assert (circuit["kind"], circuit["vendor"]) == ("carrier", "china-telecom-americas")

@@ -5,33 +5,18 @@ against the Resource Graph and Cloud Asset loopback servers, as the probes' own 
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
-
 from assessor.catalog.networks import load_network_catalog
-from assessor.cli import main
 from assessor.testing.environment import scoped_environment
 from assessor.testing.servers.base import serving
 from assessor.testing.servers.cloud_asset import CloudAssetApi
 from assessor.testing.servers.resource_graph import ResourceGraphApi
+from tests.auditing import audited
 
 SUBSCRIPTION = "5555-eeee"
 ORG = "organizations/4242"
-
-
-def _audit(tmp_path: Path, *arguments: str) -> dict[str, Any]:
-    ran = CliRunner().invoke(
-        main,
-        ["audit", *arguments, "-o", str(tmp_path), "--format", "json", "--fail-on", "none"],
-        env=dict(os.environ),
-    )
-    assert ran.exit_code == 0, ran.output
-    report: dict[str, Any] = json.loads((tmp_path / "report.json").read_text())
-    return report
 
 
 def _circuit(name: str, provider: str) -> dict[str, Any]:
@@ -65,7 +50,7 @@ def test_an_expressroute_circuit_from_china_telecom_is_a_carrier_flagged_high(
     with serving(api) as url:
         environment = {"AZURE_ACCESS_TOKEN": api.token, "ASSESSOR_AZURE_ENDPOINT": url}
         with scoped_environment(environment):
-            report = _audit(tmp_path, "--probe", "azure", "--azure-subscription", SUBSCRIPTION)
+            report = audited(tmp_path, "--probe", "azure", "--azure-subscription", SUBSCRIPTION)
     assets = {a["name"]: a for a in report["assets"]}
     assert assets["er-hk"]["kind"] == "carrier" and assets["er-hk"]["vendor"] == "china-telecom"
     assert assets["er-hk"]["attributes"]["carrier"] == "China Telecom Global"
@@ -103,7 +88,7 @@ def test_a_partner_interconnect_from_china_unicom_is_a_carrier_flagged_high(
     with serving(api) as url:
         environment = {"GOOGLE_OAUTH_ACCESS_TOKEN": api.token, "ASSESSOR_GCP_ENDPOINT": url}
         with scoped_environment(environment):
-            report = _audit(tmp_path, "--probe", "gcp", "--gcp-scope", ORG)
+            report = audited(tmp_path, "--probe", "gcp", "--gcp-scope", ORG)
     (asset,) = report["assets"]
     assert (asset["kind"], asset["vendor"], asset["region"]) == (
         "carrier",

@@ -19,6 +19,7 @@ from assessor.probes.huawei import HuaweiProbe
 from assessor.testing.probes import named, scan
 from assessor.testing.servers.base import Answer, serving
 from assessor.testing.servers.huawei import HuaweiApi
+from tests.auditing import audited
 
 
 def _resource(provider: str, kind: str, name: str, region: str, **tags: str) -> dict[str, Any]:
@@ -215,25 +216,13 @@ def test_a_direct_connect_line_from_china_telecom_is_a_carrier_flagged_high(
     )
     huawei.direct_connects["p-hk"] = [DIRECT_CONNECT]
     out = tmp_path / "out"
-    ran = CliRunner().invoke(
-        main,
-        [
-            "audit",
-            "--probe",
-            "huawei",
-            "--huawei-skip-obs",
-            "yes",
-            "-o",
-            str(out),
-            "--format",
-            "json",
-            "--fail-on",
-            "none",
-        ],
-        env=dict(os.environ),
+    report = audited(
+        out,
+        "--probe",
+        "huawei",
+        "--huawei-skip-obs",
+        "yes",
     )
-    assert ran.exit_code == 0, ran.output
-    report = json.loads((out / "report.json").read_text())
     (line,) = [a for a in report["assets"] if a["kind"] == "carrier"]
     assert (line["name"], line["vendor"], line["region"]) == (
         "dc-hk-office",

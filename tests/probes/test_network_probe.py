@@ -19,6 +19,7 @@ from assessor.errors import ConfigurationError, InputError
 from assessor.models import GapReason
 from assessor.probes.network.probe import NetworkProbe
 from assessor.testing.probes import scan
+from tests.auditing import audited
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "network"
 
@@ -329,31 +330,17 @@ def test_declared_endpoints_are_placed_with_the_item_that_names_them(
         "    endpoints: [202.97.1.1, sftp.partner.example]\n"
     )
     report_dir = tmp_path / "out"
-    ran = CliRunner().invoke(
-        main,
-        [
-            "audit",
-            "--probe",
-            "declared",
-            "--declared-file",
-            str(declared),
-            "--probe",
-            "network",
-            "--network-dataset",
-            str(dataset),
-            "-o",
-            str(report_dir),
-            "--format",
-            "json",
-            "--fail-on",
-            "none",
-        ],
-        env=dict(os.environ),
+    report = audited(
+        report_dir,
+        "--probe",
+        "declared",
+        "--declared-file",
+        str(declared),
+        "--probe",
+        "network",
+        "--network-dataset",
+        str(dataset),
     )
-    assert ran.exit_code == 0, ran.output
-    import json
-
-    report = json.loads((report_dir / "report.json").read_text())
     assets = {a["name"]: a for a in report["assets"]}
     assert assets["202.97.1.1"]["attributes"]["pointed_at_by"] == "declared:acme:saas:partner-sftp"
     assert assets["sftp.partner.example"]["attributes"]["placement"].startswith("unknown")
@@ -370,31 +357,17 @@ def test_an_sboms_service_endpoints_are_placed_too(dataset: Path, tmp_path: Path
         '"https://pay-1250000000.cos.ap-guangzhou.myqcloud.com/v1"]}]}\n'
     )
     out = tmp_path / "out"
-    ran = CliRunner().invoke(
-        main,
-        [
-            "audit",
-            "--probe",
-            "code",
-            "--code-path",
-            str(sbom.parent),
-            "--probe",
-            "network",
-            "--network-dataset",
-            str(dataset),
-            "-o",
-            str(out),
-            "--format",
-            "json",
-            "--fail-on",
-            "none",
-        ],
-        env=dict(os.environ),
+    report = audited(
+        out,
+        "--probe",
+        "code",
+        "--code-path",
+        str(sbom.parent),
+        "--probe",
+        "network",
+        "--network-dataset",
+        str(dataset),
     )
-    assert ran.exit_code == 0, ran.output
-    import json
-
-    report = json.loads((out / "report.json").read_text())
     assets = {a["name"]: a for a in report["assets"]}
     service = assets["payments"]
     assert service["kind"] == "service" and "202.97.1.1" in service["attributes"]["endpoints"]

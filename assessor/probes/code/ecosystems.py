@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 
 from assessor.catalog.sdks import coordinates
 from assessor.errors import InputError
-from assessor.probes.code.found import Found, Lines, Package, Url
+from assessor.probes.code.found import Found, Lines, Package, Url, json_object
 from assessor.probes.code.javascript import _yaml
 
 _REQUIREMENT = re.compile(
@@ -83,12 +82,7 @@ def python_lock(path: Path, text: str, read: Any) -> Found:
 def pipfile_lock(path: Path, text: str, read: Any) -> Found:
     found = Found(path, "Pipfile.lock")
     lines = Lines(text)
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise InputError(str(path), None, None, "invalid JSON") from None
-    if not isinstance(data, dict):
-        raise InputError(str(path), 1, None, "not a Pipfile.lock")
+    data = json_object(path, text, "a Pipfile.lock")
     for source in (data.get("_meta") or {}).get("sources") or ():
         if isinstance(source, dict) and isinstance(source.get("url"), str):
             found.urls.append(Url(source["url"], lines.find(source["url"])))
@@ -201,12 +195,7 @@ def package_resolved(path: Path, text: str, read: Any) -> Found:
     """SwiftPM ``Package.resolved`` v1 (``object.pins``) and v2/v3 (``pins``)."""
     found = Found(path, "Package.resolved")
     lines = Lines(text)
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise InputError(str(path), None, None, "invalid JSON") from None
-    if not isinstance(data, dict):
-        raise InputError(str(path), 1, None, "not a Package.resolved")
+    data = json_object(path, text, "a Package.resolved")
     pins = data.get("pins") or (data.get("object") or {}).get("pins") or ()
     for pin in pins:
         if not isinstance(pin, dict):

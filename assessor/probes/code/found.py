@@ -5,11 +5,14 @@ repositories and registries a build names, and AppGallery evidence. Readers only
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from assessor.catalog.sdks import Coordinates
+from assessor.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -71,3 +74,16 @@ class Lines:
         """The line ``needle`` is first written on (``default`` when it is not)."""
         offset = self.text.find(needle)
         return self.of(offset) if offset >= 0 else default
+
+
+def json_object(path: Path, text: str, what: str) -> dict[str, Any]:
+    """A JSON file whose top level is an object (``what`` names the kind expected)."""
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise InputError(str(path), getattr(error, "lineno", None), None, "invalid JSON") from None
+    except RecursionError:
+        raise InputError(str(path), None, None, "nested too deeply") from None
+    if not isinstance(data, dict):
+        raise InputError(str(path), 1, None, f"not {what}")
+    return data

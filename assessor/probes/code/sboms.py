@@ -3,27 +3,13 @@ a purl is a package; the dependency graph, where the SBOM has one, says which ar
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from assessor.catalog.sdks import parse_purl
-from assessor.errors import InputError
-from assessor.probes.code.found import Found, Lines, Package
+from assessor.probes.code.found import Found, Lines, Package, json_object
 from assessor.probes.code.jvm import _child, _local, parse_xml
-
-
-def _json(path: Path, text: str) -> dict[str, Any]:
-    try:
-        data = json.loads(text)
-    except ValueError as error:
-        raise InputError(str(path), getattr(error, "lineno", None), None, "invalid JSON") from None
-    except RecursionError:
-        raise InputError(str(path), None, None, "nested too deeply") from None
-    if not isinstance(data, dict):
-        raise InputError(str(path), 1, None, "not an SBOM")
-    return data
 
 
 def _package(purl: str, line: int, direct: bool | None, dev: bool = False) -> Package | None:
@@ -37,7 +23,7 @@ def _package(purl: str, line: int, direct: bool | None, dev: bool = False) -> Pa
 def cyclonedx_json(path: Path, text: str, read: Any) -> Found:
     found = Found(path, "CycloneDX")
     lines = Lines(text)
-    data = _json(path, text)
+    data = json_object(path, text, "an SBOM")
     root = ((data.get("metadata") or {}).get("component") or {}).get("bom-ref")
     graph = {
         entry.get("ref"): set(entry.get("dependsOn") or ())
@@ -98,7 +84,7 @@ def cyclonedx_xml(path: Path, text: str, read: Any) -> Found:
 def spdx_json(path: Path, text: str, read: Any) -> Found:
     found = Found(path, "SPDX")
     lines = Lines(text)
-    data = _json(path, text)
+    data = json_object(path, text, "an SBOM")
     where = lines.first(r'"referenceLocator"\s*:\s*"([^"]+)"')
     for package in data.get("packages") or ():
         for reference in (package or {}).get("externalRefs") or ():
