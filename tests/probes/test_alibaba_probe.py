@@ -378,3 +378,23 @@ def test_an_express_connect_line_from_china_telecom_is_a_carrier_flagged_high(
     # One call in each region the index shows the account in: cn-hongkong, cn-shanghai,
     # eu-central-1.
     assert len(calls) == 3
+
+
+def test_dns_records_are_endpoints_and_a_refused_domain_is_a_gap_naming_it(
+    alibaba: AlibabaApi, catalog: Catalog
+) -> None:
+    alibaba.domains["example.cn"] = [
+        {"RR": "www", "Type": "A", "Value": "202.97.1.1"},
+        {"RR": "cdn", "Type": "CNAME", "Value": "example.cn.w.kunlunaq.com"},
+        {"RR": "@", "Type": "MX", "Value": "mx.example.net"},
+        {"RR": "@", "Type": "TXT", "Value": "v=spf1 -all"},
+    ]
+    alibaba.domains["private.cn"] = [{"RR": "a", "Type": "A", "Value": "10.0.0.1"}]
+    alibaba.denied_domains.add("private.cn")
+    inventory = scan(AlibabaProbe, catalog, **{"skip-oss": "yes"})
+    zone = named(inventory, "example.cn")
+    assert (zone.kind, zone.region) == ("domain", "global")
+    assert zone.attributes["endpoints"] == "202.97.1.1 example.cn.w.kunlunaq.com"
+    (gap,) = [g for g in inventory.gaps if g.service == "alidns"]
+    assert gap.resource == "private.cn" and gap.reason.value == "access_denied"
+    assert named(inventory, "private.cn").attributes.get("endpoints") is None  # kept, unread

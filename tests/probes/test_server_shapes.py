@@ -147,6 +147,11 @@ ALIBABA_MODELS = {
         "alibabacloud_vpc20160428.models",
         "DescribePhysicalConnectionsResponseBody",
     ),
+    "DescribeDomains": ("alibabacloud_alidns20150109.models", "DescribeDomainsResponseBody"),
+    "DescribeDomainRecords": (
+        "alibabacloud_alidns20150109.models",
+        "DescribeDomainRecordsResponseBody",
+    ),
 }
 
 
@@ -155,6 +160,7 @@ def test_alibaba_answers_pass_the_sdk_s_own_models(catalog: Catalog) -> None:
     api.keys.roles.add(test_alibaba_probe.ROLE)
     api.cross_backups["rm-orders"] = "cn-beijing"
     api.physical_connections["cn-hongkong"] = [test_alibaba_probe.PHYSICAL_CONNECTION]
+    api.domains["example.cn"] = [{"RR": "www", "Type": "A", "Value": "202.97.1.1"}]
     recorded = _recording(api)
     with serving(api) as url, scoped_environment(CASES["alibaba"].environment(api, url)):
         scan(AlibabaProbe, catalog)

@@ -15,23 +15,29 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 from assessor.models import Asset, Flow, GapReason, Provider
+from assessor.probes.alibaba.network import (
+    DNS,
+    DNS_OPERATIONS,
+    VPC,
+    VPC_OPERATIONS,
+    dns_zones,
+    lines,
+)
 from assessor.probes.alibaba.resources import (
     cross_backup_flows,
     oss_region,
-    physical_connection_asset,
     replication_flows,
     resource_asset,
 )
 from assessor.probes.alibaba.rpc import Keys, RpcApi, client
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
 from assessor.probes.live import (
-    ABSENT,
     ErrorTable,
     Fault,
     FaultError,
@@ -65,9 +71,7 @@ RESOURCE_CENTER = {"cn": "resourcecenter.aliyuncs.com", "intl": "resourcecenter-
 STS = "sts.aliyuncs.com"  # one public STS endpoint serves both sites
 RDS = "rds.aliyuncs.com"
 RDS_OPERATIONS = {"DescribeInstanceCrossBackupPolicy": "rds:DescribeInstanceCrossBackupPolicy"}
-VPC = "vpc.aliyuncs.com"
-VPC_OPERATIONS = {"DescribePhysicalConnections": "vpc:DescribePhysicalConnections"}
-CIRCUIT_PAGE = 50
+
 OPERATIONS = {
     "search_resources": "resourcecenter:SearchResources",
     "search_multi_account_resources": "resourcecenter:SearchMultiAccountResources",
@@ -104,6 +108,12 @@ class AlibabaProbe(Probe):
             OptionKind.BOOL,
             False,
         ),
+        ProbeOption(
+            "skip-dns",
+            "Do not read Alibaba Cloud DNS records (the endpoints they point at)",
+            OptionKind.BOOL,
+            False,
+        ),
         endpoint_option("alibaba"),
         attempts_option(),
     )
@@ -113,6 +123,7 @@ class AlibabaProbe(Probe):
             *OSS_OPERATIONS.values(),
             *RDS_OPERATIONS.values(),
             *VPC_OPERATIONS.values(),
+            *DNS_OPERATIONS.values(),
         }
     )
     credential_operations: ClassVar[frozenset[str]] = frozenset({"sts:AssumeRole"})
@@ -165,10 +176,14 @@ class AlibabaProbe(Probe):
             assets = yield from with_copies(assets, self.name, operation, _is_rds_instance, read)
         if not self.settings.flag("skip-express-connect"):
             vpc = RpcApi(keys, override, VPC, "2016-04-28", VPC_OPERATIONS, classify)
-            circuits = yield from _circuits(vpc, attempts, assets, self.settings.items("regions"))
+            circuits = yield from lines(vpc, attempts, assets, self.settings.items("regions"))
             assets = [asset for asset in assets if asset.id not in circuits] + list(
                 circuits.values()
             )
+        if not self.settings.flag("skip-dns"):
+            dns = RpcApi(keys, override, DNS, "2015-01-09", DNS_OPERATIONS, classify)
+            zones = yield from dns_zones(dns, attempts, assets)
+            assets = [asset for asset in assets if asset.id not in zones] + list(zones.values())
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-oss"):
             oss = _Oss(keys, override, attempts)
@@ -360,41 +375,6 @@ def _cross_region_backup(rds: RpcApi, attempts: int, asset: Asset) -> list[Flow]
     """An RDS instance's cross-region backup policy: backups kept in another region."""
     query = {"RegionId": asset.region or "", "DBInstanceId": asset.id.rsplit("/", 1)[1]}
     return cross_backup_flows(rds.call("DescribeInstanceCrossBackupPolicy", query, attempts))
-
-
-def _circuits(
-    vpc: RpcApi, attempts: int, assets: list[Asset], regions: tuple[str, ...]
-) -> Generator[ProbeItem, None, dict[str, Asset]]:
-    """Express Connect physical connections, in each region the index shows the account in
-    (a connection has a VPC or border router beside it) or ``--alibaba-regions`` names: one
-    DescribePhysicalConnections page per 50. A refused region is a gap naming it."""
-    accounts = sorted({asset.account for asset in assets}) or ["unknown"]
-    seen = {asset.region for asset in assets if asset.region and asset.region != "global"}
-    found: dict[str, Asset] = {}
-    operation = VPC_OPERATIONS["DescribePhysicalConnections"]
-    for region in sorted(seen | set(regions)):
-        page = 1
-        try:
-            while True:
-                query = {"RegionId": region, "PageSize": str(CIRCUIT_PAGE), "PageNumber": str(page)}
-                answer = vpc.call("DescribePhysicalConnections", query, attempts)
-                rows = (answer.get("PhysicalConnectionSet") or {}).get("PhysicalConnectionType")
-                for row in rows or ():
-                    asset = physical_connection_asset(row, region, accounts[0])
-                    found[asset.id] = asset
-                if not rows or page * CIRCUIT_PAGE >= int(answer.get("TotalCount") or 0):
-                    break
-                page += 1
-        except FaultError as error:
-            if error.fault.message != ABSENT:
-                yield error.gap(
-                    "alibaba",
-                    account=accounts[0],
-                    region=region,
-                    service="vpc",
-                    operation=operation,
-                )
-    return found
 
 
 def _is_rds_instance(asset: Asset) -> bool:

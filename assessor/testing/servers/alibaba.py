@@ -39,6 +39,10 @@ class AlibabaApi(LoopbackApi):
         # regions whose calls a RAM policy denies answer Forbidden.RAM.
         self.physical_connections: dict[str, list[dict[str, Any]]] = {}
         self.denied_vpc_regions: set[str] = set()
+        # Alibaba Cloud DNS: domain name → its records (RR, Type, Value); domains whose
+        # records a RAM policy denies answer Forbidden.RAM.
+        self.domains: dict[str, list[dict[str, Any]]] = {}
+        self.denied_domains: set[str] = set()
         self.owner = "1111222233334444"  # the account OSS names as its buckets' owner
 
     # --- authentication -------------------------------------------------------------
@@ -81,6 +85,8 @@ class AlibabaApi(LoopbackApi):
             return self._cross_backup(request)
         if request.method == "POST" and action == "DescribePhysicalConnections":
             return self._physical_connections(request)
+        if request.method == "POST" and action in ("DescribeDomains", "DescribeDomainRecords"):
+            return self._dns(request, action)
         if request.method != "POST" or action not in ACTIONS:
             return _rpc_error(400, "InvalidAction.NotFound", f"{action} is not served")
         if self.disabled:
@@ -133,6 +139,41 @@ class AlibabaApi(LoopbackApi):
             "PageSize": size,
             "TotalCount": len(rows),
             "PhysicalConnectionSet": {"PhysicalConnectionType": page},
+        }
+        return Answer.of(200, body)
+
+    def _dns(self, request: Request, action: str) -> Answer:
+        """Alidns (2015-01-09) DescribeDomains and DescribeDomainRecords: PageNumber and
+        PageSize paging, rows under Domains.Domain and DomainRecords.Record."""
+        query = dict(parse_qsl(request.raw_query)) | request.query
+        size, number = int(query.get("PageSize") or 20), int(query.get("PageNumber") or 1)
+        if action == "DescribeDomains":
+            rows: list[dict[str, Any]] = [
+                {"DomainName": name, "DomainId": f"dom-{index}", "RecordCount": len(records),
+                 "AliDomain": False, "VersionCode": "mianfei", "PunyCode": name,
+                 "CreateTime": "2026-01-05T08:00Z", "CreateTimestamp": 1767600000000}
+                for index, (name, records) in enumerate(sorted(self.domains.items()))
+            ]  # fmt: skip
+            outer, inner = "Domains", "Domain"
+        else:
+            name = query.get("DomainName", "")
+            if name in self.denied_domains:
+                return _rpc_error(403, "Forbidden.RAM", "User not authorized to operate.")
+            if name not in self.domains:
+                return _rpc_error(400, "InvalidDomainName.NoExist", "The domain does not exist.")
+            rows = [
+                {"DomainName": name, "RecordId": f"rec-{index}", "TTL": 600, "Line": "default",
+                 "Status": "ENABLE", "Locked": False, "Weight": 1, **record}
+                for index, record in enumerate(self.domains[name])
+            ]  # fmt: skip
+            outer, inner = "DomainRecords", "Record"
+        page = rows[(number - 1) * size : number * size]
+        body = {
+            "RequestId": "assessor-test",
+            "TotalCount": len(rows),
+            "PageNumber": number,
+            "PageSize": size,
+            outer: {inner: page},
         }
         return Answer.of(200, body)
 
