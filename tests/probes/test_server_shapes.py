@@ -90,6 +90,8 @@ TENCENT_MODELS = {
     "DescribeRemoteBackupConfig": "tencentcloud.cdb.v20170320.models",
     "GetCallerIdentity": "tencentcloud.sts.v20180813.models",
     "AssumeRole": "tencentcloud.sts.v20180813.models",
+    "DescribeDomainList": "tencentcloud.dnspod.v20210323.models",
+    "DescribeRecordList": "tencentcloud.dnspod.v20210323.models",
 }
 
 
@@ -117,6 +119,7 @@ def test_tencent_answers_pass_the_sdk_s_own_models(catalog: Catalog) -> None:
     api = test_tencent_probe.estate()
     api.keys.roles.add(test_tencent_probe.ROLE)
     api.remote_backups["cdb-orders"] = ["ap-beijing"]
+    api.domains["example.com"] = [{"Name": "www", "Type": "A", "Value": "202.97.1.1"}]
     recorded = _recording(api)
     with serving(api) as url, scoped_environment(CASES["tencent"].environment(api, url)):
         scan(TencentProbe, catalog)

@@ -280,3 +280,23 @@ def test_an_account_sts_will_not_name_is_said_and_everything_is_still_read(
     inventory = scan(TencentProbe, catalog)
     assert not inventory.gaps and len(inventory.assets) == len(tencent.items) + 1
     assert any("could not be named" in note for note in inventory.probes[0].notes)
+
+
+def test_dnspod_records_are_endpoints_and_an_empty_domain_is_not_a_gap(
+    tencent: TencentApi, catalog: Catalog
+) -> None:
+    tencent.domains["example.com"] = [
+        {"Name": "www", "Type": "A", "Value": "202.97.1.1"},
+        {"Name": "img", "Type": "CNAME", "Value": "img.example.com.cdn.dnsv1.com"},
+        {"Name": "@", "Type": "MX", "Value": "mx.example.net"},
+    ]
+    tencent.domains["empty.com"] = []  # DNSPod answers ResourceNotFound.NoDataOfRecord
+    tencent.domains["secret.com"] = [{"Name": "a", "Type": "A", "Value": "59.43.1.1"}]
+    tencent.denied_domains.add("secret.com")
+    inventory = scan(TencentProbe, catalog, **{"skip-cos": "yes"})
+    zone = named(inventory, "example.com")
+    assert (zone.kind, zone.region, zone.service) == ("domain", "global", "dnspod")
+    assert zone.attributes["endpoints"] == "202.97.1.1 img.example.com.cdn.dnsv1.com"
+    assert "endpoints" not in named(inventory, "empty.com").attributes
+    (gap,) = [g for g in inventory.gaps if g.service == "dnspod"]
+    assert gap.resource == "secret.com" and gap.reason.value == "access_denied"

@@ -15,7 +15,7 @@ per bucket, at the bucket's own region.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -48,6 +48,7 @@ from assessor.probes.live import (
     with_buckets,
     with_copies,
 )
+from assessor.probes.tencent.dns import DNSPOD_OPERATIONS, dns_zones
 from assessor.probes.tencent.resources import (
     config_asset,
     remote_backup_flows,
@@ -92,6 +93,7 @@ class TencentProbe(Probe):
         regions_option(),
         ProbeOption("skip-cos", "Do not read COS bucket replication", OptionKind.BOOL, False),
         ProbeOption("skip-cdb", "Do not read MySQL remote backups", OptionKind.BOOL, False),
+        ProbeOption("skip-dns", "Do not read DNSPod records", OptionKind.BOOL, False),
         endpoint_option("tencent"),
         attempts_option(),
     )
@@ -101,6 +103,7 @@ class TencentProbe(Probe):
             *TAG_OPERATIONS.values(),
             *COS_OPERATIONS.values(),
             *CDB_OPERATIONS.values(),
+            *DNSPOD_OPERATIONS.values(),
             *STS_READS.values(),
         }
     )
@@ -158,6 +161,8 @@ class TencentProbe(Probe):
             operation = CDB_OPERATIONS["DescribeRemoteBackupConfig"]
             read = api.remote_backups
             assets = yield from with_copies(assets, self.name, operation, _is_cdb_instance, read)
+        if not self.settings.flag("skip-dns"):
+            assets += yield from dns_zones(api.dnspod(), account or "unknown")
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-cos"):
             cos = _Cos(keys, override, region, attempts)
@@ -268,6 +273,11 @@ class _Api:
         not say."""
         sts = self._common("sts", "2018-08-13", self.region, STS_READS)
         return str(self._call(sts, "GetCallerIdentity", {}).get("AccountId") or "")
+
+    def dnspod(self) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+        """DNSPod's declared reads (the API is global: no region)."""
+        api = self._common("dnspod", "2021-03-23", "", DNSPOD_OPERATIONS)
+        return partial(self._call, api)
 
     def remote_backups(self, asset: Asset) -> list[Flow]:
         """A MySQL instance's remote backup configuration: the regions its backups are
@@ -400,6 +410,7 @@ _CONFIG = "tencentcloud.config.v20220802.errorcodes"
 _TAG = "tencentcloud.tag.v20180813.errorcodes"
 _RETRY = "tencentcloud.common.retry"  # the SDK's own list of codes worth retrying
 _COS = "https://www.tencentcloud.com/document/product/436/7730"
+_DNSPOD = "tencentcloud.dnspod.v20210323.errorcodes"
 ERRORS = ErrorTable(
     codes=(
         throttled("RequestLimitExceeded", _RETRY),
@@ -413,7 +424,11 @@ ERRORS = ErrorTable(
         not_enabled("ResourceNotFound.RecorderIsNotExist", _CONFIG),  # never set up
         not_enabled("FailedOperation.RecorderIsClose", _CONFIG),  # switched off
     ),
-    absent=(denied("NoSuchReplicationConfiguration", _COS),),
+    absent=(
+        denied("NoSuchReplicationConfiguration", _COS),
+        denied("ResourceNotFound.NoDataOfDomain", _DNSPOD),  # an account with no domain
+        denied("ResourceNotFound.NoDataOfRecord", _DNSPOD),  # a domain with no record
+    ),
 )
 
 

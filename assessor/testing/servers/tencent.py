@@ -23,6 +23,8 @@ ACTIONS = {
     "AssumeRole",
     "GetCallerIdentity",
     "DescribeRemoteBackupConfig",
+    "DescribeDomainList",
+    "DescribeRecordList",
 }
 MAX_RESULTS = 200
 # What each listing's items carry (the SDK's ResourceListInfo and AggregateResourceInfo):
@@ -62,6 +64,9 @@ class TencentApi(LoopbackApi):
         self.uin = "100000000001"  # the caller's account, as STS GetCallerIdentity says
         self.keys = KeyStore(self.secret_id, self.secret_key, "AKIDtmp")
         self.remote_backups: dict[str, list[str]] = {}  # CDB instance → backup regions
+        # DNSPod: domain → records ({"Name", "Type", "Value"}); denied domains refuse reads.
+        self.domains: dict[str, list[dict[str, Any]]] = {}
+        self.denied_domains: set[str] = set()
 
     def authorized(self, request: Request) -> bool:
         authorization = request.headers.get("authorization", "")
@@ -95,6 +100,8 @@ class TencentApi(LoopbackApi):
             return self._assume(body)
         if action == "DescribeRemoteBackupConfig":
             return self._remote_backup(str(body.get("InstanceId")))
+        if action in ("DescribeDomainList", "DescribeRecordList"):
+            return self._dnspod(action, body)
         if action == "GetCallerIdentity":
             arn = f"qcs::cam::uin/{self.uin}:uin/{self.uin}"
             identity = {"AccountId": self.uin, "UserId": self.uin, "PrincipalId": self.uin}
@@ -132,6 +139,45 @@ class TencentApi(LoopbackApi):
         key_id, key, token = self.keys.issue()
         granted = {"TmpSecretId": key_id, "TmpSecretKey": key, "Token": token}
         return _api({"Credentials": granted, "ExpiredTime": 4102444800})
+
+    def _dnspod(self, action: str, body: dict[str, Any]) -> Answer:
+        """DNSPod (2021-03-23): Offset/Limit paging; an empty listing is the API's
+        ResourceNotFound.NoDataOf... error, as the reference documents."""
+        offset, limit = int(body.get("Offset") or 0), int(body.get("Limit") or 20)
+        if action == "DescribeDomainList":
+            names = sorted(self.domains)
+            if not names:
+                return _api_error("ResourceNotFound.NoDataOfDomain", "No domain found.")
+            rows = [
+                {"DomainId": 1000 + i, "Name": name, "Status": "ENABLE", "TTL": 600,
+                 "CNAMESpeedup": "DISABLE", "DNSStatus": "", "Grade": "DP_FREE", "GroupId": 1,
+                 "SearchEnginePush": "NO", "Remark": "", "Punycode": name,
+                 "EffectiveDNS": ["f1g1ns1.dnspod.net"], "GradeLevel": 2, "GradeTitle": "Free",
+                 "IsVip": "NO", "RecordCount": len(self.domains[name]),
+                 "CreatedOn": "2026-01-05 08:00:00", "UpdatedOn": "2026-01-05 08:00:00",
+                 "Owner": f"{self.uin}@qcloud.com"}
+                for i, name in enumerate(names)
+            ][offset : offset + limit]  # fmt: skip
+            counts = {"DomainTotal": len(names), "AllTotal": len(names), "MineTotal": len(names)}
+            return _api({"DomainCountInfo": counts, "DomainList": rows})
+        name = str(body.get("Domain") or "")
+        if name in self.denied_domains:
+            return _api_error("UnauthorizedOperation", "You are not authorized to operate.")
+        records = self.domains.get(name)
+        if not records:
+            return _api_error("ResourceNotFound.NoDataOfRecord", "No record found.")
+        rows = [
+            {"RecordId": 500 + i, "Status": "ENABLE", "UpdatedOn": "2026-01-05 08:00:00",
+             "Line": "默认", "LineId": "0", "Weight": None, "MonitorStatus": "", "Remark": "",
+             "TTL": 600, "MX": 0, "DefaultNS": False, **record}
+            for i, record in enumerate(records)
+        ][offset : offset + limit]  # fmt: skip
+        counts = {
+            "SubdomainCount": len(records),
+            "ListCount": len(rows),
+            "TotalCount": len(records),
+        }
+        return _api({"RecordCountInfo": counts, "RecordList": rows})
 
     def _remote_backup(self, instance: str) -> Answer:
         tagged = {str(m.get("Resource", "")).rsplit("/", 1)[-1] for m in self.tagged}
