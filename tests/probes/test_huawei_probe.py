@@ -232,3 +232,19 @@ def test_a_direct_connect_line_from_china_telecom_is_a_carrier_flagged_high(
     assert ("CLN-006", line["id"]) in {(f["rule_id"], f["asset_id"]) for f in report["findings"]}
     listings = [r for r in huawei.requests if r.path.endswith("/dcaas/direct-connects")]
     assert sorted(r.path.split("/")[2] for r in listings) == ["p-hk", "p1", "p1"]
+
+
+def test_dns_public_zones_list_the_endpoints_their_records_point_at(
+    huawei: HuaweiApi, catalog: Catalog
+) -> None:
+    huawei.zones["example.com"] = [
+        {"name": "www", "type": "A", "records": ["202.97.1.1"]},
+        {"name": "img", "type": "CNAME", "records": ["img.example.com.cdnhwc1.com."]},
+        {"name": "@", "type": "TXT", "records": ['"v=spf1 -all"']},
+    ]
+    inventory = scan(HuaweiProbe, catalog, **{"skip-obs": "yes"})
+    zone = named(inventory, "example.com")
+    assert (zone.kind, zone.region) == ("zone", "global")
+    assert zone.attributes["endpoints"] == "202.97.1.1 img.example.com.cdnhwc1.com"
+    zones = [r for r in huawei.requests if r.path == "/v2/zones"]
+    assert len(zones) == 1 and zones[0].query["type"] == "public"

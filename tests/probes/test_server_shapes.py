@@ -208,11 +208,13 @@ def _huawei_unknown(data: Any, model: type, module: Any, path: str = "") -> list
 
 def test_huawei_answers_pass_the_sdk_s_own_models(catalog: Catalog) -> None:
     from huaweicloudsdkdc import v3 as dc
+    from huaweicloudsdkdns import v2 as dns
     from huaweicloudsdkrds import v3 as rds
     from huaweicloudsdkrms import v1 as rms
 
     api = test_huawei_probe.estate()
     api.direct_connects["p1"] = [test_huawei_probe.DIRECT_CONNECT]
+    api.zones["example.com"] = [{"name": "www", "type": "A", "records": ["202.97.1.1"]}]
     api.offsite = [
         {"id": "rds-orders-db", "name": "orders-db", "source_region": "ap-southeast-1",
          "destination_region": "cn-east-3"},
@@ -232,6 +234,10 @@ def test_huawei_answers_pass_the_sdk_s_own_models(catalog: Catalog) -> None:
             model, module = rms.ListAllResourcesResponse, rms
         elif request.path.endswith("/direct-connects"):
             model, module = dc.ListDirectConnectsResponse, dc
+        elif request.path.endswith("/recordsets"):
+            model, module = dns.ListRecordSetsByZoneResponse, dns
+        elif request.path.endswith("/v2/zones"):
+            model, module = dns.ListPublicZonesResponse, dns
         else:
             model, module = rds.ListOffSiteInstancesResponse, rds
         assert not _huawei_unknown(body, model, module), request.path
@@ -240,6 +246,8 @@ def test_huawei_answers_pass_the_sdk_s_own_models(catalog: Catalog) -> None:
         "ListAllResourcesResponse",
         "ListOffSiteInstancesResponse",
         "ListDirectConnectsResponse",
+        "ListPublicZonesResponse",
+        "ListRecordSetsByZoneResponse",
     }
 
 

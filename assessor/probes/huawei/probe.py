@@ -3,9 +3,8 @@ with its location and the buckets its cross-region replication copies into.
 
 Calls: one ``ListAllResources`` page per 200 resources, paced to 10 requests a second (the
 domain id is always passed, so the SDK never calls IAM to look it up); one OBS
-``ListBuckets`` with locations and one ``GetBucketReplication`` per bucket; one Direct
-Connect ``ListDirectConnects`` page per 100 lines in each region and project the index shows
-(each line a carrier: ``provider`` names it).
+``ListBuckets`` with locations and one ``GetBucketReplication`` per bucket; Direct Connect
+lines and DNS public zones as :mod:`assessor.probes.huawei.network` reads them.
 """
 
 from __future__ import annotations
@@ -19,6 +18,12 @@ from typing import Any, ClassVar
 from assessor.errors import ConfigurationError
 from assessor.models import Asset, CoverageGap, Flow, FlowKind, GapReason, Provider, replaced
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption, classification
+from assessor.probes.huawei.network import (
+    DC_OPERATIONS,
+    DNS_OPERATIONS,
+    DirectConnect,
+    PublicDns,
+)
 from assessor.probes.live import (
     ErrorTable,
     Fault,
@@ -52,11 +57,7 @@ SITES = {
 }
 RMS_OPERATIONS = {"list_all_resources": "rms:resources:list"}
 RDS_OPERATIONS = {"list_off_site_instances": "rds:backup:list"}
-DC_OPERATIONS = {"list_direct_connects": "dcaas:directConnect:list"}
-DC_HOSTS = {
-    "global": "https://dcaas.{region}.myhuaweicloud.com",
-    "eu": "https://dcaas.{region}.myhuaweicloud.eu",
-}
+
 RDS_HOSTS = {
     "global": "https://rds.{region}.myhuaweicloud.com",
     "eu": "https://rds.{region}.myhuaweicloud.eu",
@@ -88,6 +89,7 @@ class HuaweiProbe(Probe):
             OptionKind.BOOL,
             False,
         ),
+        ProbeOption("skip-dns", "Do not read DNS public zone records", OptionKind.BOOL, False),
         endpoint_option("huawei"),
         attempts_option(),
     )
@@ -97,6 +99,7 @@ class HuaweiProbe(Probe):
             *OBS_OPERATIONS.values(),
             *RDS_OPERATIONS.values(),
             *DC_OPERATIONS.values(),
+            *DNS_OPERATIONS.values(),
         }
     )
 
@@ -132,8 +135,11 @@ class HuaweiProbe(Probe):
             offsite = _Offsite(ak, sk, override, attempts, site)
             assets = yield from offsite.backups(assets)
         if not self.settings.flag("skip-direct-connect"):
-            lines = _DirectConnect(ak, sk, override, attempts, site)
+            lines = DirectConnect(ak, sk, override, attempts, site, classify)
             assets = yield from lines.circuits(assets, domain)
+        if not self.settings.flag("skip-dns"):
+            dns = PublicDns(ak, sk, override, attempts, site, classify)
+            assets += yield from dns.zones(assets, domain)
         buckets: dict[str, Asset] = {}
         if not self.settings.flag("skip-obs"):
             obs = _Obs(ak, sk, override or SITES[site][1], attempts, bool(override))
@@ -265,92 +271,6 @@ class _Offsite:
             offset += len(rows)
             if not rows or offset >= int(page.total_count or 0):
                 return found
-
-
-class _DirectConnect:
-    """Direct Connect connections, each a carrier (``provider`` names the line's carrier):
-    one ``ListDirectConnects`` listing per region and project the index shows."""
-
-    def __init__(self, ak: str, sk: str, override: str | None, attempts: int, site: str) -> None:
-        self.keys = (ak, sk)
-        self.override = override
-        self.attempts = attempts
-        self.host = DC_HOSTS[site]
-
-    def circuits(
-        self, assets: list[Asset], domain: str
-    ) -> Generator[CoverageGap, None, list[Asset]]:
-        places = sorted(
-            {
-                (asset.region, asset.attributes["project_id"])
-                for asset in assets
-                if asset.region and asset.region != "global" and asset.attributes.get("project_id")
-            }
-        )
-        found: dict[str, Asset] = {}
-        for region, project in places:
-            try:
-                for row in self._listing(region, project):
-                    asset = direct_connect_asset(row, region, domain)
-                    found[asset.id] = asset
-            except FaultError as error:
-                yield error.gap(
-                    "huawei",
-                    account=domain,
-                    region=region,
-                    service="dcaas",
-                    operation=DC_OPERATIONS["list_direct_connects"],
-                )
-        return [asset for asset in assets if asset.id not in found] + list(found.values())
-
-    def _listing(self, region: str, project: str) -> list[Any]:
-        from huaweicloudsdkcore.auth.credentials import BasicCredentials
-        from huaweicloudsdkdc.v3 import DcClient, ListDirectConnectsRequest
-
-        client = GuardedClient(
-            DcClient.new_builder()
-            .with_credentials(BasicCredentials(*self.keys, project))
-            .with_endpoints([self.override or self.host.format(region=region)])
-            .build(),
-            "huawei",
-            DC_OPERATIONS,
-        )
-        rows: list[Any] = []
-        marker: str | None = None
-        while True:
-            request = ListDirectConnectsRequest(limit=100, marker=marker)
-            page = call(
-                partial(client.list_direct_connects, request), classify, None, self.attempts
-            )
-            rows.extend(page.direct_connects or [])
-            marker = getattr(page.page_info, "next_marker", None) if page.page_info else None
-            if not marker or not page.direct_connects:
-                return rows
-
-
-def direct_connect_asset(row: Any, region: str, domain: str) -> Asset:
-    """A Direct Connect connection (the SDK's ``DirectConnect``) as a carrier asset."""
-    from assessor.catalog.networks import load_network_catalog
-
-    carrier = str(row.provider or "")
-    attributes = {
-        "carrier": carrier,
-        "location": str(row.location or ""),
-        "peer_location": str(row.peer_location or ""),
-        "bandwidth": str(row.bandwidth or ""),
-        "status": str(row.status or ""),
-    }
-    return Asset(
-        id=f"dcaas:{region}:{domain}:directconnect:{row.id}",
-        provider=Provider.HUAWEI,
-        service="dcaas",
-        kind="carrier",
-        name=str(row.name or row.id),
-        account=domain,
-        region=region,
-        vendor=load_network_catalog().carrier(carrier),
-        attributes={k: v for k, v in attributes.items() if v},
-    )
 
 
 class _Obs:

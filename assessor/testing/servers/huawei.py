@@ -35,6 +35,8 @@ class HuaweiApi(LoopbackApi):
         self.offsite: list[dict[str, Any]] = []
         # Direct Connect: project id → connections (DC API ListDirectConnects).
         self.direct_connects: dict[str, list[dict[str, Any]]] = {}
+        # DNS public zones: zone name → record sets ({"name", "type", "records"}).
+        self.zones: dict[str, list[dict[str, Any]]] = {}
 
     def authorized(self, request: Request) -> bool:
         authorization = request.headers.get("authorization", "")
@@ -66,6 +68,8 @@ class HuaweiApi(LoopbackApi):
             return self._offsite(request)
         if request.path.endswith("/dcaas/direct-connects"):
             return self._direct_connects(request)
+        if request.path.startswith("/v2/zones"):
+            return self._dns(request)
         if request.path.startswith(("/v1/", "/v3/")):
             return Answer.of(404, {"error_code": "APIGW.0101", "error_msg": "not served"})
         return self._obs(request)
@@ -83,6 +87,46 @@ class HuaweiApi(LoopbackApi):
         info = {"current_count": len(page), "next_marker": str(start + limit) if more else None}
         return Answer.of(
             200, {"request_id": "assessor-test", "direct_connects": page, "page_info": info}
+        )
+
+    def _dns(self, request: Request) -> Answer:
+        """DNS v2 ``ListPublicZones`` and ``ListRecordSetsByZone``: offset/limit paging,
+        ``metadata.total_count``."""
+        offset, limit = (
+            int(request.query.get("offset") or 0),
+            int(request.query.get("limit") or 500),
+        )
+        names = sorted(self.zones)
+        zone_ids = {f"ff80808{index:04d}": name for index, name in enumerate(names)}
+        parts = request.path.strip("/").split("/")
+        if len(parts) == 2:
+            rows: list[dict[str, Any]] = [
+                {"id": zone_id, "name": f"{name}.", "description": "",
+                 "email": "hostmaster@example.com", "ttl": 300, "serial": 1, "masters": [], "status": "ACTIVE", "pool_id": "pool",
+                 "project_id": "p1", "zone_type": "public", "created_at": "2026-01-05T08:00:00.000",
+                 "updated_at": "2026-01-05T08:00:00.000", "record_num": len(self.zones[name]),
+                 "links": {"self": f"/v2/zones/{zone_id}"}}
+                for zone_id, name in zone_ids.items()
+            ]  # fmt: skip
+            key = "zones"
+        else:
+            zone = zone_ids.get(parts[2])
+            if zone is None:
+                return Answer.of(404, {"code": "DNS.0101", "message": "The zone does not exist."})
+            rows = [
+                {"id": f"rs-{index}", "name": f"{record['name']}.{zone}.", "description": "",
+                 "zone_id": parts[2], "zone_name": f"{zone}.", "type": record["type"], "ttl": 300,
+                 "records": record["records"], "create_at": "2026-01-05T08:00:00.000",
+                 "update_at": "2026-01-05T08:00:00.000", "status": "ACTIVE", "default": False,
+                 "project_id": "p1",
+                 "links": {"self": f"/v2/zones/{parts[2]}/recordsets/rs-{index}"}}
+                for index, record in enumerate(self.zones[zone])
+            ]  # fmt: skip
+            key = "recordsets"
+        page = rows[offset : offset + limit]
+        return Answer.of(
+            200,
+            {"links": {"self": request.path}, key: page, "metadata": {"total_count": len(rows)}},
         )
 
     def _offsite(self, request: Request) -> Answer:
