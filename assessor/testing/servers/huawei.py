@@ -102,7 +102,8 @@ class HuaweiApi(LoopbackApi):
         if len(parts) == 2:
             rows: list[dict[str, Any]] = [
                 {"id": zone_id, "name": f"{name}.", "description": "",
-                 "email": "hostmaster@example.com", "ttl": 300, "serial": 1, "masters": [], "status": "ACTIVE", "pool_id": "pool",
+                 "email": "hostmaster@example.com", "ttl": 300, "serial": 1, "masters": [],
+                 "status": "ACTIVE", "pool_id": "pool",
                  "project_id": "p1", "zone_type": "public", "created_at": "2026-01-05T08:00:00.000",
                  "updated_at": "2026-01-05T08:00:00.000", "record_num": len(self.zones[name]),
                  "links": {"self": f"/v2/zones/{zone_id}"}}
