@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-from assessor.models import GLOBAL_REGION, Asset, Provider
+from assessor.models import Asset, Provider
 from assessor.probes.alibaba.resources import physical_connection_asset
 from assessor.probes.alibaba.rpc import RpcApi
 from assessor.probes.base import ProbeItem
+from assessor.probes.endpoints import POINTING, zone_asset
 from assessor.probes.live import ABSENT, FaultError
 
 VPC = "vpc.aliyuncs.com"
@@ -25,8 +26,6 @@ DNS_OPERATIONS = {
     "DescribeDomainRecords": "alidns:DescribeDomainRecords",
 }
 DOMAIN_PAGE, RECORD_PAGE = 100, 500
-# Records that point somewhere: their values are endpoints.
-POINTING = frozenset({"A", "AAAA", "CNAME"})
 
 
 def lines(
@@ -93,23 +92,15 @@ def dns_zones(
                 operation=DNS_OPERATIONS["DescribeDomainRecords"], resource=name,
             )  # fmt: skip
             records = []
-        endpoints = [str(r.get("Value")) for r in records if r.get("Type") in POINTING]
-        asset = Asset(
+        asset = zone_asset(
             id=f"acs:alidns::{account}:domain/{name}",
             provider=Provider.ALIBABA,
             service="alidns",
             kind="domain",
             name=name,
             account=account,
-            region=GLOBAL_REGION,
-            attributes={
-                k: v
-                for k, v in {
-                    "endpoints": " ".join(dict.fromkeys(endpoints)),
-                    "records": str(len(records)),
-                }.items()
-                if v
-            },
+            endpoints=(str(r.get("Value")) for r in records if r.get("Type") in POINTING),
+            records=len(records),
         )
         zones[asset.id] = asset
     return zones

@@ -12,7 +12,8 @@ from collections.abc import Callable, Generator
 from functools import partial
 from typing import Any
 
-from assessor.models import GLOBAL_REGION, Asset, CoverageGap, Provider
+from assessor.models import Asset, CoverageGap, Provider
+from assessor.probes.endpoints import POINTING, zone_asset
 from assessor.probes.live import Fault, FaultError, GuardedClient, call
 
 DC_OPERATIONS = {"list_direct_connects": "dcaas:directConnect:list"}
@@ -29,7 +30,6 @@ DNS_HOSTS = {
     "eu": "https://dns.{region}.myhuaweicloud.eu",
 }
 DNS_PAGE = 500
-POINTING = frozenset({"A", "AAAA", "CNAME"})
 Classify = Callable[[Exception], Fault | None]
 
 
@@ -166,26 +166,21 @@ class PublicDns:
                     "huawei", account=domain, region=None, service="dns", operation=operation,
                     resource=name,
                 )  # fmt: skip
-            endpoints = [
-                str(value).rstrip(".")
-                for record_set in sets
-                if record_set.type in POINTING
-                for value in record_set.records or ()
-            ]
-            attributes = {
-                "endpoints": " ".join(dict.fromkeys(endpoints)),
-                "records": str(len(sets)),
-            }
             found.append(
-                Asset(
+                zone_asset(
                     id=f"dns:global:{domain}:zone:{zone.id}",
                     provider=Provider.HUAWEI,
                     service="dns",
                     kind="zone",
                     name=name,
                     account=domain,
-                    region=GLOBAL_REGION,
-                    attributes={k: v for k, v in attributes.items() if v},
+                    endpoints=(
+                        str(value)
+                        for record_set in sets
+                        if record_set.type in POINTING
+                        for value in record_set.records or ()
+                    ),
+                    records=len(sets),
                 )
             )
         return found

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import Any
 
-from assessor.models import GLOBAL_REGION, Asset, Provider
+from assessor.models import Asset, Provider
 from assessor.probes.base import ProbeItem
+from assessor.probes.endpoints import POINTING, zone_asset
 from assessor.probes.live import ABSENT, FaultError
 
 DNSPOD_OPERATIONS = {
@@ -20,7 +21,6 @@ DNSPOD_OPERATIONS = {
     "DescribeRecordList": "dnspod:DescribeRecordList",
 }
 PAGE = 3000
-POINTING = frozenset({"A", "AAAA", "CNAME"})
 
 # Calls one declared DNSPod action with its parameters; raises FaultError.
 Call = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -47,18 +47,16 @@ def dns_zones(call: Call, account: str) -> Generator[ProbeItem, None, list[Asset
                 operation = DNSPOD_OPERATIONS["DescribeRecordList"]
                 yield error.gap("tencent", account=account, region=None, service="dnspod",
                                 operation=operation, resource=name)  # fmt: skip
-        endpoints = [str(r.get("Value")) for r in records if r.get("Type") in POINTING]
-        attributes = {"endpoints": " ".join(dict.fromkeys(endpoints)), "records": str(len(records))}
         zones.append(
-            Asset(
+            zone_asset(
                 id=f"qcs::dnspod::uin/{account}:domain/{name}",
                 provider=Provider.TENCENT,
                 service="dnspod",
                 kind="domain",
                 name=name,
                 account=account,
-                region=GLOBAL_REGION,
-                attributes={k: v for k, v in attributes.items() if v},
+                endpoints=(str(r.get("Value")) for r in records if r.get("Type") in POINTING),
+                records=len(records),
             )
         )
     return zones

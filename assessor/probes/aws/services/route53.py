@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from assessor.models import GLOBAL_REGION, Asset
+from assessor.models import Asset, Provider
 from assessor.probes.aws.services.base import RegionScope, ServiceReader, Work
-
-# Records that point somewhere: their values are endpoints.
-POINTING = frozenset({"A", "AAAA", "CNAME"})
-MAX_ENDPOINTS = 1000  # per zone: enough to place, bounded for the report
+from assessor.probes.endpoints import POINTING, zone_asset
 
 
 class Route53Reader(ServiceReader):
@@ -27,10 +24,10 @@ class Route53Reader(ServiceReader):
 
     def read(self, scope: RegionScope) -> Work:
         zones = scope.pages("route53", "list_hosted_zones", "HostedZones")
-        return [zone_asset(scope, zone) for zone in zones]
+        return [hosted_zone(scope, zone) for zone in zones]
 
 
-def zone_asset(scope: RegionScope, zone: dict[str, Any]) -> Asset:
+def hosted_zone(scope: RegionScope, zone: dict[str, Any]) -> Asset:
     identifier = str(zone["Id"]).rsplit("/", 1)[-1]
     records: list[dict[str, Any]] = scope.attempt(
         "route53",
@@ -47,17 +44,16 @@ def zone_asset(scope: RegionScope, zone: dict[str, Any]) -> Asset:
             continue
         alias = (record.get("AliasTarget") or {}).get("DNSName")
         values = [alias] if alias else [r.get("Value") for r in record.get("ResourceRecords", [])]
-        endpoints.extend(str(value).rstrip(".") for value in values if value)
+        endpoints.extend(str(value) for value in values if value)
     private = bool((zone.get("Config") or {}).get("PrivateZone"))
-    return scope.asset(
+    return zone_asset(
+        id=f"arn:{scope.partition}:route53:::hostedzone/{identifier}",
+        provider=Provider.AWS,
         service="route53",
         kind="hosted-zone",
-        id=f"arn:{scope.partition}:route53:::hostedzone/{identifier}",
-        name=str(zone.get("Name", identifier)).rstrip("."),
-        region=GLOBAL_REGION,
-        attributes={
-            "endpoints": " ".join(dict.fromkeys(endpoints[:MAX_ENDPOINTS])),
-            "private": "yes" if private else "no",
-            "records": str(len(records)),
-        },
+        name=str(zone.get("Name", identifier)),
+        account=scope.account,
+        endpoints=endpoints,
+        records=len(records),
+        extra={"private": "yes" if private else "no"},
     )
