@@ -216,7 +216,11 @@ def test_management_groups_are_queried_as_such(graph: ResourceGraphApi, catalog:
 
 def test_policy_is_a_reader_custom_role() -> None:
     role = AzureProbe.access_policy()
-    assert role["Actions"] == ["*/read", "Microsoft.ResourceGraph/resources/read"]
+    assert role["Actions"] == [
+        "*/read",
+        "Microsoft.Network/dnszones/recordsets/read",
+        "Microsoft.ResourceGraph/resources/read",
+    ]
     assert not role["DataActions"] and not role["NotActions"]
 
 

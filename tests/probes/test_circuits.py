@@ -5,12 +5,13 @@ against the Resource Graph and Cloud Asset loopback servers, as the probes' own 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from assessor.catalog.networks import load_network_catalog
 from assessor.testing.environment import scoped_environment
-from assessor.testing.servers.base import serving
+from assessor.testing.servers.base import Request, serving
 from assessor.testing.servers.cloud_asset import CloudAssetApi
 from assessor.testing.servers.resource_graph import ResourceGraphApi
 from tests.auditing import audited
@@ -105,3 +106,85 @@ def test_carrier_spellings_compare_without_case_or_punctuation() -> None:
     assert catalog.carrier("china-mobile international") == "china-mobile"
     assert catalog.carrier("CT") == "china-telecom" and catalog.carrier("Equinix") is None
     assert catalog.carrier("China Telecomm") is None  # never a guess by similarity
+
+
+def test_azure_dns_zones_list_the_endpoints_their_record_sets_point_at(tmp_path: Path) -> None:
+    """Resource Graph lists the zone; ARM's record sets listing says where it points. A
+    zone whose records are refused (its subscription denied) stays, with a gap naming it."""
+    zone = {
+        "id": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/dns/providers/"
+        "Microsoft.Network/dnszones/example.com",
+        "name": "example.com",
+        "type": "microsoft.network/dnszones",
+        "location": "global",
+        "subscriptionId": SUBSCRIPTION,
+        "resourceGroup": "dns",
+        "tags": {},
+        "sku": None,
+        "kind": None,
+        "properties": {"zoneType": "Public", "numberOfRecordSets": 4},
+    }
+    private = {
+        **zone,
+        "id": str(zone["id"]).replace("example.com", "example.org"),
+        "name": "example.org",
+    }
+    api = ResourceGraphApi([zone, private], quota=15, window=1.0)
+    api.record_sets["example.org"] = []
+    api.denied_zones.add("example.org")
+    api.record_sets["example.com"] = [
+        {"name": "www", "type": "A", "properties": {"ARecords": [{"ipv4Address": "202.97.1.1"}]}},
+        {
+            "name": "v6",
+            "type": "AAAA",
+            "properties": {"AAAARecords": [{"ipv6Address": "2400:da00::1"}]},
+        },
+        {
+            "name": "cdn",
+            "type": "CNAME",
+            "properties": {"CNAMERecord": {"cname": "cdn.example.com.cdn.dnsv1.com"}},
+        },
+        {
+            "name": "@",
+            "type": "MX",
+            "properties": {"MXRecords": [{"preference": 10, "exchange": "mx.example.net"}]},
+        },
+    ]
+    with serving(api) as url:
+        environment = {"AZURE_ACCESS_TOKEN": api.token, "ASSESSOR_AZURE_ENDPOINT": url}
+        with scoped_environment(environment):
+            report = audited(tmp_path, "--probe", "azure", "--azure-subscription", SUBSCRIPTION)
+    (asset,) = [a for a in report["assets"] if a["name"] == "example.com"]
+    assert asset["region"] == "global"
+    assert asset["attributes"]["endpoints"] == (
+        "202.97.1.1 2400:da00::1 cdn.example.com.cdn.dnsv1.com"
+    )
+    calls = [r for r in api.requests if r.path.endswith("/dnsZones/example.com/all")]
+    assert len(calls) == 1 and calls[0].query["api-version"] == "2018-05-01"
+    (gap,) = report["gaps"]
+    assert gap["resource"].endswith("/dnszones/example.org") and gap["reason"] == "access_denied"
+    assert any(a["name"] == "example.org" for a in report["assets"])  # kept, unread
+
+
+def test_arm_record_sets_pass_the_dns_sdk_s_own_model() -> None:
+    from azure.mgmt.dns import models
+
+    api = ResourceGraphApi([])
+    api.record_sets["example.com"] = [
+        {"name": "www", "type": "A", "properties": {"ARecords": [{"ipv4Address": "1.2.3.4"}]}}
+    ]
+    answer = api.answer(
+        Request(
+            method="GET",
+            path=f"/subscriptions/{SUBSCRIPTION}/resourceGroups/dns/providers/"
+            "Microsoft.Network/dnsZones/example.com/all",
+            query={"api-version": "2018-05-01"},
+            headers={},
+            body=b"",
+            raw_query="api-version=2018-05-01",
+        )
+    )
+    body = json.loads(answer.body)
+    (record,) = [models.RecordSet.deserialize(item) for item in body["value"]]
+    assert record.a_records[0].ipv4_address == "1.2.3.4" and record.fqdn == "www.example.com."
+    assert record.ttl == 3600

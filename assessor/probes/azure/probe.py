@@ -13,10 +13,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 from assessor.errors import ConfigurationError
 from assessor.models import CoverageGap, GapReason
+from assessor.probes.azure.dns import DNS_OPERATIONS, with_record_sets
 from assessor.probes.azure.resources import row_asset
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
 from assessor.probes.live import (
@@ -66,10 +68,13 @@ class AzureProbe(Probe):
         ),
         ProbeOption("management-group", "Management group ids", OptionKind.LIST),
         ProbeOption("cloud", "Azure cloud", OptionKind.CHOICE, "public", tuple(CLOUDS)),
+        ProbeOption("skip-dns", "Do not read DNS zones' record sets", OptionKind.BOOL, False),
         endpoint_option("azure"),
         attempts_option(),
     )
-    read_operations: ClassVar[frozenset[str]] = frozenset({*OPERATIONS.values(), "*/read"})
+    read_operations: ClassVar[frozenset[str]] = frozenset(
+        {*OPERATIONS.values(), *DNS_OPERATIONS.values(), "*/read"}
+    )
     # A plan's units: each shard reads its subscriptions (and not the management groups).
     unit_option: ClassVar[str | None] = "subscription"
     unit_replaces: ClassVar[tuple[str, ...]] = ("management-group",)
@@ -120,6 +125,18 @@ class AzureProbe(Probe):
         )
 
     def scan(self) -> Iterator[ProbeItem]:
+        items = self._index()
+        if self.settings.flag("skip-dns"):
+            yield from items
+            return
+        cloud = self.settings.setting("cloud")
+        base_url = endpoint("azure", self.settings) or CLOUDS[cloud][0]
+        attempts = self.settings.integer("max-attempts")
+        clients = partial(_dns_client, base_url, cloud)
+        https = base_url.startswith("https://")
+        yield from with_record_sets(items, clients, classify, attempts, https)
+
+    def _index(self) -> Iterator[ProbeItem]:
         query = self._query()
         groups = list(self.settings.items("management-group"))
         subscriptions = list(self.settings.items("subscription"))
@@ -265,19 +282,32 @@ def _retry_after(value: str | None) -> float:
     return _duration(value) if ":" in value else float(value)
 
 
+def _credential(cloud: str) -> Any:
+    token = os.environ.get("AZURE_ACCESS_TOKEN")
+    if token:
+        return _StaticToken(token)
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential(authority=CLOUDS[cloud][1])
+
+
+def _dns_client(base_url: str, cloud: str, subscription: str) -> Any:
+    from azure.mgmt.dns import DnsManagementClient
+
+    return DnsManagementClient(
+        _credential(cloud),
+        subscription,
+        base_url=base_url,
+        credential_scopes=[f"{CLOUDS[cloud][0]}/.default"],
+        retry_total=0,  # retries are ours: counted, paced and turned into gaps
+    )
+
+
 def _client(base_url: str, cloud: str) -> Any:
     from azure.mgmt.resourcegraph import ResourceGraphClient
 
-    token = os.environ.get("AZURE_ACCESS_TOKEN")
-    credential: Any
-    if token:
-        credential = _StaticToken(token)
-    else:
-        from azure.identity import DefaultAzureCredential
-
-        credential = DefaultAzureCredential(authority=CLOUDS[cloud][1])
     return ResourceGraphClient(
-        credential,
+        _credential(cloud),
         base_url=base_url,
         credential_scopes=[f"{CLOUDS[cloud][0]}/.default"],
         retry_total=0,  # retries are ours: counted, paced and turned into gaps

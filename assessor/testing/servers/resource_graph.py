@@ -30,8 +30,18 @@ class ResourceGraphApi(LoopbackApi):
         self.window = window
         self._recent: list[float] = []
         self._scoped: dict[tuple[str, frozenset[str], int], list[dict[str, Any]]] = {}
+        # Azure DNS (ARM, not Resource Graph): zone name → record sets as ARM answers them
+        # ({"name", "type": "A"|"AAAA"|"CNAME"|..., "properties": {...}}).
+        self.record_sets: dict[str, list[dict[str, Any]]] = {}
+        self.denied_zones: set[str] = set()  # zones whose record sets the caller cannot read
 
     def answer(self, request: Request) -> Answer:
+        if (
+            request.method == "GET"
+            and request.path.endswith("/all")
+            and "/dnsZones/" in request.path
+        ):
+            return self._record_sets(request)
         if request.method != "POST" or request.path != PATH or "api-version" not in request.query:
             return _error(404, "NotFound", f"{request.method} {request.path} is not served")
         body = request.json()
@@ -92,6 +102,37 @@ class ResourceGraphApi(LoopbackApi):
                 "x-ms-user-quota-resets-after": _hms(resets),
             },
         )
+
+    def _record_sets(self, request: Request) -> Answer:
+        """ARM ``RecordSets - List All By Dns Zone`` (2018-05-01): ``{"value": [...]}``."""
+        parts = request.path.strip("/").split("/")
+        subscription, group, zone = parts[1], parts[3], parts[7]
+        if subscription in self.denied or zone in self.denied_zones:
+            return _error(403, "AuthorizationFailed", "The client does not have authorization")
+        if zone not in self.record_sets:
+            return _error(404, "ResourceNotFound", f"The zone {zone} was not found.")
+        base = (
+            f"/subscriptions/{subscription}/resourceGroups/{group}"
+            f"/providers/Microsoft.Network/dnszones/{zone}"
+        )
+        value = [
+            {
+                "id": f"{base}/{record['type']}/{record['name']}",
+                "name": record["name"],
+                "type": f"Microsoft.Network/dnszones/{record['type']}",
+                "etag": "00000000-0000-0000-0000-000000000000",
+                "properties": {
+                    "metadata": {},
+                    "TTL": 3600,
+                    "fqdn": f"{record['name']}.{zone}.",
+                    "provisioningState": "Succeeded",
+                    "targetResource": {},
+                    **record["properties"],
+                },
+            }
+            for record in self.record_sets[zone]
+        ]
+        return Answer.of(200, {"value": value})
 
     def _containers(self) -> list[dict[str, Any]]:
         named = {row["subscriptionId"] for row in self.rows}
