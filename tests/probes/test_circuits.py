@@ -188,3 +188,67 @@ def test_arm_record_sets_pass_the_dns_sdk_s_own_model() -> None:
     (record,) = [models.RecordSet.deserialize(item) for item in body["value"]]
     assert record.a_records[0].ipv4_address == "1.2.3.4" and record.fqdn == "www.example.com."
     assert record.ttl == 3600
+
+
+def test_cloud_dns_zones_list_the_endpoints_their_record_sets_point_at(tmp_path: Path) -> None:
+    """Cloud Asset lists the managed zone; Cloud DNS's record sets say where it points. A
+    zone whose records are refused stays, with a gap naming it."""
+
+    def zone(name: str) -> dict[str, Any]:
+        return {
+            "name": f"//dns.googleapis.com/projects/net-1/managedZones/{name}",
+            "assetType": "dns.googleapis.com/ManagedZone",
+            "project": "projects/net-1",
+            "projectId": "net-1",
+            "folders": [],
+            "organization": ORG,
+            "location": "global",
+            "displayName": name,
+        }
+
+    api = CloudAssetApi([zone("example-com"), zone("internal-example")])
+    api.record_sets[("net-1", "example-com")] = [
+        {"name": "www", "type": "A", "rrdatas": ["202.97.1.1"]},
+        {"name": "img", "type": "CNAME", "rrdatas": ["img.example.com.cdn.dnsv1.com."]},
+        {"name": "@", "type": "MX", "rrdatas": ["10 mx.example.net."]},
+    ]
+    api.record_sets[("net-1", "internal-example")] = []
+    api.denied_zones.add(("net-1", "internal-example"))
+    with serving(api) as url:
+        environment = {"GOOGLE_OAUTH_ACCESS_TOKEN": api.token, "ASSESSOR_GCP_ENDPOINT": url}
+        with scoped_environment(environment):
+            report = audited(tmp_path, "--probe", "gcp", "--gcp-scope", ORG)
+    zones = {a["name"]: a for a in report["assets"]}
+    assert zones["example-com"]["attributes"]["endpoints"] == (
+        "202.97.1.1 img.example.com.cdn.dnsv1.com"
+    )
+    (gap,) = report["gaps"]
+    assert gap["resource"].endswith("managedZones/internal-example")
+    assert (
+        gap["reason"] == "access_denied"
+        and "endpoints" not in zones["internal-example"]["attributes"]
+    )
+
+
+def test_cloud_dns_answers_pass_the_clients_own_parser() -> None:
+    from google.cloud.dns.resource_record_set import ResourceRecordSet
+
+    api = CloudAssetApi([])
+    api.record_sets[("p", "example-com")] = [{"name": "www", "type": "A", "rrdatas": ["1.2.3.4"]}]
+    answer = api.answer(
+        Request(
+            method="GET",
+            path="/dns/v1/projects/p/managedZones/example-com/rrsets",
+            query={},
+            headers={},
+            body=b"",
+        )
+    )
+    body = json.loads(answer.body)
+    assert set(body) == {"kind", "rrsets"}
+    (record,) = [ResourceRecordSet.from_api_repr(item, zone=None) for item in body["rrsets"]]
+    assert (record.name, record.record_type, record.rrdatas) == (
+        "www.example.com.",
+        "A",
+        ["1.2.3.4"],
+    )

@@ -302,7 +302,10 @@ def test_only_declared_operations_reach_the_client(cloud_asset: tuple[CloudAsset
     client = GuardedClient(_client(os.environ["ASSESSOR_GCP_ENDPOINT"]), "gcp", OPERATIONS)
     with pytest.raises(ReadOnlyViolation, match="refused analyze_move"):
         client.analyze_move()
-    assert GcpProbe.read_operations == {"cloudasset.assets.searchAllResources"}
+    assert GcpProbe.read_operations == {
+        "cloudasset.assets.searchAllResources",
+        "dns.resourceRecordSets.list",
+    }
     assert all(
         op.split(".")[-1].startswith(("search", "list", "get")) for op in GcpProbe.read_operations
     )

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 from assessor.errors import ConfigurationError
 from assessor.models import CoverageGap, GapReason
 from assessor.probes.base import OptionKind, Probe, ProbeItem, ProbeOption
+from assessor.probes.gcp.dns import DNS_OPERATIONS, with_record_sets
 from assessor.probes.gcp.resources import link_replicas, resource_asset
 from assessor.probes.live import (
     Fault,
@@ -57,10 +59,13 @@ class GcpProbe(Probe):
             "organizations/N, folders/N or projects/ID (default: the credentials' project)",
             OptionKind.LIST,
         ),
+        ProbeOption("skip-dns", "Do not read Cloud DNS record sets", OptionKind.BOOL, False),
         endpoint_option("gcp"),
         attempts_option(),
     )
-    read_operations: ClassVar[frozenset[str]] = frozenset(OPERATIONS.values())
+    read_operations: ClassVar[frozenset[str]] = frozenset(
+        {*OPERATIONS.values(), *DNS_OPERATIONS.values()}
+    )
     # A plan's units are projects, each read as its own scope.
     unit_option: ClassVar[str | None] = "scope"
 
@@ -134,7 +139,11 @@ class GcpProbe(Probe):
                     yield found
                 else:
                     assets.append(resource_asset(found))
-        yield from link_replicas(assets)
+        if self.settings.flag("skip-dns"):
+            yield from link_replicas(assets)
+            return
+        clients = partial(_dns_client, endpoint("gcp", self.settings))
+        yield from with_record_sets(link_replicas(assets), clients, classify, attempts)
 
 
 def _search(
@@ -210,20 +219,31 @@ def classify(error: Exception) -> Fault | None:
     return None
 
 
-def _client(override: str | None) -> Any:
-    from google.cloud import asset_v1
-
+def _credentials() -> Any:
     token = os.environ.get("GOOGLE_OAUTH_ACCESS_TOKEN")
     if token:
         from google.oauth2.credentials import Credentials
 
-        credentials: Any = Credentials(token=token)  # type: ignore[no-untyped-call]
-    else:
-        import google.auth
+        return Credentials(token=token)  # type: ignore[no-untyped-call]
+    import google.auth
 
-        credentials, _ = google.auth.default(
-            scopes=["https://www.googleapis.com/auth/cloud-platform.read-only"]
-        )
+    credentials, _ = google.auth.default(
+        scopes=["https://www.googleapis.com/auth/cloud-platform.read-only"]
+    )
+    return credentials
+
+
+def _dns_client(override: str | None, project: str) -> Any:
+    from google.cloud import dns  # type: ignore[attr-defined]
+
+    options = {"api_endpoint": override} if override else None
+    return dns.Client(project=project, credentials=_credentials(), client_options=options)
+
+
+def _client(override: str | None) -> Any:
+    from google.cloud import asset_v1
+
+    credentials = _credentials()
     options = {"api_endpoint": override} if override else None
     return asset_v1.AssetServiceClient(
         transport="rest", credentials=credentials, client_options=options

@@ -14,6 +14,8 @@ from typing import Any
 from assessor.testing.servers.base import Answer, LoopbackApi, Request
 
 _SEARCH = re.compile(r"^/v1/(organizations|folders|projects)/([^/:]+):searchAllResources$")
+# Cloud DNS v1 (served beside Cloud Asset): a managed zone's record sets.
+_RRSETS = re.compile(r"^/dns/v1/projects/([^/]+)/managedZones/([^/]+)/rrsets$")
 MAX_PAGE = 500
 
 
@@ -23,8 +25,32 @@ class CloudAssetApi(LoopbackApi):
         self.resources: list[dict[str, Any]] = list(resources or [])
         self.disabled: set[str] = set()  # scopes whose project has the API turned off
         self._scoped: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+        # Cloud DNS: (project, zone) → record sets ({"name", "type", "rrdatas"}).
+        self.record_sets: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.denied_zones: set[tuple[str, str]] = set()
+
+    def _record_sets(self, key: tuple[str, str], request: Request) -> Answer:
+        """Cloud DNS ``resourceRecordSets.list``: ``maxResults`` and ``pageToken`` paging."""
+        if key in self.denied_zones:
+            return _error(403, "PERMISSION_DENIED", "Forbidden")
+        if key not in self.record_sets:
+            return _error(404, "NOT_FOUND", f"The managed zone {key[1]} does not exist.")
+        size = int(request.query.get("maxResults") or 100)
+        start = int(request.query.get("pageToken") or 0)
+        rows = self.record_sets[key]
+        zone = key[1].replace("-", ".")
+        body: dict[str, Any] = {
+            "kind": "dns#resourceRecordSetsListResponse",
+            "rrsets": [_rrset(record, zone) for record in rows[start : start + size]],
+        }
+        if start + size < len(rows):
+            body["nextPageToken"] = str(start + size)
+        return Answer.of(200, body)
 
     def answer(self, request: Request) -> Answer:
+        records = _RRSETS.match(request.path)
+        if request.method == "GET" and records is not None:
+            return self._record_sets((records.group(1), records.group(2)), request)
         match = _SEARCH.match(request.path)
         if request.method != "GET" or match is None:
             return _error(404, "NOT_FOUND", f"{request.method} {request.path} is not served")
@@ -84,9 +110,19 @@ def _masked(resource: dict[str, Any], read_mask: str) -> dict[str, Any]:
     return shown
 
 
+def _rrset(record: dict[str, Any], zone: str) -> dict[str, Any]:
+    return {
+        "kind": "dns#resourceRecordSet",
+        "name": f"{record['name']}.{zone}.",
+        "type": record["type"],
+        "ttl": 300,
+        "rrdatas": list(record["rrdatas"]),
+    }
+
+
 def _error(
     code: int, status: str, message: str, details: list[dict[str, Any]] | None = None
-) -> Answer:
+) -> Answer:  # Google's JSON error envelope
     error: dict[str, Any] = {"code": code, "message": message, "status": status}
     if details:
         error["details"] = details
