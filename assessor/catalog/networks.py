@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from assessor.catalog.loader import CatalogError, _check_sources, _load_yaml, load_catalog
-from assessor.models import AutonomousSystem, HostnamePattern
+from assessor.models import AutonomousSystem, HostnamePattern, ProviderHostname
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,16 @@ class NetworkCatalog:
     systems: dict[int, AutonomousSystem]
     hostnames: tuple[HostnamePattern, ...]
     carriers: dict[str, str]  # spelling, normalised → vendor id
+    provider_hostnames: tuple[tuple[re.Pattern[str], ProviderHostname], ...] = ()
+
+    def provider_host(self, name: str) -> tuple[ProviderHostname, str | None] | None:
+        """The cloud service a host name belongs to and the region it names, if any."""
+        name = name.lower().rstrip(".")
+        for pattern, row in self.provider_hostnames:
+            found = pattern.search(name)
+            if found is not None:
+                return row, found.groupdict().get("region")
+        return None
 
     def carrier(self, name: str | None) -> str | None:
         """The catalog vendor a circuit's provider name is, if the catalog knows the spelling."""
@@ -68,7 +78,15 @@ def load_network_catalog() -> NetworkCatalog:
                 f"{where}: source {checked['source']!r} does not support carrier-name"
             )
         carriers[_spelling(str(checked["spelling"]))] = str(checked["vendor"])
-    return NetworkCatalog(systems, tuple(hostnames), carriers)
+    provider_hostnames: list[tuple[re.Pattern[str], ProviderHostname]] = []
+    for index, entry in enumerate(raw.get("provider_hostnames") or ()):
+        where = f"networks.yaml:provider_hostnames[{index}]"
+        shape = ProviderHostname.model_validate(_checked(entry, where, sources, vendors))
+        if "hostname-owner" not in catalog.supports(shape.source):
+            why = f"source {shape.source!r} does not support hostname-owner"
+            raise CatalogError(f"{where}: {why}")
+        provider_hostnames.append((re.compile(shape.pattern), shape))
+    return NetworkCatalog(systems, tuple(hostnames), carriers, tuple(provider_hostnames))
 
 
 def _spelling(name: str) -> str:

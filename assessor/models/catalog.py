@@ -199,6 +199,17 @@ class AutonomousSystem(Model):
     source: str
 
 
+class ProviderHostname(Model):
+    """A host name shape a cloud's own service answers on, naming its region (``REGION``
+    in ``name-1.REGION.elb.amazonaws.com``) or anycast (``cloudfront.net``)."""
+
+    pattern: str = Field(description="A regular expression; a group named region, if any")
+    provider: Provider
+    service: str
+    anycast: bool = False
+    source: str
+
+
 class HostnamePattern(Model):
     """A host name suffix a provider's services answer on (``.myqcloud.com``)."""
 

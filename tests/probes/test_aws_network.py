@@ -70,6 +70,16 @@ def _estate() -> None:
     )
     ec2 = boto3.client("ec2", region_name="us-west-2")
     ec2.create_customer_gateway(Type="ipsec.1", PublicIp="59.43.8.8", BgpAsn=65000)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{n}.0/24", AvailabilityZone=f"us-west-2{z}")[
+            "Subnet"
+        ]["SubnetId"]
+        for n, z in ((1, "a"), (2, "b"))
+    ]
+    boto3.client("elbv2", region_name="us-west-2").create_load_balancer(
+        Name="shop", Subnets=subnets, Scheme="internet-facing", Type="application"
+    )
     cloudfront = boto3.client("cloudfront", region_name="us-east-1")
     cloudfront.create_distribution(
         DistributionConfig={
@@ -113,7 +123,7 @@ def test_a_circuit_from_china_telecom_and_records_pointing_at_prc_networks(
         "--aws-regions",
         "us-west-2",
         "--aws-services",
-        "directconnect,route53,vpn,cloudfront",
+        "directconnect,route53,vpn,cloudfront,elb",
         "--probe",
         "network",
         "--network-dataset",
@@ -135,6 +145,10 @@ def test_a_circuit_from_china_telecom_and_records_pointing_at_prc_networks(
     assert assets["media-1250000000.cos.ap-guangzhou.myqcloud.com"]["vendor"] == "tencent"
     # A VPN's far end on China Telecom's CN2, a CloudFront origin on Tencent Cloud COS.
     assert assets["59.43.8.8"]["attributes"]["asn"] == "AS4809"
+    # A load balancer's DNS name names its region: placed there without resolving it.
+    (balancer,) = [a for a in report["assets"] if a["kind"] == "load-balancer"]
+    (name,) = balancer["attributes"]["endpoints"].split()
+    assert (assets[name]["provider"], assets[name]["region"]) == ("aws", "us-west-2")
     origin = assets["site-1250000000.cos.ap-guangzhou.myqcloud.com"]
     assert origin["vendor"] == "tencent" and "cloudfront" in origin["attributes"]["pointed_at_by"]
 
@@ -156,6 +170,7 @@ def test_the_policy_grants_exactly_the_new_reads() -> None:
         "route53:ListResourceRecordSets",
         "ec2:DescribeCustomerGateways",
         "cloudfront:ListDistributions",
+        "elasticloadbalancing:DescribeLoadBalancers",
     ):
         assert operation in AwsProbe.read_operations
     ran = CliRunner().invoke(main, ["policy", "aws"])

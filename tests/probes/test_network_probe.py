@@ -63,7 +63,13 @@ def test_endpoints_get_their_network_owner_and_registration_never_a_location(
     assert assets["2400:da00::6666"].vendor == "baidu"
     assert assets["59.43.0.0"].attributes["asn"] == "AS4809"
     cos = assets["examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"]
-    assert cos.vendor == "tencent" and cos.attributes["placement"].startswith("host name of")
+    # Tencent's by its suffix, and in ap-guangzhou by the shape of a COS host name.
+    assert cos.vendor == "tencent" and (cos.provider.value, cos.region) == (
+        "tencent",
+        "ap-guangzhou",
+    )
+    assert cos.attributes["placement"] == "tencent ap-guangzhou (COS, by its host name)"
+    assert cos.location is not None and cos.location.country == "CN"
     for unknown in ("5.5.5.5", "api.example.com"):
         asset = assets[unknown]
         assert asset.region is None and asset.vendor is None  # unknown, never clean

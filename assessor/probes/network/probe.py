@@ -150,28 +150,7 @@ class NetworkProbe(Probe):
     ) -> Asset | None:
         address = _address(endpoint)
         if address is None:
-            pattern = catalog.host(endpoint)
-            if pattern is None:
-                return _asset(
-                    endpoint,
-                    where,
-                    None,
-                    {
-                        "placement": "unknown: a host name is not resolved (the probe is offline)",
-                        "location_note": f"{endpoint} matches no provider's host names; resolve it "
-                        "and list its addresses to place it",
-                    },
-                )
-            return _asset(
-                endpoint,
-                where,
-                pattern.vendor,
-                {
-                    "placement": f"host name of {pattern.service} ({pattern.suffix})",
-                    "service": pattern.service,
-                    "catalog_source": pattern.source,
-                },
-            )
+            return _host_asset(endpoint, where, catalog)
         reason = _not_public(address)
         if reason:
             self._skipped[reason] += 1
@@ -220,6 +199,46 @@ def _asset(endpoint: str, where: str, vendor: str | None, attributes: dict[str, 
         region=GLOBAL_REGION if placed else None,
         vendor=vendor,
         attributes={**attributes, "found_at": where},
+    )
+
+
+def _host_asset(endpoint: str, where: str, catalog: NetworkCatalog) -> Asset:
+    """A host name, placed without resolving it: a cloud service's host name that names its
+    region (``…us-west-2.elb.amazonaws.com``) is in that region; a provider's suffix names
+    the owner; anything else is unknown."""
+    pattern = catalog.host(endpoint)
+    shaped = catalog.provider_host(endpoint)
+    if pattern is None and shaped is None:
+        return _asset(
+            endpoint,
+            where,
+            None,
+            {
+                "placement": "unknown: a host name is not resolved (the probe is offline)",
+                "location_note": f"{endpoint} matches no provider's host names; resolve it "
+                "and list its addresses to place it",
+            },
+        )
+    attributes: dict[str, str] = {}
+    if pattern is not None:
+        attributes = {
+            "placement": f"host name of {pattern.service} ({pattern.suffix})",
+            "service": pattern.service,
+            "catalog_source": pattern.source,
+        }
+    asset = _asset(endpoint, where, pattern.vendor if pattern else None, attributes)
+    if shaped is None:
+        return asset
+    service, region = shaped
+    if service.anycast or region is None:
+        placement = f"anycast: not placeable ({service.service} of {service.provider.value})"
+        where_to = GLOBAL_REGION
+    else:
+        placement = f"{service.provider.value} {region} ({service.service}, by its host name)"
+        where_to = region
+    attributes = {**asset.attributes, "placement": placement, "catalog_source": service.source}
+    return asset.model_copy(
+        update={"provider": service.provider, "region": where_to, "attributes": attributes}
     )
 
 

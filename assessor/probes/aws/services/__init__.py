@@ -9,7 +9,7 @@ from assessor.probes.aws.services.directconnect import DirectConnectReader
 from assessor.probes.aws.services.dynamodb import DynamoDbReader
 from assessor.probes.aws.services.ec2 import Ec2Reader
 from assessor.probes.aws.services.ecr import EcrReader
-from assessor.probes.aws.services.edges import CloudFrontReader, VpnReader
+from assessor.probes.aws.services.edges import CloudFrontReader, LoadBalancerReader, VpnReader
 from assessor.probes.aws.services.efs import EfsReader
 from assessor.probes.aws.services.elasticache import ElastiCacheReader
 from assessor.probes.aws.services.kms import KmsReader
@@ -40,6 +40,7 @@ _SERVICE_READERS: tuple[type[ServiceReader], ...] = (
     Route53Reader,
     VpnReader,
     CloudFrontReader,
+    LoadBalancerReader,
 )
 
 

@@ -1,7 +1,8 @@
-"""The estate's edges: VPN customer gateways (the far end's public address) and CloudFront
-distributions (the origins they fetch from), each with the ``endpoints`` the network probe
-places. Calls: one DescribeCustomerGateways per region; pages of CloudFront
-ListDistributions once per account (CloudFront is global, whatever ``--aws-regions`` says).
+"""The estate's edges: VPN customer gateways (the far end's public address), CloudFront
+distributions (the origins they fetch from) and load balancers (the DNS name they answer
+on), each with the ``endpoints`` the network probe places. Calls: one
+DescribeCustomerGateways and pages of elbv2 DescribeLoadBalancers per region; pages of
+CloudFront ListDistributions once per account (global, whatever ``--aws-regions`` says).
 """
 
 from __future__ import annotations
@@ -65,4 +66,27 @@ class CloudFrontReader(ServiceReader):
                 },
             )
             for distribution in distributions
+        ]
+
+
+class LoadBalancerReader(ServiceReader):
+    name = "elb"
+    clients = ("elbv2",)
+    operations: ClassVar[frozenset[str]] = frozenset({"elasticloadbalancing:DescribeLoadBalancers"})
+
+    def read(self, scope: RegionScope) -> Work:
+        balancers = scope.pages("elbv2", "describe_load_balancers", "LoadBalancers")
+        return [
+            scope.asset(
+                service="elb",
+                kind="load-balancer",
+                id=str(balancer["LoadBalancerArn"]),
+                name=str(balancer.get("LoadBalancerName") or balancer["LoadBalancerArn"]),
+                attributes={
+                    "endpoints": str(balancer.get("DNSName") or ""),
+                    "scheme": str(balancer.get("Scheme") or ""),
+                    "type": str(balancer.get("Type") or ""),
+                },
+            )
+            for balancer in balancers
         ]
