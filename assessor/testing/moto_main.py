@@ -8,6 +8,10 @@ regions named in ``ASSESSOR_MOTO_OPT_IN`` (comma-separated) before the server st
 moto 5.2's Tagging API also reads every service's backend in the region and answers 500
 when one has none there (SESv2 has no ap-east-1), so GetResources fails in Hong Kong; such
 a backend is treated as empty, which is what AWS answers.
+
+moto 5.2 does not serve Direct Connect's DescribeInterconnects and DescribeVirtualInterfaces;
+they answer what AWS answers an account that has none (tests that need some put a fault
+proxy in front with answers shaped by botocore's model).
 """
 
 from __future__ import annotations
@@ -27,7 +31,23 @@ def main() -> None:
         if region.name in opted_in:
             region.opt_in_status = "opted-in"
     _tolerate_missing_regional_backends()
+    _answer_missing_direct_connect_reads()
     moto_main(sys.argv[1:])
+
+
+def _answer_missing_direct_connect_reads() -> None:
+    from moto.core.responses import ActionResult
+    from moto.directconnect.responses import DirectConnectResponse
+
+    def none_of(key: str) -> Callable[[Any], Any]:
+        return lambda response: ActionResult({key: []})
+
+    for action, key in (
+        ("describe_interconnects", "interconnects"),
+        ("describe_virtual_interfaces", "virtualInterfaces"),
+    ):
+        if not hasattr(DirectConnectResponse, action):
+            setattr(DirectConnectResponse, action, none_of(key))
 
 
 def _tolerate_missing_regional_backends() -> None:

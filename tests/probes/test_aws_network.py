@@ -177,3 +177,100 @@ def test_the_policy_grants_exactly_the_new_reads() -> None:
     actions = json.loads(ran.output)["Statement"][0]["Action"]
     assert "directconnect:DescribeConnections" in actions and "route53:ListHostedZones" in actions
     assert not any(action.startswith("directconnect:Create") for action in actions)
+
+
+# What AWS answers for an interconnect and a public virtual interface (the Direct Connect API
+# reference's shapes; moto serves neither, so a fault proxy answers them in front of it).
+INTERCONNECTS = {
+    "interconnects": [
+        {
+            "interconnectId": "dxcon-ffabc123",
+            "interconnectName": "partner-hk",
+            "interconnectState": "available",
+            "region": "us-west-2",
+            "location": "EqSE2",
+            "bandwidth": "10Gbps",
+            "providerName": "China Unicom Global",
+            "awsDevice": "EqSE2-1abcd",
+            "jumboFrameCapable": False,
+            "hasLogicalRedundancy": "no",
+            "tags": [],
+        }
+    ]
+}
+VIRTUAL_INTERFACES = {
+    "virtualInterfaces": [
+        {
+            "ownerAccount": "123456789012",
+            "virtualInterfaceId": "dxvif-fgabc123",
+            "location": "EqSE2",
+            "connectionId": "dxcon-ffabc123",
+            "virtualInterfaceType": "public",
+            "virtualInterfaceName": "public-vif",
+            "vlan": 101,
+            "asn": 65000,
+            "amazonSideAsn": 7224,
+            "amazonAddress": "202.97.0.9/30",
+            "customerAddress": "202.97.0.10/30",
+            "addressFamily": "ipv4",
+            "virtualInterfaceState": "available",
+            "region": "us-west-2",
+            "tags": [],
+        }
+    ]
+}
+
+
+def _direct_connect_answers(request: Any) -> Any:
+    from assessor.testing.faultproxy import Fault
+
+    answers = {
+        "DescribeInterconnects": INTERCONNECTS,
+        "DescribeVirtualInterfaces": VIRTUAL_INTERFACES,
+    }
+    if request.action in answers:
+        body = json.dumps(answers[request.action]).encode()
+        return Fault(200, body, "application/x-amz-json-1.1")
+    return None
+
+
+def test_interconnects_are_carriers_and_a_public_vifs_address_is_an_endpoint(
+    aws: str, tmp_path: Path
+) -> None:
+    from assessor.testing.emulators import pointed_at
+    from assessor.testing.faultproxy import fault_proxy
+
+    dataset = tmp_path / "ip2asn.tsv"
+    shutil.copy(DATASET, dataset)
+    with fault_proxy(aws, _direct_connect_answers) as proxy, pointed_at(proxy, None):
+        report = audited(
+            tmp_path / "out",
+            "--probe", "aws", "--aws-regions", "us-west-2", "--aws-services", "directconnect",
+            "--probe", "network", "--network-dataset", str(dataset),
+        )  # fmt: skip
+    assets = {a["name"]: a for a in report["assets"]}
+    line = assets["partner-hk"]
+    assert (line["kind"], line["vendor"]) == ("carrier", "china-unicom")
+    assert line["attributes"]["circuit"] == "interconnect"
+    assert assets["public-vif"]["attributes"]["endpoints"] == "202.97.0.10"
+    assert assets["202.97.0.10"]["attributes"]["asn"] == "AS4134"
+    fired = {(f["rule_id"], f["asset_id"]) for f in report["findings"]}
+    assert ("CLN-006", line["id"]) in fired and ("NET-001", "network:202.97.0.10") in fired
+
+
+def test_the_direct_connect_answers_parse_as_botocore_reads_them() -> None:
+    import botocore.session
+    from botocore.parsers import create_parser
+
+    model = botocore.session.get_session().get_service_model("directconnect")
+    parser = create_parser("json")  # what boto3 speaks to Direct Connect, as moto answers
+    for operation, answer, key in (
+        ("DescribeInterconnects", INTERCONNECTS, "interconnects"),
+        ("DescribeVirtualInterfaces", VIRTUAL_INTERFACES, "virtualInterfaces"),
+    ):
+        shape = model.operation_model(operation).output_shape
+        parsed = parser.parse(
+            {"status_code": 200, "headers": {}, "body": json.dumps(answer).encode()}, shape
+        )
+        members = shape.members[key].member.members
+        assert parsed[key] and set(answer[key][0]) <= set(members), operation
