@@ -15,6 +15,7 @@ import pytest
 
 from assessor.catalog import Catalog, load_catalog
 from assessor.testing.emulators import gcs_emulator, moto_server, pointed_at
+from assessor.testing.postgres import throwaway_postgres
 
 ARTIFACTS = Path(os.environ.get("ASSESSOR_TEST_ARTIFACTS", "test-artifacts"))
 
@@ -81,54 +82,43 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster on a loopback port (Debian's postgresql, installed by
-    the test command). The server refuses to run as root, so it runs as `postgres`."""
-    import shutil
-    import subprocess
-    import tempfile
+    """A throwaway PostgreSQL cluster on a loopback port (see assessor.testing.postgres)."""
+    with throwaway_postgres() as url:
+        yield url
 
-    from assessor.testing.emulators import free_port
 
-    # Not under pytest's tmp folders: those are root-only, and the server runs as postgres.
-    base = Path(tempfile.mkdtemp(prefix="assessor-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
-    port = free_port()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh history location: a SQLite file, or a new database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "state.sqlite")
+    url: str = request.getfixturevalue("postgres_url")
+    # A fresh database per test, so runs from other tests do not mix in.
+    import psycopg
 
-    def as_postgres(*command: str) -> None:
-        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
-
-    as_postgres(str(PG_BIN / "initdb"), "-D", f"{base}/data", "-A", "trust", "-U", "assessor")
-    options = f"-k {base} -p {port} -c listen_addresses=127.0.0.1"
-    as_postgres(
-        str(PG_BIN / "pg_ctl"),
-        "-D",
-        f"{base}/data",
-        "-o",
-        options,
-        "-l",
-        f"{base}/log",
-        "-w",
-        "start",
-    )
-    try:
-        yield f"postgresql://assessor@127.0.0.1:{port}/postgres"
-    finally:
-        as_postgres(str(PG_BIN / "pg_ctl"), "-D", f"{base}/data", "-m", "fast", "stop")
-        shutil.rmtree(base, ignore_errors=True)
+    name = f"h{os.getpid()}_{abs(hash(tmp_path)) % 10**8}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return url.rsplit("/", 1)[0] + f"/{name}"
 
 
 # Fixtures that start a server, an emulator or a browser. Tests that use none of them (and
 # are not marked `server` because they start one themselves) are marked `offline`, so a quick
 # loop runs in seconds: `pytest -m offline`.
 SERVER_FIXTURES = frozenset(
-    {"aws", "gcs", "moto_endpoint", "gcs_endpoint", "browser", "postgres_url", "page", "hook"}
+    {
+        "aws",
+        "gcs",
+        "moto_endpoint",
+        "gcs_endpoint",
+        "browser",
+        "postgres_url",
+        "history",
+        "page",
+        "hook",
+    }
 )
 
 

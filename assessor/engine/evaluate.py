@@ -33,6 +33,7 @@ from assessor.models import (
     Rule,
     Selector,
     Severity,
+    assembled,
     comparisons,
     shared_fields_set,
 )
@@ -178,20 +179,23 @@ class Evaluator:
     ) -> Finding:
         rule = item.rule
         # Every value here is already validated; skip re-validating millions of findings.
-        return Finding.model_construct(
-            _fields_set=_FINDING_FIELDS,
-            fingerprint=finding_fingerprint(rule.id, asset),
-            rule_id=rule.id,
-            rule_name=rule.name,
-            pack=item.pack,
-            asset_id=asset.id,
-            severity=severity,
-            title=rule.title,
-            message=message,
-            evidence=evidence,
-            sources=rule.sources,
-            status=FindingStatus.OPEN,
-            waiver=None,
+        return assembled(
+            Finding,
+            _FINDING_FIELDS,
+            {
+                "fingerprint": finding_fingerprint(rule.id, asset),
+                "rule_id": rule.id,
+                "rule_name": rule.name,
+                "pack": item.pack,
+                "asset_id": asset.id,
+                "severity": severity,
+                "title": rule.title,
+                "message": message,
+                "evidence": evidence,
+                "sources": rule.sources,
+                "status": FindingStatus.OPEN,
+                "waiver": None,
+            },
         )
 
 

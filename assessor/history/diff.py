@@ -3,9 +3,10 @@ answers), with the finding lifecycle of cloud security services and OCSF status 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from assessor.heap import cycles_collected_after
 from assessor.history.store import HistoryStore, OpenFinding, RunRecord, gap_key
 from assessor.models import (
     AuditResult,
@@ -16,35 +17,45 @@ from assessor.models import (
     RunDiff,
     Severity,
     TrendPoint,
+    assembled,
     shared_fields_set,
 )
 
 TREND_RUNS = 12
 _CHANGE_FIELDS = shared_fields_set(FindingChange.model_fields)
+_OCSF_STATUS = {lifecycle: lifecycle.ocsf_status for lifecycle in Lifecycle}
 
 
 def since_last_run(store: HistoryStore, result: AuditResult, scope: str) -> RunDiff:
-    previous = store.latest_run(scope)
-    before = store.findings_at(previous) if previous else {}
-    assets_before = store.assets_at(previous) if previous else set()
-    past = list(reversed(store.runs(scope, TREND_RUNS - 1)))
-    return compare(result, previous, before, assets_before, past)
+    """The run against what its scope's latest run left open: the open spans are read once
+    (the store keeps them for recording this run), full details only for findings that ended."""
+    past = store.runs(scope, TREND_RUNS - 1)
+    previous = past[0] if past else None
+    with cycles_collected_after():
+        spans = store.open_spans(scope)
+        current = {finding.fingerprint for finding in result.findings}
+        ended = store.ended(scope, spans.findings.keys() - current)
+        first_seen = {fp: span.first_seen_at for fp, span in spans.findings.items()}
+        return compare(result, previous, first_seen, ended, set(spans.assets), past[::-1])
 
 
 def compare(
     result: AuditResult,
     previous: RunRecord | None,
-    before: dict[str, OpenFinding],
+    first_seen_at: Mapping[str, datetime],
+    ended: Mapping[str, OpenFinding],
     assets_before: set[str],
     past: Sequence[RunRecord] = (),
 ) -> RunDiff:
+    """``first_seen_at`` holds every finding open before; ``ended`` those of them the result
+    no longer has."""
     now = result.generated_at
     changes: list[FindingChange] = []
     current = {finding.fingerprint: finding for finding in result.findings}
     risk_of = {line.fingerprint: risk.id for risk in result.risks for line in risk.lines}
     for fingerprint, finding in current.items():
-        known = before.get(fingerprint)
-        first_seen = known.first_seen_at if known else now
+        known = first_seen_at.get(fingerprint)
+        first_seen = known or now
         if finding.status is not FindingStatus.OPEN:
             lifecycle = Lifecycle.WAIVED
         elif known is None:
@@ -64,14 +75,9 @@ def compare(
                 risk_id=risk_of.get(fingerprint),
             )
         )
-    new_gaps = [
-        gap
-        for gap in result.gaps
-        if gap_key(gap) not in {gap_key(g) for g in (previous.gaps if previous else [])}
-    ]
-    for fingerprint, gone in before.items():
-        if fingerprint in current:
-            continue
+    old_gaps = {gap_key(gap) for gap in (previous.gaps if previous else [])}
+    new_gaps = [gap for gap in result.gaps if gap_key(gap) not in old_gaps]
+    for fingerprint, gone in ended.items():
         hidden = next((gap for gap in result.gaps if _covers(gap, gone)), None)
         lifecycle = Lifecycle.UNKNOWN if hidden else Lifecycle.RESOLVED
         note = f"coverage gap: {hidden.message}" if hidden else None
@@ -90,18 +96,17 @@ def compare(
             )
         )
     assets_now = {asset.id for asset in result.assets}
-    old_gaps = {gap_key(gap) for gap in (previous.gaps if previous else [])}
     gaps_now = {gap_key(gap) for gap in result.gaps}
     trend = [_point(run) for run in past]
     trend.append(TrendPoint(run_id=result.run_id or 0, at=now, open_by_severity=_open(result)))
-    order = list(Lifecycle)
+    order = {lifecycle: index for index, lifecycle in enumerate(Lifecycle)}
     return RunDiff(
         previous_run=previous.id if previous else None,
         previous_at=previous.started_at if previous else None,
         findings=tuple(
             sorted(
                 changes,
-                key=lambda c: (order.index(c.lifecycle), -c.severity.rank, c.rule_id, c.asset_id),
+                key=lambda c: (order[c.lifecycle], -c.severity.rank, c.rule_id, c.asset_id),
             )
         ),
         assets_added=tuple(sorted(assets_now - assets_before)) if previous else (),
@@ -194,18 +199,23 @@ def _change(
     *,
     risk_id: str | None = None,
 ) -> FindingChange:
-    return FindingChange(
-        fingerprint=fingerprint,
-        lifecycle=lifecycle,
-        ocsf_status=lifecycle.ocsf_status,
-        rule_id=rule_id,
-        asset_id=asset_id,
-        severity=severity,
-        title=title,
-        first_seen=first_seen,
-        age_days=max(0, (now - first_seen).days),
-        note=note,
-        risk_id=risk_id,
+    # Built from validated findings and stored rows: checked once, where they came from.
+    return assembled(
+        FindingChange,
+        _CHANGE_FIELDS,
+        {
+            "fingerprint": fingerprint,
+            "lifecycle": lifecycle,
+            "ocsf_status": _OCSF_STATUS[lifecycle],
+            "rule_id": rule_id,
+            "asset_id": asset_id,
+            "severity": severity,
+            "title": title,
+            "first_seen": first_seen,
+            "age_days": max(0, (now - first_seen).days),
+            "note": note,
+            "risk_id": risk_id,
+        },
     )
 
 

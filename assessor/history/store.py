@@ -8,18 +8,32 @@ changed since the previous run of its scope.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    create_engine,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from assessor.errors import ConfigurationError
+from assessor.heap import cycles_collected_after
 from assessor.history.schema import asset_spans, finding_spans, runs
 from assessor.models import AuditResult, CoverageGap, FindingStatus, Severity
 
@@ -60,6 +74,25 @@ class OpenFinding:
     risk_id: str | None = None
 
 
+class OpenSpan(NamedTuple):
+    """A finding span still open: just what the diff and the next recording need (a tuple:
+    a hundred thousand of them are built per run)."""
+
+    span_id: int
+    status: str
+    first_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class OpenSpans:
+    """What a scope's latest run left open, read once: the diff compares the new run with it
+    and recording the new run closes and opens spans from it, without reading it again."""
+
+    latest_run: int | None
+    findings: dict[str, OpenSpan]
+    assets: dict[str, int]
+
+
 def database_url(location: str) -> str:
     """A file path means SQLite; ``postgresql://`` means PostgreSQL through psycopg 3."""
     if location.startswith(("postgresql://", "postgres://")):
@@ -78,6 +111,8 @@ class HistoryStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Read by the diff, used again by record() while the scope's latest run is unchanged.
+        self._open_spans: dict[str, OpenSpans] = {}
 
     @classmethod
     def open(cls, location: str) -> HistoryStore:
@@ -129,6 +164,53 @@ class HistoryStore:
         with self.engine.connect() as connection:
             return {row.fingerprint: _finding(row) for row in connection.execute(query)}
 
+    def open_spans(self, scope: str) -> OpenSpans:
+        """The findings and assets open after the scope's latest run (one indexed read each)."""
+        with self.engine.connect() as connection:
+            spans = self._read_open_spans(connection, scope)
+        self._open_spans[scope] = spans
+        return spans
+
+    def ended(self, scope: str, fingerprints: Collection[str]) -> dict[str, OpenFinding]:
+        """Everything the history knows of these open findings (the ones a new run no longer
+        has), read by span id so only they are fetched."""
+        spans = self._open_spans.get(scope) or self.open_spans(scope)
+        ids = [spans.findings[fp].span_id for fp in fingerprints if fp in spans.findings]
+        found: dict[str, OpenFinding] = {}
+        with self.engine.connect() as connection:
+            for chunk in _chunks(ids):
+                rows = connection.execute(
+                    select(finding_spans).where(finding_spans.c.id.in_(chunk))
+                )
+                found.update((row.fingerprint, _finding(row)) for row in rows)
+        return found
+
+    def _read_open_spans(self, connection: Connection, scope: str) -> OpenSpans:
+        latest = connection.execute(
+            select(func.max(runs.c.id)).where(runs.c.scope == scope)
+        ).scalar()
+        spans = finding_spans.c
+        # The first-seen moment comes back as the driver gives it and is parsed once per
+        # distinct value: a scope's findings share the few moments their runs started at.
+        rows = connection.execute(
+            select(
+                spans.fingerprint,
+                spans.id,
+                spans.status,
+                type_coerce(spans.first_seen_at, String),
+            ).where(spans.scope == scope, spans.closed_run.is_(None))
+        ).all()
+        findings = {
+            fingerprint: OpenSpan(span_id, status, _moment(first_seen))
+            for fingerprint, span_id, status, first_seen in rows
+        }
+        asset_rows = connection.execute(
+            select(asset_spans.c.asset_id, asset_spans.c.id).where(
+                asset_spans.c.scope == scope, asset_spans.c.closed_run.is_(None)
+            )
+        ).all()
+        return OpenSpans(latest, findings, {asset_id: span for asset_id, span in asset_rows})
+
     def assets_at(self, run: RunRecord) -> set[str]:
         spans = asset_spans.c
         query = select(spans.asset_id).where(
@@ -143,10 +225,16 @@ class HistoryStore:
 
     def record(self, result: AuditResult, scope: str) -> int:
         """Record a run in one transaction; returns its id."""
-        with self.engine.begin() as connection:
+        with cycles_collected_after(), self.engine.begin() as connection:
+            spans = self._open_spans.pop(scope, None)
+            latest = connection.execute(
+                select(func.max(runs.c.id)).where(runs.c.scope == scope)
+            ).scalar()
+            if spans is None or spans.latest_run != latest:  # another run was recorded since
+                spans = self._read_open_spans(connection, scope)
             run_id = self._insert_run(connection, result, scope)
-            self._record_findings(connection, result, scope, run_id)
-            self._record_assets(connection, result, scope, run_id)
+            self._record_findings(connection, result, scope, run_id, spans.findings)
+            self._record_assets(connection, result, scope, run_id, spans.assets)
         return run_id
 
     def _insert_run(self, connection: Connection, result: AuditResult, scope: str) -> int:
@@ -172,34 +260,31 @@ class HistoryStore:
         return int(primary[0])
 
     def _record_findings(
-        self, connection: Connection, result: AuditResult, scope: str, run_id: int
+        self,
+        connection: Connection,
+        result: AuditResult,
+        scope: str,
+        run_id: int,
+        open_now: dict[str, OpenSpan],
     ) -> None:
         spans = finding_spans.c
-        open_now = {
-            row.fingerprint: (row.id, row.status)
-            for row in connection.execute(
-                select(spans.id, spans.fingerprint, spans.status).where(
-                    spans.scope == scope, spans.closed_run.is_(None)
-                )
-            )
-        }
         assets = {asset.id: asset for asset in result.assets}
         risk_of = {line.fingerprint: risk.id for risk in result.risks for line in risk.lines}
         current = {finding.fingerprint: finding for finding in result.findings}
-        gone = [span for fp, (span, _) in open_now.items() if fp not in current]
+        gone = [span.span_id for fp, span in open_now.items() if fp not in current]
         for chunk in _chunks(gone):
             connection.execute(
                 update(finding_spans).where(spans.id.in_(chunk)).values(closed_run=run_id)
             )
-        for status in FindingStatus:
-            changed = [
-                open_now[fp][0]
-                for fp, finding in current.items()
-                if fp in open_now and finding.status is status and open_now[fp][1] != status.value
-            ]
-            for chunk in _chunks(changed):
+        changed: dict[str, list[int]] = {}
+        for fp, finding in current.items():
+            span = open_now.get(fp)
+            if span is not None and span.status != finding.status.value:
+                changed.setdefault(finding.status.value, []).append(span.span_id)
+        for status, span_ids in changed.items():
+            for chunk in _chunks(span_ids):
                 connection.execute(
-                    update(finding_spans).where(spans.id.in_(chunk)).values(status=status.value)
+                    update(finding_spans).where(spans.id.in_(chunk)).values(status=status)
                 )
         rows = []
         for fp, finding in current.items():
@@ -228,17 +313,14 @@ class HistoryStore:
             connection.execute(insert(finding_spans), rows)
 
     def _record_assets(
-        self, connection: Connection, result: AuditResult, scope: str, run_id: int
+        self,
+        connection: Connection,
+        result: AuditResult,
+        scope: str,
+        run_id: int,
+        open_now: dict[str, int],
     ) -> None:
         spans = asset_spans.c
-        open_now = {
-            row.asset_id: row.id
-            for row in connection.execute(
-                select(spans.id, spans.asset_id).where(
-                    spans.scope == scope, spans.closed_run.is_(None)
-                )
-            )
-        }
         current = {asset.id for asset in result.assets}
         gone = [span for asset_id, span in open_now.items() if asset_id not in current]
         for chunk in _chunks(gone):
@@ -317,6 +399,16 @@ def _finding(row: Any) -> OpenFinding:
         first_seen_at=aware(row.first_seen_at),
         risk_id=row.risk_id,
     )
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> datetime:
+    return aware(datetime.fromisoformat(text))
+
+
+def _moment(value: datetime | str) -> datetime:
+    """A stored moment as the driver returns it: a datetime (psycopg) or text (SQLite)."""
+    return aware(value) if isinstance(value, datetime) else _parsed(value)
 
 
 def aware(moment: datetime) -> datetime:

@@ -19,6 +19,7 @@ from assessor.models.base import (
     Provider,
     Severity,
     SourceRef,
+    assembled,
     replaced,
     shared_fields_set,
 )
@@ -188,6 +189,7 @@ __all__ = [
     "VendorRepository",
     "Waiver",
     "WaiverFile",
+    "assembled",
     "comparisons",
     "replaced",
     "shared_fields_set",

@@ -21,20 +21,6 @@ from assessor.testing.faultproxy import aws_error, fault_proxy
 from assessor.testing.webhooks import Receiver, receiver
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def history(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "state.sqlite")
-    url: str = request.getfixturevalue("postgres_url")
-    # A fresh database per test, so runs from other tests do not mix in.
-    import psycopg
-
-    name = f"h{os.getpid()}_{abs(hash(tmp_path)) % 10**8}"
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return url.rsplit("/", 1)[0] + f"/{name}"
-
-
 def _audit(out: Path, *extra: str) -> tuple[int, str]:
     result = CliRunner().invoke(
         main,
