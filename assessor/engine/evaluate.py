@@ -24,6 +24,7 @@ from assessor.engine.fields import (
 )
 from assessor.engine.loader import LoadedRule
 from assessor.findings.identity import finding_fingerprint
+from assessor.heap import cycles_collected_after
 from assessor.models import (
     SEVERITY_ORDER,
     Asset,
@@ -39,6 +40,9 @@ from assessor.models import (
 )
 
 IDENTITY_FIELDS = frozenset({"id", "name", "account"})
+# Attributes that are part of an asset's shape (``Evaluator._shape``); any other attribute
+# may differ between assets of one shape, so a rule reading it is evaluated per asset.
+SHAPE_ATTRIBUTES = frozenset({f"{ATTRIBUTE_PREFIX}location_note"})
 # Facts whose findings show where the location came from, when a probe says.
 _PLACED_BY = frozenset({Fact.LOCATION, Fact.OPERATOR, Fact.COVERAGE})
 _FINDING_FIELDS = shared_fields_set(Finding.model_fields)
@@ -61,7 +65,8 @@ def evaluate(
     assets: Iterable[Asset], rules: Sequence[LoadedRule], catalog: Catalog
 ) -> list[Finding]:
     """Every finding of every rule on every asset, in a deterministic order."""
-    return sort_findings(Evaluator(rules, catalog).run(assets))
+    with cycles_collected_after():  # findings are trees; a million of them need no search
+        return sort_findings(Evaluator(rules, catalog).run(assets))
 
 
 @dataclass
@@ -88,23 +93,41 @@ class Evaluator:
             if not isinstance(part, str) and getattr(part, "field", None) in IDENTITY_FIELDS
         }
         self._cache: dict[Shape, list[Outcome]] = {}
+        self._admitted: dict[tuple[object, str, str], _Plan] = {}
 
     def run(self, assets: Iterable[Asset]) -> list[Finding]:
         """Every finding of the evaluator's rules on ``assets``, in input order."""
         findings: list[Finding] = []
         for asset in assets:
+            rules = self._rules_for(asset)
             context = Context(asset, self.catalog)
             shape = self._shape(asset)
             outcomes = self._cache.get(shape)
             if outcomes is None:
-                outcomes = self._outcomes(self.plan.by_shape, context)
+                outcomes = self._outcomes(rules.by_shape, context)
                 self._cache[shape] = outcomes
-            if self.plan.per_asset:
-                outcomes = [*outcomes, *self._outcomes(self.plan.per_asset, context)]
+            if rules.per_asset:
+                outcomes = [*outcomes, *self._outcomes(rules.per_asset, context)]
             for item, evidence, severity, message in outcomes:
                 text = "".join(part if isinstance(part, str) else part(context) for part in message)
                 findings.append(self._finding(item, asset, evidence, severity, text))
         return findings
+
+    def _rules_for(self, asset: Asset) -> _Plan:
+        """The rules whose selectors admit the asset's provider, service and kind, found once
+        per combination: a million buckets then never ask the network rules about a bucket."""
+        key = (asset.provider, asset.service, asset.kind)
+        rules = self._admitted.get(key)
+        if rules is None:
+            plan = self.plan
+            rules = _Plan(
+                [item for item in plan.by_shape if selected(item.rule.select, asset)],
+                [item for item in plan.per_asset if selected(item.rule.select, asset)],
+                plan.tag_keys,
+                plan.reads_record_count,
+            )
+            self._admitted[key] = rules
+        return rules
 
     def _shape(self, asset: Asset) -> Shape:
         """Everything a shape-cached rule can read, and nothing that names the asset.
@@ -125,14 +148,12 @@ class Evaluator:
             tuple(map(asset.tags.get, self.plan.tag_keys)),
             record_count(asset) if self.plan.reads_record_count else None,
             tuple((f.kind, f.target_region, f.target_country, f.target_id) for f in asset.flows),
-            asset.attributes.get("location_note"),  # shown with location findings
+            asset.attributes.get("location_note"),  # SHAPE_ATTRIBUTES
         )
 
     def _outcomes(self, rules: Iterable[LoadedRule], context: Context) -> list[Outcome]:
         outcomes = []
-        for item in rules:
-            if not selected(item.rule.select, context.asset):
-                continue
+        for item in rules:  # each admits the asset (``_rules_for``)
             evidence = item.predicate(context)
             if evidence is None:
                 continue
@@ -246,7 +267,7 @@ def _plan(rules: Sequence[LoadedRule]) -> _Plan:
         tag_keys |= {name[len(TAG_PREFIX) :] for name in fields if name.startswith(TAG_PREFIX)}
         reads_record_count |= "record_count" in fields
         per_identity = fields & IDENTITY_FIELDS or any(
-            f.startswith(ATTRIBUTE_PREFIX) for f in fields
+            f.startswith(ATTRIBUTE_PREFIX) and f not in SHAPE_ATTRIBUTES for f in fields
         )
         (per_asset if per_identity else by_shape).append(item)
     return _Plan(by_shape, per_asset, tuple(sorted(tag_keys)), reads_record_count)
