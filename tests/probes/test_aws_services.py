@@ -461,6 +461,31 @@ def test_the_shared_loader_reads_each_model_once_however_many_threads_ask() -> N
     assert len(reads) == len(set(reads)) > 0, reads
 
 
+def test_clients_share_event_names_and_still_follow_the_proxy_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Event-name translations and proxies are worked out once per process; a proxy change
+    between clients is still seen, and so is a host the settings exempt."""
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    clients = AwsClients(allowed=AwsProbe.allowed_operations)
+
+    def proxies(client: Any) -> dict[str, str]:
+        found: dict[str, str] = client._endpoint.http_session._proxy_config._proxies
+        return found
+
+    kms, dynamodb = clients.get("kms", US), clients.get("dynamodb", SOURCE)
+    assert kms.meta.events._alias_name_cache is dynamodb.meta.events._alias_name_cache
+    kms.meta.events.emit("assessor-check.kms.ListKeys")  # translated once, seen by both
+    assert "assessor-check.kms.ListKeys" in dynamodb.meta.events._alias_name_cache
+    assert "https" not in proxies(kms)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert proxies(clients.get("kms", SOURCE))["https"] == "http://proxy.example:3128"
+    monkeypatch.setenv("NO_PROXY", f"kms.{US}.amazonaws.com")
+    assert "https" not in proxies(AwsClients(allowed=frozenset()).get("kms", US))
+    assert proxies(clients.get("lambda", US))["https"] == "http://proxy.example:3128"
+
+
 # --- the scheduler ------------------------------------------------------------------------
 
 

@@ -10,6 +10,12 @@ each client its own and hands urllib3 the CA bundle's path for every new connect
 then reads and parses the whole bundle again (52 ms of CPU for Debian's bundle, for each of
 the hundred-odd connections one account's scan opens). Shard workers are forked
 after the parent has loaded what they need, so they do not repeat it either.
+
+Two more things every client repeats are kept per process: the translation of event names
+(botocore's aliases: each client starts with an empty cache, and a scan's clients make a
+few calls each, so nearly every event name is translated afresh: a tenth of the probe's
+CPU) and the environment's proxies for the endpoint (urllib walks every environment
+variable twice per client to find them).
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ from typing import Any
 
 from botocore.client import ClientCreator
 from botocore.endpoint import EndpointCreator
+from botocore.hooks import EventAliaser
 from botocore.httpsession import URLLib3Session, create_urllib3_context, get_cert_path
 from botocore.loaders import Loader
+from botocore.utils import EVENT_ALIASES
 
 
 class SharedLoader(Loader):  # type: ignore[misc]  # botocore has no type hints
@@ -162,6 +170,52 @@ class SharedTlsSession(URLLib3Session):  # type: ignore[misc]  # botocore has no
         conn.ca_certs = None
 
 
+# --- what each client would work out again -------------------------------------------
+
+_ALIASED_NAMES: dict[str, str] = {}  # event name → its name after botocore's aliases
+_build_client = ClientCreator.create_client
+
+
+def _shared_client(creator: Any, *args: Any, **kwargs: Any) -> Any:
+    """A client whose event aliaser shares the process's cache of translated event names.
+
+    The translation depends only on the name and the alias table; a client built with
+    botocore's own table reads and fills the one cache (dict reads and writes are atomic,
+    and a race only translates a name twice)."""
+    client = _build_client(creator, *args, **kwargs)
+    events = client.meta.events
+    if (
+        getattr(_SHARING, "on", False)
+        and isinstance(events, EventAliaser)
+        and events._event_aliases == EVENT_ALIASES
+    ):
+        events._alias_name_cache = _ALIASED_NAMES
+    return client
+
+
+_PROXY_VARIABLES = (
+    *(
+        name
+        for base in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+        for name in (base, base.upper())
+    ),
+    "REQUEST_METHOD",  # urllib ignores HTTP_PROXY under CGI
+)
+_PROXIES: dict[tuple[str, tuple[str | None, ...]], Any] = {}
+_build_proxies = EndpointCreator._get_proxies
+
+
+def _shared_proxies(creator: Any, url: str) -> Any:
+    """The environment's proxies for ``url``, worked out once per URL and proxy settings."""
+    if not getattr(_SHARING, "on", False):
+        return _build_proxies(creator, url)
+    key = (url, tuple(os.environ.get(name) for name in _PROXY_VARIABLES))
+    found = _PROXIES.get(key)
+    if found is None:
+        found = _PROXIES.setdefault(key, _build_proxies(creator, url))
+    return dict(found)  # botocore's own copy, as before
+
+
 _build_endpoint = EndpointCreator.create_endpoint
 
 
@@ -177,7 +231,9 @@ def _shared_endpoint(creator: Any, *args: Any, **kwargs: Any) -> Any:
 # does.
 ClientCreator._load_service_model = _shared_model
 ClientCreator._create_client_class = _shared_class
+ClientCreator.create_client = _shared_client
 EndpointCreator.create_endpoint = _shared_endpoint
+EndpointCreator._get_proxies = _shared_proxies
 
 
 def prebuild(services: list[str], region: str) -> None:
