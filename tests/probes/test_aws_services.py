@@ -3,6 +3,7 @@ HTTP, with faults injected by a loopback proxy in front of it."""
 
 from __future__ import annotations
 
+import copy as copying
 import json
 import os
 import threading
@@ -25,7 +26,7 @@ from assessor.models import Asset, FlowKind, GapReason, Inventory, KeyCustody
 from assessor.probes.aws import AwsProbe
 from assessor.probes.aws.scheduler import BoundedScheduler, Task
 from assessor.probes.aws.session import AwsClients
-from assessor.probes.aws.shared import SharedLoader, shared_loader
+from assessor.probes.aws.shared import SharedLoader, shared_client_parts, shared_loader
 from assessor.probes.base import ProbeConfig, ReadOnlyViolation
 from assessor.testing.emulators import pointed_at
 from assessor.testing.faultproxy import (
@@ -461,7 +462,7 @@ def test_the_shared_loader_reads_each_model_once_however_many_threads_ask() -> N
     assert len(reads) == len(set(reads)) > 0, reads
 
 
-def test_clients_share_event_names_and_still_follow_the_proxy_settings(
+def test_clients_share_what_botocore_rebuilds_for_each_and_still_follow_the_proxy_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Event-name translations and proxies are worked out once per process; a proxy change
@@ -484,6 +485,20 @@ def test_clients_share_event_names_and_still_follow_the_proxy_settings(
     monkeypatch.setenv("NO_PROXY", f"kms.{US}.amazonaws.com")
     assert "https" not in proxies(AwsClients(allowed=frozenset()).get("kms", US))
     assert proxies(clients.get("lambda", US))["https"] == "http://proxy.example:3128"
+    # One endpoint provider per service's rules, whatever the region; each resolves its own.
+    kms_west = clients.get("kms", SOURCE)
+    assert kms._ruleset_resolver._provider is kms_west._ruleset_resolver._provider
+    assert kms._ruleset_resolver._provider is not dynamodb._ruleset_resolver._provider
+    assert kms.meta.endpoint_url != kms_west.meta.endpoint_url
+    # Each client's copy of the session's handlers is botocore's copy: equal, not shared.
+    session_events = clients.session.get_component("event_emitter")
+    botocores = copying.copy(session_events)
+    with shared_client_parts():
+        ours = copying.copy(session_events)
+    assert ours._emitter._handlers._root == botocores._emitter._handlers._root
+    ours.register("assessor-check.kms.ListKeys", lambda **kwargs: None)
+    assert ours._emitter._handlers._root != botocores._emitter._handlers._root
+    assert "assessor-check" not in session_events._emitter._handlers._root["children"]
 
 
 # --- the scheduler ------------------------------------------------------------------------
