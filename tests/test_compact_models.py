@@ -59,3 +59,11 @@ def test_compact_values_keep_every_field_in_model_order() -> None:
     values = compact_values(Asset, dict(reversed(asset.__dict__.items())))
     assert list(values) == list(Asset.model_fields)
     assert values == {**asset.__dict__, "tags": {}, "attributes": {}}
+
+
+def test_texts_many_assets_repeat_are_held_once(catalog: Catalog) -> None:
+    # As from two separate answers: equal account ids, two string objects.
+    first = locate(_asset(account="".join(["1111", "22223333"])), catalog)
+    second = locate(_asset(account="".join(["111122", "223333"])), catalog)
+    assert first.account is second.account
+    assert "account" in Asset.REPEATED and "id" not in Asset.REPEATED

@@ -3,6 +3,7 @@ providers, sources."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -88,7 +89,7 @@ class _SharedEmpty(dict[Any, Any]):
 
 
 SHARED_EMPTY: dict[Any, Any] = _SharedEmpty()
-_VALUE_LAYOUTS: dict[type, tuple[type, tuple[str, ...]]] = {}
+_VALUE_LAYOUTS: dict[type, tuple[type, tuple[tuple[str, bool], ...]]] = {}
 
 
 def compact_values(cls: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
@@ -98,18 +99,24 @@ def compact_values(cls: type[BaseModel], values: dict[str, Any]) -> dict[str, An
     (a "split" dict) when attributes are set in the same order: each instance then keeps
     only its values, under half the memory of a dict built from ``values`` (for a located
     asset, 250 bytes instead of 470). Pydantic builds ordinary dicts, so the hot paths build
-    the dict here and hand it to the model. Empty mappings become ``SHARED_EMPTY``.
+    the dict here and hand it to the model. Empty mappings become ``SHARED_EMPTY``; the
+    texts of the fields a model names in ``REPEATED`` are interned (every asset of an
+    account would otherwise hold its own copy of the account id, read from its own answer).
     """
     layout = _VALUE_LAYOUTS.get(cls)
     if layout is None:
         holder = type(f"{cls.__name__}Values", (), {"__module__": __name__})
-        layout = _VALUE_LAYOUTS.setdefault(cls, (holder, tuple(cls.__pydantic_fields__)))
-    holder, names = layout
+        shared: frozenset[str] = getattr(cls, "REPEATED", frozenset())
+        fields = tuple((name, name in shared) for name in cls.__pydantic_fields__)
+        layout = _VALUE_LAYOUTS.setdefault(cls, (holder, fields))
+    holder, fields = layout
     instance = holder()
-    for name in names:
+    for name, repeated in fields:
         value = values[name]
         if value.__class__ is dict and not value:
             value = SHARED_EMPTY
+        elif repeated and value.__class__ is str:
+            value = sys.intern(value)
         setattr(instance, name, value)
     compact: dict[str, Any] = instance.__dict__
     return compact

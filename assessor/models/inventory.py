@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -81,6 +81,11 @@ class CodeLocation(Model):
 
 class Asset(Model):
     """One thing that holds data or runs a workload, with where it is."""
+
+    # Texts that thousands of assets repeat: one copy each when laid out compactly.
+    REPEATED: ClassVar[frozenset[str]] = frozenset(
+        {"service", "kind", "account", "region", "country", "classification", "vendor"}
+    )
 
     id: str = Field(description="Stable cloud identity: an ARN, a full resource name, ...")
     provider: Provider
