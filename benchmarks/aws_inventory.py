@@ -13,7 +13,9 @@
    recorded call after ``--latency`` seconds, so the probe, not an emulator, is measured.
 
 Ends with one line: ``aws-inventory: C calls, W s wall, bound B s, ratio X`` where bound =
-calls * latency / concurrency, the wall time of a perfectly busy pool.
+calls * latency / concurrency, the wall time of a perfectly busy pool; the line before says
+the probe's CPU per call, building its clients included (what decides how many calls one
+core keeps in flight).
 Target: ratio ≤ 1.3 at concurrency 32 for ≥ 2,000 buckets over 16 regions.
 
 With ``--cli`` step 3 is the whole command a user runs, ``assessor audit --probe aws`` in its
@@ -151,7 +153,7 @@ def with_bucket_regions(placement: dict[str, str]):  # type: ignore[no-untyped-d
 
 def run_probe(
     concurrency: int, services: str | None
-) -> tuple[list[Asset], list[CoverageGap], AwsProbe, float]:
+) -> tuple[list[Asset], list[CoverageGap], AwsProbe, float, float]:
     options = {"concurrency": (str(concurrency),)}
     if services:
         options["services"] = (services,)
@@ -159,11 +161,11 @@ def run_probe(
     probe.processes = int(os.environ.get("BENCH_PROCESSES", "1"))
     started, cpu = time.perf_counter(), time.process_time()
     items = list(probe.scan())
-    wall = time.perf_counter() - started
-    print(f"probe: {wall:.2f} s wall, {time.process_time() - cpu:.2f} s CPU")
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"probe: {wall:.2f} s wall, {cpu:.2f} s CPU")
     assets = [i for i in items if isinstance(i, Asset)]
     gaps = [i for i in items if isinstance(i, CoverageGap)]
-    return assets, gaps, probe, wall
+    return assets, gaps, probe, wall, cpu
 
 
 def record(buckets: int, regions: tuple[str, ...], path: Path) -> None:
@@ -178,7 +180,7 @@ def record(buckets: int, regions: tuple[str, ...], path: Path) -> None:
               f"{time.perf_counter() - started:.0f} s")  # fmt: skip
         rewrite = with_bucket_regions(placement)
         with recorder(endpoint, recording, rewrite) as proxy, pointed_at(proxy, None):
-            assets, gaps, _, wall = run_probe(16, None)
+            assets, gaps, _, wall, _ = run_probe(16, None)
         print(f"recorded {len(recording)} answers from moto in {wall:.0f} s "
               f"({len(assets)} assets, {len(gaps)} gaps)")  # fmt: skip
     path.write_text(json.dumps(recording))
@@ -226,7 +228,7 @@ def stats_of(endpoint: str) -> dict[str, Any]:
 def replay(path: Path, latency: float, concurrency: int, services: str | None, tls: bool) -> None:
     with replay_server(path, latency, tls) as endpoint:
         with pointed_at(endpoint, None):
-            assets, gaps, probe, wall = run_probe(concurrency, services)
+            assets, gaps, probe, wall, cpu = run_probe(concurrency, services)
         stats = stats_of(endpoint)
     calls = stats["calls"]
     bound = calls * latency / concurrency
@@ -234,7 +236,8 @@ def replay(path: Path, latency: float, concurrency: int, services: str | None, t
     kinds = sorted({a.service for a in assets})
     print(f"{len(assets)} assets ({buckets} buckets; {', '.join(kinds)}), {len(gaps)} gaps, "
           f"{stats['missed']} calls not recorded; {probe.notes()[-1]}")  # fmt: skip
-    print(f"calls per asset: {calls / max(len(assets), 1):.2f}")
+    print(f"calls per asset: {calls / max(len(assets), 1):.2f}; "
+          f"CPU per call (clients and all): {cpu / calls * 1000:.2f} ms")  # fmt: skip
     curve = stats["in_flight_per_second"]
     print("calls in flight, each second: " + " ".join(f"{v:.0f}" for v in curve))
     print(f"average in flight: {calls * latency / wall:.1f} of {concurrency}")

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from assessor.heap import cycles_collected_after
-from assessor.history.store import HistoryStore, OpenFinding, RunRecord, gap_key
+from assessor.history.store import HistoryStore, OpenFinding, OpenSpan, RunRecord, gap_key
 from assessor.models import (
     AuditResult,
     CoverageGap,
@@ -35,27 +35,26 @@ def since_last_run(store: HistoryStore, result: AuditResult, scope: str) -> RunD
         spans = store.open_spans(scope)
         current = {finding.fingerprint for finding in result.findings}
         ended = store.ended(scope, spans.findings.keys() - current)
-        first_seen = {fp: span.first_seen_at for fp, span in spans.findings.items()}
-        return compare(result, previous, first_seen, ended, set(spans.assets), past[::-1])
+        return compare(result, previous, spans.findings, ended, set(spans.assets), past[::-1])
 
 
 def compare(
     result: AuditResult,
     previous: RunRecord | None,
-    first_seen_at: Mapping[str, datetime],
+    open_before: Mapping[str, OpenSpan],
     ended: Mapping[str, OpenFinding],
     assets_before: set[str],
     past: Sequence[RunRecord] = (),
 ) -> RunDiff:
-    """``first_seen_at`` holds every finding open before; ``ended`` those of them the result
+    """``open_before`` holds every finding open before; ``ended`` those of them the result
     no longer has."""
     now = result.generated_at
     changes: list[FindingChange] = []
     current = {finding.fingerprint: finding for finding in result.findings}
     risk_of = {line.fingerprint: risk.id for risk in result.risks for line in risk.lines}
     for fingerprint, finding in current.items():
-        known = first_seen_at.get(fingerprint)
-        first_seen = known or now
+        known = open_before.get(fingerprint)
+        first_seen = known.first_seen_at if known else now
         if finding.status is not FindingStatus.OPEN:
             lifecycle = Lifecycle.WAIVED
         elif known is None:
@@ -216,6 +215,7 @@ def _change(
             "note": note,
             "risk_id": risk_id,
         },
+        compact=False,  # lives for one report
     )
 
 

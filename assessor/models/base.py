@@ -56,20 +56,23 @@ def replaced(model: _M, **changes: Any) -> _M:
     return assembled(type(model), fields_set, {**model.__dict__, **changes})
 
 
-def assembled(cls: type[_M], fields_set: set[str], values: dict[str, Any]) -> _M:
+def assembled(
+    cls: type[_M], fields_set: set[str], values: dict[str, Any], *, compact: bool = True
+) -> _M:
     """An instance from ``values`` that hold every field, each already of its type.
 
     What ``model_construct`` does without its per-field loop over defaults and aliases, which
     costs more than the rest of building a finding; for hot paths (located assets, the
     engine's findings, the history's changes) where the values come from models validated
-    upstream. The instance's values are laid out as ``compact_values`` does.
+    upstream. The instance's values are laid out as ``compact_values`` does, unless it lives
+    only as long as one report (``compact=False``: the dict is taken as it is).
     """
     fields = cls.__pydantic_fields__
     if len(values) != len(fields):
         missing = sorted(fields.keys() - values.keys())
         raise TypeError(f"{cls.__name__}: every field is needed, missing {missing}")
     model = cls.__new__(cls)
-    object.__setattr__(model, "__dict__", compact_values(cls, values))
+    object.__setattr__(model, "__dict__", compact_values(cls, values) if compact else values)
     object.__setattr__(model, "__pydantic_fields_set__", fields_set)
     object.__setattr__(model, "__pydantic_extra__", None)
     object.__setattr__(model, "__pydantic_private__", None)

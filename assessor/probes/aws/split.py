@@ -1,6 +1,6 @@
 """One scan's account-regions shared out between processes, so it uses every core.
 
-botocore spends about 2 ms of CPU per call and 2.6 ms per client (shared parts and all), so
+botocore spends about 2 ms of CPU per call and 2.3 ms per client (shared parts and all), so
 one process tops out at a few hundred calls a second however many are in flight. The parent
 opens the accounts (their role and enabled regions), which gives every listing task and
 every (account, region) key the scan reads; the keys are dealt round-robin in that order,
