@@ -67,3 +67,19 @@ def test_texts_many_assets_repeat_are_held_once(catalog: Catalog) -> None:
     second = locate(_asset(account="".join(["111122", "223333"])), catalog)
     assert first.account is second.account
     assert "account" in Asset.REPEATED and "id" not in Asset.REPEATED
+
+
+def test_tags_many_assets_repeat_are_held_once_and_read_only(catalog: Catalog) -> None:
+    first = locate(_asset(tags={"env": "prod", "team": "data"}), catalog)
+    second = locate(_asset(tags={"env": "prod", "team": "data"}), catalog)
+    reordered = locate(_asset(tags={"team": "data", "env": "prod"}), catalog)
+    assert first.tags is second.tags and list(reordered.tags) == ["team", "env"]
+    with pytest.raises(TypeError, match="shared and read-only"):
+        first.tags["env"] = "dev"
+    assert second.tags == {"env": "prod", "team": "data"}
+    # What is not a small mapping of texts keeps its own dict.
+    many = {f"k{n}": "v" for n in range(20)}
+    assert locate(_asset(tags=many), catalog).tags == many
+    assert type(locate(_asset(tags=many), catalog).tags) is dict
+    revived = pickle.loads(pickle.dumps(first))
+    assert revived == first and revived.tags == {"env": "prod", "team": "data"}

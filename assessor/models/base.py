@@ -79,19 +79,46 @@ def assembled(
     return model
 
 
-class _SharedEmpty(dict[Any, Any]):
-    """The one empty mapping compact models hold for every empty mapping field (most
-    assets have no attributes, many no tags: a million of them need no million empty
-    dicts). Shared, so it refuses to be filled."""
+class _SharedMapping(dict[Any, Any]):
+    """A mapping compact models share: the one empty mapping (most assets have no
+    attributes, many no tags) and each small mapping of texts many assets repeat (the same
+    tags on a thousand buckets). Shared, so it refuses to be changed."""
 
     def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
-        raise TypeError("a model's empty mapping is shared and read-only")
+        raise TypeError("a model's mapping is shared and read-only")
 
     __setitem__ = __delitem__ = setdefault = update = pop = popitem = clear = _refuse
     __ior__ = _refuse
 
+    def __reduce__(self) -> tuple[type[_SharedMapping], tuple[dict[Any, Any]]]:
+        return type(self), (dict(self),)  # unpickled through the constructor, not setitem
 
-SHARED_EMPTY: dict[Any, Any] = _SharedEmpty()
+
+SHARED_EMPTY: dict[Any, Any] = _SharedMapping()
+_SHARED_MAPPINGS: dict[tuple[tuple[str, str], ...], _SharedMapping] = {}
+SHARED_MAPPINGS_HELD = 100_000  # distinct mappings kept; past it, new ones are not shared
+_SMALL = 8
+
+
+def _shared(mapping: dict[Any, Any]) -> dict[Any, Any]:
+    """The shared copy of a small mapping of texts (as ``mapping``, same order), or the
+    mapping itself when it is larger, holds other values, or the table is full."""
+    if not mapping:
+        return SHARED_EMPTY
+    if len(mapping) > _SMALL:
+        return mapping
+    items = tuple(mapping.items())
+    for key, value in items:
+        if key.__class__ is not str or value.__class__ is not str:
+            return mapping
+    found = _SHARED_MAPPINGS.get(items)
+    if found is None:
+        if len(_SHARED_MAPPINGS) >= SHARED_MAPPINGS_HELD:
+            return mapping
+        found = _SHARED_MAPPINGS.setdefault(items, _SharedMapping(items))
+    return found
+
+
 _VALUE_LAYOUTS: dict[type, tuple[type, tuple[tuple[str, bool], ...]]] = {}
 
 
@@ -102,9 +129,10 @@ def compact_values(cls: type[BaseModel], values: dict[str, Any]) -> dict[str, An
     (a "split" dict) when attributes are set in the same order: each instance then keeps
     only its values, under half the memory of a dict built from ``values`` (for a located
     asset, 250 bytes instead of 470). Pydantic builds ordinary dicts, so the hot paths build
-    the dict here and hand it to the model. Empty mappings become ``SHARED_EMPTY``; the
-    texts of the fields a model names in ``REPEATED`` are interned (every asset of an
-    account would otherwise hold its own copy of the account id, read from its own answer).
+    the dict here and hand it to the model. Empty mappings become ``SHARED_EMPTY``; in the
+    fields a model names in ``REPEATED``, texts are interned (every asset of an account
+    would otherwise hold its own copy of the account id, read from its own answer) and small
+    mappings of texts shared (``_shared``: the same tags on a thousand buckets).
     """
     layout = _VALUE_LAYOUTS.get(cls)
     if layout is None:
@@ -116,8 +144,8 @@ def compact_values(cls: type[BaseModel], values: dict[str, Any]) -> dict[str, An
     instance = holder()
     for name, repeated in fields:
         value = values[name]
-        if value.__class__ is dict and not value:
-            value = SHARED_EMPTY
+        if value.__class__ is dict:
+            value = _shared(value) if repeated else value or SHARED_EMPTY
         elif repeated and value.__class__ is str:
             value = sys.intern(value)
         setattr(instance, name, value)

@@ -82,9 +82,9 @@ class CodeLocation(Model):
 class Asset(Model):
     """One thing that holds data or runs a workload, with where it is."""
 
-    # Texts that thousands of assets repeat: one copy each when laid out compactly.
+    # Texts and tags that thousands of assets repeat: one copy each when laid out compactly.
     REPEATED: ClassVar[frozenset[str]] = frozenset(
-        {"service", "kind", "account", "region", "country", "classification", "vendor"}
+        {"service", "kind", "account", "region", "country", "classification", "vendor", "tags"}
     )
 
     id: str = Field(description="Stable cloud identity: an ARN, a full resource name, ...")
