@@ -31,6 +31,9 @@ _M = TypeVar("_M", Location, ProviderProfile, CountryGroup, VendorProfile)
 _DATA = resources.files("assessor.catalog") / "data"
 
 
+BUILT_LOCATIONS_HELD = 10_000
+
+
 class CatalogError(Exception):
     """A catalog data file is malformed; names the file and row."""
 
@@ -70,9 +73,28 @@ class Catalog:
         # Keys an SDK knows that are not places (internal endpoints, POPs), with the reason:
         # still unknown locations, but reviewed, so completeness tests can tell them apart.
         self._not_regions = not_regions or {}
+        # Locations built on demand (unknown regions, zones, dual-regions, countries), kept so
+        # a million assets in one zone or one unknown region share one Location.
+        self._built: dict[tuple[object, ...], Location] = {}
+
+    def _remembered(self, key: tuple[object, ...], location: Location) -> Location:
+        """The one copy of a built location; past ``BUILT_LOCATIONS_HELD`` distinct ones
+        (hostile input naming a region per asset), new ones are not kept."""
+        found = self._built.get(key)
+        if found is not None:
+            return found
+        if len(self._built) < BUILT_LOCATIONS_HELD:
+            self._built[key] = location
+        return location
 
     def country_location(self, code: str) -> Location:
         """A country-level location (declared items say only the country)."""
+        found = self._built.get(("country", code))
+        if found is not None:
+            return found
+        return self._remembered(("country", code), self._country_location(code))
+
+    def _country_location(self, code: str) -> Location:
         country = self._countries.get(code.upper())
         if country is None:
             return Location.unknown(None, None)
@@ -96,6 +118,16 @@ class Catalog:
         ``customPlacementConfig.dataLocations``), placed in exactly those regions' countries.
         Anything else not in the catalog is an unknown location, never a guess.
         """
+        found = self._regions.get((provider, region)) if region else None
+        if found is not None:
+            return found
+        key = ("region", provider, region)
+        found = self._built.get(key)
+        if found is not None:
+            return found
+        return self._remembered(key, self._located(provider, region))
+
+    def _located(self, provider: Provider, region: str | None) -> Location:
         if not region:
             return Location.unknown(provider, region)
         if region == GLOBAL_REGION:

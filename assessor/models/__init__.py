@@ -22,6 +22,7 @@ from assessor.models.base import (
     assembled,
     replaced,
     shared_fields_set,
+    shared_mapping,
 )
 from assessor.models.catalog import (
     GLOBAL_REGION,
@@ -193,5 +194,6 @@ __all__ = [
     "comparisons",
     "replaced",
     "shared_fields_set",
+    "shared_mapping",
     "subconditions",
 ]

@@ -100,7 +100,7 @@ SHARED_MAPPINGS_HELD = 100_000  # distinct mappings kept; past it, new ones are 
 _SMALL = 8
 
 
-def _shared(mapping: dict[Any, Any]) -> dict[Any, Any]:
+def shared_mapping(mapping: dict[Any, Any]) -> dict[Any, Any]:
     """The shared copy of a small mapping of texts (as ``mapping``, same order), or the
     mapping itself when it is larger, holds other values, or the table is full."""
     if not mapping:
@@ -132,7 +132,7 @@ def compact_values(cls: type[BaseModel], values: dict[str, Any]) -> dict[str, An
     the dict here and hand it to the model. Empty mappings become ``SHARED_EMPTY``; in the
     fields a model names in ``REPEATED``, texts are interned (every asset of an account
     would otherwise hold its own copy of the account id, read from its own answer) and small
-    mappings of texts shared (``_shared``: the same tags on a thousand buckets).
+    mappings of texts shared (``shared_mapping``: the same tags on a thousand buckets).
     """
     layout = _VALUE_LAYOUTS.get(cls)
     if layout is None:
@@ -145,7 +145,7 @@ def compact_values(cls: type[BaseModel], values: dict[str, Any]) -> dict[str, An
     for name, repeated in fields:
         value = values[name]
         if value.__class__ is dict:
-            value = _shared(value) if repeated else value or SHARED_EMPTY
+            value = shared_mapping(value) if repeated else value or SHARED_EMPTY
         elif repeated and value.__class__ is str:
             value = sys.intern(value)
         setattr(instance, name, value)
