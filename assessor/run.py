@@ -31,6 +31,7 @@ from assessor.engine.selection import RuleSelection, RuleSet
 from assessor.errors import AssessorError, ConfigurationError, ExitCode
 from assessor.findings.result import Acceptance, assemble, at_or_above
 from assessor.findings.risks import regrouped
+from assessor.heap import cycles_collected_after
 from assessor.history import run_scope
 from assessor.inventory import (
     ProbeResults,
@@ -49,7 +50,7 @@ from assessor.models import (
     Severity,
     ShardManifest,
 )
-from assessor.output import write_atomic
+from assessor.output import staged
 from assessor.probes.base import ProbeConfig
 from assessor.renderers import RENDERERS, ReportContext, sarif
 from assessor.renderers.markdown import step_summary
@@ -458,17 +459,17 @@ def write_reports(
     formats: Sequence[str],
     catalog: Catalog | None = None,
 ) -> list[tuple[Path, str]]:
-    """Render every requested format first, then write each file atomically; returns each
-    file with its media type."""
+    """Render each requested format into a file beside its place, one at a time (the
+    formats that stream are written as they render), then rename them all into place: a
+    failure leaves the previous reports as they were. Returns each file with its media type.
+    """
     countries = (catalog or load_catalog()).countries()
     context = ReportContext({code: country.name for code, country in countries.items()})
-    rendered = [
-        (output / renderer.file_name, renderer.media_type, renderer.render(result, context))
-        for renderer in (RENDERERS[name] for name in formats)
-    ]
-    for path, _, content in rendered:
-        write_atomic(path, content)
-    return [(path, media_type) for path, media_type, _ in rendered]
+    renderers = [RENDERERS[name] for name in formats]
+    with cycles_collected_after(), staged() as files:  # rendering builds trees, not cycles
+        for renderer in renderers:
+            files.write(output / renderer.file_name, renderer.pieces(result, context))
+    return [(output / renderer.file_name, renderer.media_type) for renderer in renderers]
 
 
 def _deliver(

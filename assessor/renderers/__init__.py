@@ -12,11 +12,11 @@ from assessor.renderers.base import NO_CONTEXT, Renderer, ReportContext
 RENDERERS: dict[str, Renderer] = {
     renderer.name: renderer
     for renderer in (
-        Renderer("json", "report.json", "application/json", json.render),
+        Renderer("json", "report.json", "application/json", json.render, json.chunks),
         Renderer("html", "report.html", "text/html; charset=utf-8", html.render),
         Renderer("sarif", "report.sarif", "application/sarif+json", sarif.render),
         Renderer("junit", "report.junit.xml", "application/xml", junit.render),
-        Renderer("csv", "report.csv", "text/csv; charset=utf-8", csv.render),
+        Renderer("csv", "report.csv", "text/csv; charset=utf-8", csv.render, csv.chunks),
         Renderer("md", "report.md", "text/markdown; charset=utf-8", markdown.render),
     )
 }

@@ -1,9 +1,9 @@
 """What every renderer is: a name, the file it writes, its media type and a pure function
-from a result to bytes."""
+from a result to bytes (in pieces, for the formats that stream)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from assessor.models import AuditResult, EstateRisk, Fact
@@ -28,6 +28,14 @@ class Renderer:
     file_name: str
     media_type: str
     render: Callable[[AuditResult, ReportContext], bytes]
+    # Formats whose size follows the estate's also render in pieces, written as they come.
+    stream: Callable[[AuditResult, ReportContext], Iterable[bytes]] | None = None
+
+    def pieces(self, result: AuditResult, context: ReportContext) -> Iterable[bytes]:
+        """The report's bytes: in pieces where the format streams, else whole."""
+        if self.stream is not None:
+            return self.stream(result, context)
+        return (self.render(result, context),)
 
 
 # How each fact reads in a report: "stored in Hong Kong", "held by alibaba".

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 
 from assessor.models import AuditResult, Risk
 from assessor.renderers.base import NO_CONTEXT, ReportContext, risk_phrase
@@ -47,14 +48,22 @@ def _phrase(risk: Risk | None, context: ReportContext) -> str:
     return risk_phrase(risk.fact, risk.subject, context) if risk is not None else ""
 
 
+_BATCH = 1000  # rows per piece written
+
+
 def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
     """One row per finding, with its asset's place, for spreadsheets."""
+    return b"".join(chunks(result, context))
+
+
+def chunks(result: AuditResult, context: ReportContext = NO_CONTEXT) -> Iterator[bytes]:
+    """:func:`render`'s bytes, a thousand rows at a time, built as they are written."""
     assets = {asset.id: asset for asset in result.assets}
     risks = {line.fingerprint: risk for risk in result.risks for line in risk.lines}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for finding in result.findings:
+    for position, finding in enumerate(result.findings, 1):
         asset = assets.get(finding.asset_id)
         location = asset.location if asset else None
         waiver = finding.waiver
@@ -81,4 +90,8 @@ def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
             _phrase(risks.get(finding.fingerprint), context),
         )
         writer.writerow([_cell(value) for value in row])
-    return buffer.getvalue().encode("utf-8")
+        if position % _BATCH == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")

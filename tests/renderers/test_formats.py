@@ -153,3 +153,20 @@ def test_report_command_rerenders_a_saved_result(result: AuditResult, tmp_path: 
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
     assert CliRunner().invoke(main, ["report", str(bad), "-o", str(out)]).exit_code == 2
+
+
+def test_csv_written_in_pieces_is_every_row_once(hostile_result: AuditResult) -> None:
+    finding = hostile_result.findings[0]
+    count = 2 * csv_renderer._BATCH + 3
+    many = hostile_result.model_copy(
+        update={
+            "findings": tuple(
+                finding.model_copy(update={"fingerprint": f"{index:032x}"})
+                for index in range(count)
+            )
+        }
+    )
+    pieces = list(csv_renderer.chunks(many))
+    assert len(pieces) == 3  # two full batches (the header rides with the first), the rest
+    rows = list(csv.DictReader(io.StringIO(b"".join(pieces).decode())))
+    assert [row["fingerprint"] for row in rows] == [f"{index:032x}" for index in range(count)]

@@ -48,3 +48,28 @@ def test_format_list_parsing() -> None:
         assert "pdf" in str(error)
     else:
         raise AssertionError("pdf accepted")
+
+
+def test_streamed_report_holds_the_same_data_as_the_whole_result(result: AuditResult) -> None:
+    # More findings than one chunk holds, so the arrays are written in several pieces.
+    many = tuple(
+        finding.model_copy(update={"fingerprint": f"{index:032x}"})
+        for index in range(2 * json_renderer._BATCH + 5)
+        for finding in result.findings[:1]
+    )
+    large = result.model_copy(update={"findings": many})
+    pieces = list(json_renderer.chunks(large))
+    assert len(pieces) > 3
+    whole = b"".join(pieces)
+    assert json.loads(whole) == json.loads(json.dumps(large.model_dump(mode="json")))
+    assert whole == json_renderer.render(large)
+    # One element per line inside the streamed arrays; the rest indented as before.
+    lines = whole.decode().splitlines()
+    assert sum(line.startswith('    {"asset_id"') for line in lines) == len(many) + len(large.risks)
+    assert '  "summary": {' in lines
+
+
+def test_empty_arrays_stay_valid_json(result: AuditResult) -> None:
+    empty = result.model_copy(update={"assets": (), "findings": (), "risks": ()})
+    data = json.loads(json_renderer.render(empty))
+    assert data["assets"] == data["findings"] == data["risks"] == []
