@@ -3,7 +3,10 @@
 Large estates repeat themselves: thousands of buckets share a provider, a region, a data
 class and a replication target. A rule that reads none of an asset's identity fields (id,
 name, account) gives the same answer for every asset of the same *shape*, so its outcome is
-computed once per shape and reused. Only the finding's message, which names the asset, is
+computed once per shape and reused. A shape is made of only the parts of an asset the rule
+reads (its place, its data, its keys, its public access, its flows: ``COMPONENTS``), so a
+rule about the provider's jurisdiction is asked once per provider and data class, not once
+per region and replication target. Only the finding's message, which names the asset, is
 rendered per asset.
 """
 
@@ -17,6 +20,7 @@ from typing import NamedTuple
 from assessor.catalog import Catalog
 from assessor.engine.fields import (
     ATTRIBUTE_PREFIX,
+    FLOW_FIELDS,
     PLACEHOLDER,
     TAG_PREFIX,
     Context,
@@ -72,10 +76,19 @@ def evaluate(
 
 
 @dataclass
+class _Group:
+    """Rules that read the same components of an asset, with their outcomes per shape."""
+
+    components: tuple[int, ...]  # positions in a shape (``COMPONENTS``)
+    rules: list[LoadedRule]
+    outcomes: dict[Shape, list[Outcome]]
+
+
+@dataclass
 class _Plan:
     """The rules split by whether their outcome depends only on an asset's shape."""
 
-    by_shape: list[LoadedRule]
+    groups: list[_Group]
     per_asset: list[LoadedRule]
     tag_keys: tuple[str, ...]
     reads_record_count: bool
@@ -94,8 +107,8 @@ class Evaluator:
             for part in parts
             if not isinstance(part, str) and getattr(part, "field", None) in IDENTITY_FIELDS
         }
-        self._cache: dict[Shape, list[Outcome]] = {}
         self._admitted: dict[tuple[object, str, str], _Plan] = {}
+        self._cache: dict[Shape, list[Outcome]] = {}
 
     def run(self, assets: Iterable[Asset]) -> list[Finding]:
         """Every finding of the evaluator's rules on ``assets``, in input order."""
@@ -104,10 +117,11 @@ class Evaluator:
             rules = self._rules_for(asset)
             context = Context(asset, self.catalog)
             shape = self._shape(asset)
+            # An asset like one seen before costs one look-up; one that is not is evaluated
+            # only by the groups whose parts of it are new.
             outcomes = self._cache.get(shape)
             if outcomes is None:
-                outcomes = self._outcomes(rules.by_shape, context)
-                self._cache[shape] = outcomes
+                outcomes = self._cache[shape] = self._shaped(rules.groups, shape, context)
             if rules.per_asset:
                 outcomes = [*outcomes, *self._outcomes(rules.per_asset, context)]
             for item, evidence, severity, message in outcomes:
@@ -115,15 +129,31 @@ class Evaluator:
                 findings.append(self._finding(item, asset, evidence, severity, text))
         return findings
 
+    def _shaped(self, groups: list[_Group], shape: Shape, context: Context) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for group in groups:
+            key = tuple([shape[index] for index in group.components])
+            found = group.outcomes.get(key)
+            if found is None:
+                found = group.outcomes[key] = self._outcomes(group.rules, context)
+            outcomes += found
+        return outcomes
+
     def _rules_for(self, asset: Asset) -> _Plan:
         """The rules whose selectors admit the asset's provider, service and kind, found once
-        per combination: a million buckets then never ask the network rules about a bucket."""
+        per combination: a million buckets then never ask the network rules about a bucket.
+        Each group keeps its outcomes: the provider, service and kind are in every shape."""
         key = (asset.provider, asset.service, asset.kind)
         rules = self._admitted.get(key)
         if rules is None:
             plan = self.plan
+            groups = [
+                _Group(group.components, admitted, group.outcomes)
+                for group in plan.groups
+                if (admitted := [item for item in group.rules if selected(item.rule.select, asset)])
+            ]
             rules = _Plan(
-                [item for item in plan.by_shape if selected(item.rule.select, asset)],
+                groups,
                 [item for item in plan.per_asset if selected(item.rule.select, asset)],
                 plan.tag_keys,
                 plan.reads_record_count,
@@ -132,25 +162,28 @@ class Evaluator:
         return rules
 
     def _shape(self, asset: Asset) -> Shape:
-        """Everything a shape-cached rule can read, and nothing that names the asset.
+        """Each part of an asset a shape-cached rule can read (``COMPONENTS``, in order), and
+        nothing that names it.
 
         Locations are not in the shape: they follow from provider, region and country.
         """
         encryption = asset.encryption
         return (
-            asset.provider,
-            asset.service,
-            asset.kind,
-            asset.region,
-            asset.country,
-            asset.classification,
-            asset.vendor,
-            asset.public_access_blocked,
+            (asset.provider, asset.service, asset.kind),
+            (
+                asset.region,
+                asset.country,
+                asset.vendor,
+                asset.attributes.get("location_note"),  # SHAPE_ATTRIBUTES
+            ),
+            (
+                asset.classification,
+                tuple(map(asset.tags.get, self.plan.tag_keys)),
+                record_count(asset) if self.plan.reads_record_count else None,
+            ),
             (encryption.custody, encryption.key_region) if encryption else None,
-            tuple(map(asset.tags.get, self.plan.tag_keys)),
-            record_count(asset) if self.plan.reads_record_count else None,
+            asset.public_access_blocked,
             tuple((f.kind, f.target_region, f.target_country, f.target_id) for f in asset.flows),
-            asset.attributes.get("location_note"),  # SHAPE_ATTRIBUTES
         )
 
     def _outcomes(self, rules: Iterable[LoadedRule], context: Context) -> list[Outcome]:
@@ -276,19 +309,72 @@ def _shown(field: str, read: Callable[[Context], object]) -> Callable[[Context],
 
 
 def _plan(rules: Sequence[LoadedRule]) -> _Plan:
-    by_shape: list[LoadedRule] = []
+    groups: dict[tuple[str, ...], list[LoadedRule]] = {}
     per_asset: list[LoadedRule] = []
     tag_keys: set[str] = set()
     reads_record_count = False
     for item in rules:
-        fields = rule_fields(item.rule)
+        # Message parts that name the asset are rendered per asset whatever the shape.
+        fields = rule_fields(item.rule) | (message_fields(item.rule) - IDENTITY_FIELDS)
         tag_keys |= {name[len(TAG_PREFIX) :] for name in fields if name.startswith(TAG_PREFIX)}
         reads_record_count |= "record_count" in fields
-        per_identity = fields & IDENTITY_FIELDS or any(
-            f.startswith(ATTRIBUTE_PREFIX) and f not in SHAPE_ATTRIBUTES for f in fields
-        )
-        (per_asset if per_identity else by_shape).append(item)
-    return _Plan(by_shape, per_asset, tuple(sorted(tag_keys)), reads_record_count)
+        components = {component(name) for name in fields}
+        if item.rule.fact in _PLACED_BY:
+            components.add("place")  # its evidence shows the location note
+        if IDENTITY in components:
+            per_asset.append(item)
+        else:
+            components.add("what")
+            groups.setdefault(tuple(sorted(components)), []).append(item)
+    order = list(COMPONENTS)
+    return _Plan(
+        [
+            _Group(tuple(sorted(map(order.index, key))), members, {})
+            for key, members in groups.items()
+        ],
+        per_asset,
+        tuple(sorted(tag_keys)),
+        reads_record_count,
+    )
+
+
+IDENTITY = "identity"
+# The parts of an asset a field belongs to (see ``Evaluator._components``); fields that
+# belong to none of them (and names no table here knows) make a rule per asset.
+COMPONENTS = {
+    "what": frozenset({"provider", "service", "kind"}),
+    "place": frozenset({"region", "vendor", *SHAPE_ATTRIBUTES}),
+    "data": frozenset({"classification", "record_count"}),
+    "keys": frozenset(),
+    "access": frozenset({"public_access_blocked"}),
+    "flows": frozenset({"flow_count", *FLOW_FIELDS}),
+}
+_PREFIXES = (
+    ("provider_profile.", "what"),
+    ("location.", "place"),
+    ("vendor_profile.", "place"),
+    ("holder.", "place"),
+    (TAG_PREFIX, "data"),
+    ("encryption.", "keys"),
+    ("key_location.", "keys"),
+)
+
+
+def component(field: str) -> str:
+    """Which part of an asset a rule field reads: ``IDENTITY`` for what names the asset
+    (id, name, account) or varies per asset (attributes other than the location note)."""
+    for name, fields in COMPONENTS.items():
+        if field in fields:
+            return name
+    for prefix, name in _PREFIXES:
+        if field.startswith(prefix):
+            return name
+    return IDENTITY
+
+
+def message_fields(rule: Rule) -> set[str]:
+    """The fields a rule's message names in ``{placeholders}``."""
+    return {match.group(1) for match in PLACEHOLDER.finditer(rule.message)}
 
 
 def rule_fields(rule: Rule) -> set[str]:

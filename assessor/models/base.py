@@ -141,15 +141,16 @@ def compact_values(cls: type[BaseModel], values: dict[str, Any]) -> dict[str, An
         fields = tuple((name, name in shared) for name in cls.__pydantic_fields__)
         layout = _VALUE_LAYOUTS.setdefault(cls, (holder, fields))
     holder, fields = layout
-    instance = holder()
+    # Filled key by key in the fields' order, the instance's dict stays split (an update()
+    # would make it an ordinary dict); item assignment is faster than setattr.
+    compact: dict[str, Any] = holder().__dict__
     for name, repeated in fields:
         value = values[name]
         if value.__class__ is dict:
             value = shared_mapping(value) if repeated else value or SHARED_EMPTY
         elif repeated and value.__class__ is str:
             value = sys.intern(value)
-        setattr(instance, name, value)
-    compact: dict[str, Any] = instance.__dict__
+        compact[name] = value
     return compact
 
 
