@@ -47,11 +47,13 @@ def compare(
     past: Sequence[RunRecord] = (),
 ) -> RunDiff:
     """``open_before`` holds every finding open before; ``ended`` those of them the result
-    no longer has."""
+    no longer has. Changes come by lifecycle; within one, the run's findings keep the
+    result's order (worst first, then rule and asset) and ended ones are put in it."""
     now = result.generated_at
-    changes: list[FindingChange] = []
+    by_lifecycle: dict[Lifecycle, list[FindingChange]] = {lifecycle: [] for lifecycle in Lifecycle}
     current = {finding.fingerprint: finding for finding in result.findings}
     risk_of = {line.fingerprint: risk.id for risk in result.risks for line in risk.lines}
+    ages: dict[datetime, int] = {}  # a scope's findings share the few moments runs began
     for fingerprint, finding in current.items():
         known = open_before.get(fingerprint)
         first_seen = known.first_seen_at if known else now
@@ -61,18 +63,25 @@ def compare(
             lifecycle = Lifecycle.NEW
         else:
             lifecycle = Lifecycle.STILL_OPEN
-        changes.append(
-            _change(
-                fingerprint,
-                lifecycle,
-                finding.rule_id,
-                finding.asset_id,
-                finding.severity,
-                finding.title,
-                first_seen,
-                now,
-                risk_id=risk_of.get(fingerprint),
-            )
+        age = ages.get(first_seen)
+        if age is None:
+            age = ages[first_seen] = max(0, (now - first_seen).days)
+        # What _change builds, inline: this loop runs once per finding of the run.
+        values = {
+            "fingerprint": fingerprint,
+            "lifecycle": lifecycle,
+            "ocsf_status": _OCSF_STATUS[lifecycle],
+            "rule_id": finding.rule_id,
+            "asset_id": finding.asset_id,
+            "severity": finding.severity,
+            "title": finding.title,
+            "first_seen": first_seen,
+            "age_days": age,
+            "note": None,
+            "risk_id": risk_of.get(fingerprint),
+        }
+        by_lifecycle[lifecycle].append(
+            assembled(FindingChange, _CHANGE_FIELDS, values, compact=False)
         )
     old_gaps = {gap_key(gap) for gap in (previous.gaps if previous else [])}
     new_gaps = [gap for gap in result.gaps if gap_key(gap) not in old_gaps]
@@ -80,7 +89,7 @@ def compare(
         hidden = next((gap for gap in result.gaps if _covers(gap, gone)), None)
         lifecycle = Lifecycle.UNKNOWN if hidden else Lifecycle.RESOLVED
         note = f"coverage gap: {hidden.message}" if hidden else None
-        changes.append(
+        by_lifecycle[lifecycle].append(
             _change(
                 fingerprint,
                 lifecycle,
@@ -98,16 +107,12 @@ def compare(
     gaps_now = {gap_key(gap) for gap in result.gaps}
     trend = [_point(run) for run in past]
     trend.append(TrendPoint(run_id=result.run_id or 0, at=now, open_by_severity=_open(result)))
-    order = {lifecycle: index for index, lifecycle in enumerate(Lifecycle)}
+    for lifecycle in (Lifecycle.RESOLVED, Lifecycle.UNKNOWN):
+        by_lifecycle[lifecycle].sort(key=lambda c: (-c.severity.rank, c.rule_id, c.asset_id))
     return RunDiff(
         previous_run=previous.id if previous else None,
         previous_at=previous.started_at if previous else None,
-        findings=tuple(
-            sorted(
-                changes,
-                key=lambda c: (order[c.lifecycle], -c.severity.rank, c.rule_id, c.asset_id),
-            )
-        ),
+        findings=tuple(change for changes in by_lifecycle.values() for change in changes),
         assets_added=tuple(sorted(assets_now - assets_before)) if previous else (),
         assets_removed=tuple(sorted(assets_before - assets_now)),
         gaps_appeared=tuple(sorted({gap_key(g) for g in new_gaps})),

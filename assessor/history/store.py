@@ -8,6 +8,7 @@ changed since the previous run of its scope.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -238,10 +239,10 @@ class HistoryStore:
         return run_id
 
     def _insert_run(self, connection: Connection, result: AuditResult, scope: str) -> int:
-        open_counts = {severity.value: 0 for severity in Severity}
-        for finding in result.findings:
-            if finding.status is FindingStatus.OPEN:
-                open_counts[finding.severity.value] += 1
+        counted = Counter(
+            finding.severity for finding in result.findings if finding.status is FindingStatus.OPEN
+        )
+        open_counts = {severity.value: counted[severity] for severity in Severity}
         inserted = connection.execute(
             insert(runs).values(
                 scope=scope,
