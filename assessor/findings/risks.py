@@ -29,9 +29,13 @@ from assessor.models import (
     PolicyLine,
     Risk,
     RuleSummary,
+    assembled,
+    shared_fields_set,
 )
 
 UNKNOWN = "unknown"
+_LINE_FIELDS = shared_fields_set(PolicyLine.model_fields)
+_RISK_FIELDS = shared_fields_set(Risk.model_fields)
 ESTATE_LINES = 10  # the first screen answers "what is where, who can be compelled" in ten
 
 
@@ -120,24 +124,34 @@ def _risk(fact: Fact, about: str, members: Sequence[Finding], asset: Asset) -> R
     status = FindingStatus.OPEN if open_members else counted[0].status
     material = "\x1f".join((asset_identity(asset), fact.value, about))
     digest = hashlib.sha256(material.encode("utf-8")).hexdigest()
+    # Built from validated findings and assets, so not validated again (a risk per asset and
+    # fact, a line per finding: hundreds of thousands of them in a large estate).
     lines = tuple(
-        PolicyLine(
-            rule_id=f.rule_id,
-            pack=f.pack,
-            severity=f.severity,
-            status=f.status,
-            fingerprint=f.fingerprint,
+        assembled(
+            PolicyLine,
+            _LINE_FIELDS,
+            {
+                "rule_id": f.rule_id,
+                "pack": f.pack,
+                "severity": f.severity,
+                "status": f.status,
+                "fingerprint": f.fingerprint,
+            },
         )
         for f in sorted(members, key=lambda f: (-f.severity.rank, f.pack, f.rule_id))
     )
-    return Risk(
-        id=digest[:16],
-        asset_id=asset.id,
-        fact=fact,
-        subject=about,
-        severity=worst,
-        status=status,
-        lines=lines,
+    return assembled(
+        Risk,
+        _RISK_FIELDS,
+        {
+            "id": digest[:16],
+            "asset_id": asset.id,
+            "fact": fact,
+            "subject": about,
+            "severity": worst,
+            "status": status,
+            "lines": lines,
+        },
     )
 
 
