@@ -353,9 +353,12 @@ def assess(
     now: datetime | None = None,
 ) -> AuditResult:
     """Evaluate the rules on an inventory and assemble the result (no files written)."""
-    findings = evaluate_rules(taken.assets, rule_set.rules, rule_set.catalog)
     today = (now or taken.generated_at).date()
-    return assemble(taken, rule_set.rules, findings, acceptance or Acceptance(), today)
+    # Findings, risks and their lines are trees: over a heap of a million assets, the cycle
+    # collector's full passes would cost more than building them.
+    with cycles_collected_after():
+        findings = evaluate_rules(taken.assets, rule_set.rules, rule_set.catalog)
+        return assemble(taken, rule_set.rules, findings, acceptance or Acceptance(), today)
 
 
 def _assess_and_finish(
