@@ -457,15 +457,11 @@ def _write(
 
 
 def write_reports(
-    result: AuditResult,
-    output: Path,
-    formats: Sequence[str],
-    catalog: Catalog | None = None,
+    result: AuditResult, output: Path, formats: Sequence[str], catalog: Catalog | None = None
 ) -> list[tuple[Path, str]]:
-    """Render each requested format into a file beside its place, one at a time (the
-    formats that stream are written as they render), then rename them all into place: a
-    failure leaves the previous reports as they were. Returns each file with its media type.
-    """
+    """Render each format into a file beside its place, one at a time (the formats that
+    stream are written as they render), then rename them all into place: a failure leaves
+    the previous reports as they were. Returns each file with its media type."""
     countries = (catalog or load_catalog()).countries()
     context = ReportContext({code: country.name for code, country in countries.items()})
     renderers = [RENDERERS[name] for name in formats]
