@@ -13,7 +13,7 @@ RENDERERS: dict[str, Renderer] = {
     renderer.name: renderer
     for renderer in (
         Renderer("json", "report.json", "application/json", json.render, json.chunks),
-        Renderer("html", "report.html", "text/html; charset=utf-8", html.render),
+        Renderer("html", "report.html", "text/html; charset=utf-8", html.render, html.chunks),
         Renderer("sarif", "report.sarif", "application/sarif+json", sarif.render),
         Renderer("junit", "report.junit.xml", "application/xml", junit.render),
         Renderer("csv", "report.csv", "text/csv; charset=utf-8", csv.render, csv.chunks),

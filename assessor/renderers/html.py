@@ -16,7 +16,7 @@ import functools
 import hashlib
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +104,27 @@ def content_security_policy(script: str) -> str:
 
 def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
     """The self-contained HTML report: one file, everything escaped, no network requests."""
+    return b"".join(chunks(result, context))
+
+
+def chunks(result: AuditResult, context: ReportContext = NO_CONTEXT) -> Iterator[bytes]:
+    """:func:`render`'s bytes in pieces of about a megabyte, as the template produces them:
+    the page is never held whole, as text and again as bytes."""
+    pending: list[str] = []
+    size = 0
+    for piece in _page(result, context):
+        pending.append(piece)
+        size += len(piece)
+        if size >= _PIECE:
+            yield "".join(pending).encode("utf-8")
+            pending, size = [], 0
+    yield "".join(pending).encode("utf-8")
+
+
+_PIECE = 1 << 20
+
+
+def _page(result: AuditResult, context: ReportContext) -> Iterator[str]:
     script = _asset_text("report.js")
     findings_by_asset: dict[str, list[Finding]] = defaultdict(list)
     for finding in result.findings:
@@ -113,10 +134,10 @@ def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
         for asset_id, found in findings_by_asset.items()
     }
     marks, arcs, unplaced = world_map(result.assets, worst_by_asset)
-    page = (
+    return (
         _environment()
         .get_template("report.html.j2")
-        .render(
+        .generate(
             result=result,
             css=_asset_text("report.css"),
             script=script,
@@ -145,7 +166,6 @@ def render(result: AuditResult, context: ReportContext = NO_CONTEXT) -> bytes:
             lifecycles=list(Lifecycle),
         )
     )
-    return page.encode("utf-8")
 
 
 @dataclass(frozen=True)

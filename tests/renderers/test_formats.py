@@ -1,4 +1,4 @@
-"""SARIF, JUnit, CSV and Markdown from the same result; `assessor report` re-renders."""
+"""SARIF, JUnit, CSV, Markdown and HTML pieces from the same result; `assessor report` re-renders."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from assessor.cli import main
 from assessor.models import AuditResult, FindingStatus
 from assessor.renderers import csv as csv_renderer
+from assessor.renderers import html, junit, markdown, sarif
 from assessor.renderers import json as json_renderer
-from assessor.renderers import junit, markdown, sarif
 from tests.renderers.conftest import HOSTILE
 
 SARIF_SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "data" / "sarif-schema-2.1.0.json"
@@ -170,3 +170,25 @@ def test_csv_written_in_pieces_is_every_row_once(hostile_result: AuditResult) ->
     assert len(pieces) == 3  # two full batches (the header rides with the first), the rest
     rows = list(csv.DictReader(io.StringIO(b"".join(pieces).decode())))
     assert [row["fingerprint"] for row in rows] == [f"{index:032x}" for index in range(count)]
+
+
+def test_html_written_in_pieces_never_splits_a_character(hostile_result: AuditResult) -> None:
+    finding = hostile_result.findings[0]
+    # Messages of multi-byte characters on thousands of findings: over a megabyte of page.
+    many = hostile_result.model_copy(
+        update={
+            "findings": tuple(
+                finding.model_copy(
+                    update={"fingerprint": f"{index:032x}", "message": f"存储 {index} ✓" * 8}
+                )
+                for index in range(6000)
+            )
+        }
+    )
+    pieces = list(html.chunks(many))
+    assert len(pieces) > 1
+    texts = [piece.decode("utf-8") for piece in pieces]  # each piece is whole characters
+    page = "".join(texts)
+    assert page.rstrip().endswith("</html>")
+    assert json.dumps("存储 5999 ✓")[1:-1] in page  # in the page's data, escaped
+    assert html.render(many) == b"".join(pieces)
