@@ -18,7 +18,6 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import jinja2
 
@@ -33,11 +32,10 @@ from assessor.models import (
     Severity,
 )
 from assessor.renderers.base import NO_CONTEXT, ReportContext, estate_phrase, risk_phrase
+from assessor.renderers.page_data import page_data, place_label
 from assessor.resources import data_dir
 
 MAP_WIDTH, MAP_HEIGHT = 1000.0, 500.0
-# The page script's status codes (see STATUS in report.js).
-STATUS_CODES = {FindingStatus.OPEN: 0, FindingStatus.WAIVED: 1, FindingStatus.BASELINED: 2}
 
 
 @dataclass(frozen=True)
@@ -227,159 +225,6 @@ def top_risks(risks: Sequence[Risk], limit: int = 8) -> list[tuple[Risk, int]]:
     return [(risk, others[risk.asset_id] - 1) for risk in chosen.values()]
 
 
-def page_data(result: AuditResult, context: ReportContext = NO_CONTEXT) -> dict[str, Any]:
-    """The compact JSON the page's script renders tables from.
-
-    Large estates repeat themselves, so repeated values live once in tables and rows point
-    at them: ``strings`` (providers, services, accounts, regions, classes), ``places``
-    (everything about a location) and ``evidence``. Assets are positional rows; the script
-    expands them (see ``ASSET_COLUMNS`` in report.js).
-    """
-    tables = _Tables()
-    rule_index = {rule.id: i for i, rule in enumerate(result.rules)}
-    asset_index = {asset.id: i for i, asset in enumerate(result.assets)}
-    scores = result.scores.assets if result.scores else {}
-    assets = [_asset_row(asset, scores.get(asset.id), tables) for asset in result.assets]
-    estate_index = {(line.fact, line.subject): i for i, line in enumerate(result.estate_risks)}
-    risk_of: dict[str, int] = {}
-    risks = []
-    for index, risk in enumerate(result.risks):
-        risks.append(
-            [
-                asset_index.get(risk.asset_id, -1),
-                tables.string(risk_phrase(risk.fact, risk.subject, context)),
-                risk.severity.rank,
-                STATUS_CODES[risk.status],
-                estate_index.get((risk.fact, risk.subject), -1),
-            ]
-        )
-        risk_of.update((line.fingerprint, index) for line in risk.lines)
-    findings = [
-        [
-            asset_index.get(f.asset_id, -1),
-            rule_index.get(f.rule_id, -1),
-            f.severity.rank,
-            STATUS_CODES[f.status],
-            f.message,
-            tables.evidence_index(f.evidence),
-            risk_of.get(f.fingerprint, -1),
-            *([f.waiver.reason, f.waiver.owner, f.waiver.expires.isoformat()] if f.waiver else []),
-        ]
-        for f in result.findings
-    ]
-    return {
-        "severities": [s.value for s in Severity],
-        "rules": [
-            {
-                "id": r.id,
-                "name": r.name,
-                "pack": r.pack,
-                "title": r.title,
-                "severity": r.severity.value,
-            }
-            for r in result.rules
-        ],
-        "strings": tables.strings,
-        "places": tables.places,
-        "evidence": tables.evidence,
-        "assets": assets,
-        "risks": risks,
-        "estate": [estate_phrase(line, context) for line in result.estate_risks],
-        "findings": findings,
-    }
-
-
-class _Tables:
-    """Interned values shared by many rows of the page data."""
-
-    def __init__(self) -> None:
-        self.strings: list[str] = []
-        self.places: list[list[Any]] = []
-        self.evidence: list[dict[str, str]] = []
-        self._strings: dict[str, int] = {}
-        self._places: dict[tuple[Any, ...], int] = {}
-        self._evidence: dict[int, int] = {}
-        self._evidence_keys: dict[tuple[tuple[str, str], ...], int] = {}
-
-    def string(self, value: str | None) -> int:
-        if value is None:
-            return -1
-        found = self._strings.get(value)
-        if found is None:
-            found = self._strings[value] = len(self.strings)
-            self.strings.append(value)
-        return found
-
-    def place(self, location: Location | None) -> int:
-        location = location or Location.unknown(None, None)
-        row = (
-            location.known,
-            location.country or "/".join(location.places()),
-            _place_label(location),
-            ", ".join(location.jurisdictions),
-            location.operator,
-        )
-        found = self._places.get(row)
-        if found is None:
-            found = self._places[row] = len(self.places)
-            self.places.append(list(row))
-        return found
-
-    def evidence_index(self, evidence: dict[str, str]) -> int:
-        # Findings of one asset shape share one evidence dict: look it up by identity first.
-        found = self._evidence.get(id(evidence))
-        if found is None:
-            key = tuple(evidence.items())
-            found = self._evidence_keys.get(key)
-            if found is None:
-                found = self._evidence_keys[key] = len(self.evidence)
-                self.evidence.append(evidence)
-            self._evidence[id(evidence)] = found
-        return found
-
-
-def _asset_row(asset: Asset, score: Any, tables: _Tables) -> list[Any]:
-    """One asset as a positional row; the order is ASSET_COLUMNS in report.js."""
-    encryption = asset.encryption
-    flows = [
-        [
-            tables.string(flow.kind.value),
-            (flow.target_id or flow.target_region or flow.target_country or "")
-            + (f" ({flow.condition})" if flow.condition else ""),
-            tables.place(flow.target_location),
-        ]
-        for flow in asset.flows
-    ]
-    blocked = asset.public_access_blocked
-    return [
-        asset.id,
-        asset.name,
-        tables.string(asset.provider.value),
-        tables.string(asset.service),
-        tables.string(asset.kind),
-        tables.string(asset.account),
-        tables.string(asset.region),
-        tables.place(asset.location),
-        tables.string(asset.classification),
-        tables.string(encryption.custody.value if encryption else None),
-        tables.string(encryption.key_region if encryption else None),
-        -1 if blocked is None else int(blocked),
-        tables.string(asset.vendor),
-        asset.tags or 0,
-        asset.attributes or 0,
-        score.score if score else 0,
-        flows or 0,
-    ]
-
-
-def _place_label(location: Location) -> str:
-    if not location.known:
-        return "unknown location"
-    where = location.city or location.name or ""
-    country = location.country or "/".join(location.countries)
-    return f"{where}, {country}" if where and country else where or country
-
-
 def places(
     result: AuditResult,
     findings_by_asset: dict[str, list[Finding]],
@@ -439,7 +284,7 @@ def world_map(
             unplaced += 1
             continue
         counts[source] += 1
-        labels[source].add(_place_label(asset.location) if asset.location else "")
+        labels[source].add(place_label(asset.location) if asset.location else "")
         severity = worst_by_asset.get(asset.id)
         worst[source] = _worst([s for s in (worst.get(source), severity) if s])
         for flow in asset.flows:
@@ -448,8 +293,8 @@ def world_map(
                 continue
             arcs[(source, target)].append(severity)
             arc_labels[(source, target)] = (
-                f"{_place_label(asset.location) if asset.location else '?'} → "
-                f"{_place_label(flow.target_location) if flow.target_location else '?'}"
+                f"{place_label(asset.location) if asset.location else '?'} → "
+                f"{place_label(flow.target_location) if flow.target_location else '?'}"
             )
     marks = [
         MapMark(
