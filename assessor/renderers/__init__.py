@@ -15,7 +15,7 @@ RENDERERS: dict[str, Renderer] = {
         Renderer("json", "report.json", "application/json", json.render, json.chunks),
         Renderer("html", "report.html", "text/html; charset=utf-8", html.render, html.chunks),
         Renderer("sarif", "report.sarif", "application/sarif+json", sarif.render),
-        Renderer("junit", "report.junit.xml", "application/xml", junit.render),
+        Renderer("junit", "report.junit.xml", "application/xml", junit.render, junit.chunks),
         Renderer("csv", "report.csv", "text/csv; charset=utf-8", csv.render, csv.chunks),
         Renderer("md", "report.md", "text/markdown; charset=utf-8", markdown.render),
     )

@@ -200,3 +200,37 @@ def test_html_written_in_pieces_never_splits_a_character(hostile_result: AuditRe
     assert [row[4] for row in data["findings"]] == [f"存储 {i} ✓" * 8 for i in range(6000)]
     assert len(data["assets"]) == len(many.assets) and len(data["risks"]) == len(many.risks)
     assert HOSTILE in {row[1] for row in data["assets"]} | set(data["strings"])
+
+
+def test_junit_written_in_pieces_counts_every_case_and_holds_any_name(
+    hostile_result: AuditResult,
+) -> None:
+    finding = hostile_result.findings[0]
+    waived = hostile_result.findings[-1].model_copy(update={"status": FindingStatus.WAIVED})
+    many = hostile_result.model_copy(
+        update={
+            "findings": (
+                *(
+                    finding.model_copy(
+                        update={
+                            "fingerprint": f"{index:032x}",
+                            "message": f"{HOSTILE} \x00\x1b ]]> {index}",
+                        }
+                    )
+                    for index in range(2500)
+                ),
+                waived,
+            )
+        }
+    )
+    pieces = list(junit.chunks(many))
+    assert len(pieces) > 3
+    root = ElementTree.fromstring(b"".join(pieces))  # well-formed despite NUL and escape bytes
+    cases = root.findall(".//testcase")
+    assert int(root.get("tests", "0")) == len(cases)
+    failures = root.findall(".//failure")
+    assert int(root.get("failures", "0")) == len(failures) == 2500
+    assert int(root.get("skipped", "0")) == len(root.findall(".//skipped")) == 1
+    assert failures[0].get("message") == f"{HOSTILE} \ufffd\ufffd ]]> 0"
+    for suite in root:
+        assert int(suite.get("tests", "0")) == len(suite.findall("testcase"))
