@@ -16,7 +16,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from assessor.models import Asset, FindingStatus, Risk, RiskScore, Scores, Severity
+from assessor.models import (
+    Asset,
+    FindingStatus,
+    Risk,
+    RiskScore,
+    Scores,
+    Severity,
+    assembled,
+    shared_fields_set,
+)
+
+_SCORE_FIELDS = shared_fields_set(RiskScore.model_fields)
 
 SEVERITY_POINTS = {
     Severity.CRITICAL: 10.0,
@@ -84,8 +95,16 @@ def score(assets: Sequence[Asset], risks: Sequence[Risk]) -> Scores:
         data, exposure = data_factor(asset), exposure_factor(asset)
         value = round(min(CAP, points.get(asset.id, 0.0) * data * exposure), 1)
         if value > 0:
-            per_asset[asset.id] = RiskScore(
-                score=value, points=points[asset.id], data_factor=data, exposure_factor=exposure
+            # Floats worked out here: one compact score per asset, not validated again.
+            per_asset[asset.id] = assembled(
+                RiskScore,
+                _SCORE_FIELDS,
+                {
+                    "score": value,
+                    "points": points[asset.id],
+                    "data_factor": data,
+                    "exposure_factor": exposure,
+                },
             )
         by_account[f"{asset.provider.value}:{asset.account}"].append(value)
     all_values = [value for values in by_account.values() for value in values]
