@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from assessor.catalog.loader import CatalogError, _check_sources, _load_yaml, load_catalog
+from assessor.catalog.loader import (
+    Catalog,
+    CatalogError,
+    _check_sources,
+    _load_yaml,
+    load_catalog,
+)
 from assessor.models import AutonomousSystem, HostnamePattern, ProviderHostname
 
 
@@ -54,9 +60,7 @@ def load_network_catalog() -> NetworkCatalog:
     for index, entry in enumerate(raw.get("asns") or ()):
         where = f"networks.yaml:asns[{index}]"
         row = AutonomousSystem.model_validate(_checked(entry, where, sources, vendors))
-        wanted = {"asn-owner", "anycast"} if row.anycast else {"asn-owner"}
-        if not wanted <= catalog.supports(row.source):
-            raise CatalogError(f"{where}: source {row.source!r} does not support {sorted(wanted)}")
+        _supported(catalog, where, row.source, "asn-owner", *(("anycast",) if row.anycast else ()))
         if row.asn in systems:
             raise CatalogError(f"{where}: AS{row.asn} twice")
         systems[row.asn] = row
@@ -64,29 +68,29 @@ def load_network_catalog() -> NetworkCatalog:
     for index, entry in enumerate(raw.get("hostnames") or ()):
         where = f"networks.yaml:hostnames[{index}]"
         pattern = HostnamePattern.model_validate(_checked(entry, where, sources, vendors))
-        if "hostname-owner" not in catalog.supports(pattern.source):
-            why = f"source {pattern.source!r} does not support hostname-owner"
-            raise CatalogError(f"{where}: {why}")
+        _supported(catalog, where, pattern.source, "hostname-owner")
         hostnames.append(pattern)
     hostnames.sort(key=lambda row: -len(row.suffix))
     carriers: dict[str, str] = {}
     for index, entry in enumerate(raw.get("carriers") or ()):
         where = f"networks.yaml:carriers[{index}]"
         checked = _checked(entry, where, sources, vendors)
-        if "carrier-name" not in catalog.supports(checked["source"]):
-            raise CatalogError(
-                f"{where}: source {checked['source']!r} does not support carrier-name"
-            )
+        _supported(catalog, where, str(checked["source"]), "carrier-name")
         carriers[_spelling(str(checked["spelling"]))] = str(checked["vendor"])
     provider_hostnames: list[tuple[re.Pattern[str], ProviderHostname]] = []
     for index, entry in enumerate(raw.get("provider_hostnames") or ()):
         where = f"networks.yaml:provider_hostnames[{index}]"
         shape = ProviderHostname.model_validate(_checked(entry, where, sources, vendors))
-        if "hostname-owner" not in catalog.supports(shape.source):
-            why = f"source {shape.source!r} does not support hostname-owner"
-            raise CatalogError(f"{where}: {why}")
+        _supported(catalog, where, shape.source, "hostname-owner")
         provider_hostnames.append((re.compile(shape.pattern), shape))
     return NetworkCatalog(systems, tuple(hostnames), carriers, tuple(provider_hostnames))
+
+
+def _supported(catalog: Catalog, where: str, source: str, *facts: str) -> None:
+    """Refuse a row whose source is not one that supports the facts it states."""
+    missing = sorted(set(facts) - catalog.supports(source))
+    if missing:
+        raise CatalogError(f"{where}: source {source!r} does not support {', '.join(missing)}")
 
 
 def _spelling(name: str) -> str:
