@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from assessor.findings.identity import FINGERPRINT_VERSION
+from assessor.findings.result import summarize
 from assessor.history.diff import since_last_run
 from assessor.history.store import HistoryStore
 from assessor.models import (
@@ -32,10 +33,10 @@ from assessor.models import (
     AuditResult,
     Finding,
     FindingStatus,
+    Inventory,
     ProbeRun,
     Provider,
     Severity,
-    Summary,
     shared_fields_set,
 )
 
@@ -63,15 +64,7 @@ def finding(number: int) -> Finding:
 
 def result(at: datetime, numbers: list[int], assets: list[Asset]) -> AuditResult:
     findings = tuple(finding(n) for n in numbers)
-    summary = Summary(
-        asset_count=len(assets),
-        finding_count=len(findings),
-        gap_count=0,
-        by_severity={},
-        by_country={},
-        by_provider={},
-        worst_severity=None,
-    )
+    summary = summarize(Inventory(generated_at=at, assets=tuple(assets)), findings)
     probe = ProbeRun(
         name="aws",
         version="1",

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from assessor.findings.result import summarize
 from assessor.history.diff import since_last_run
 from assessor.history.store import HistoryStore
 from assessor.models import (
@@ -16,10 +17,10 @@ from assessor.models import (
     Finding,
     FindingChange,
     FindingStatus,
+    Inventory,
     Lifecycle,
     Provider,
     Severity,
-    Summary,
     Waiver,
     assembled,
     shared_fields_set,
@@ -66,21 +67,13 @@ def _result(day: int, found: dict[str, FindingStatus]) -> AuditResult:
         )
         for name, status in sorted(found.items())
     )
-    summary = Summary(
-        asset_count=len(assets),
-        finding_count=len(findings),
-        gap_count=0,
-        by_severity={},
-        by_country={},
-        by_provider={},
-        worst_severity=None,
-    )
+    inventory = Inventory(generated_at=START + timedelta(days=day), assets=assets)
     return AuditResult(
         tool_version="t",
-        generated_at=START + timedelta(days=day),
+        generated_at=inventory.generated_at,
         assets=assets,
         findings=findings,
-        summary=summary,
+        summary=summarize(inventory, findings),
     )
 
 
