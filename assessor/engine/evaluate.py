@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import NamedTuple
 
 from assessor.catalog import Catalog
 from assessor.engine.fields import (
@@ -28,20 +27,16 @@ from assessor.engine.fields import (
     record_count,
 )
 from assessor.engine.loader import LoadedRule
-from assessor.findings.identity import finding_fingerprint
+from assessor.engine.outcomes import FoundFindings, MessagePart, Outcome
 from assessor.heap import cycles_collected_after
 from assessor.models import (
     SEVERITY_ORDER,
     Asset,
     Fact,
     Finding,
-    FindingStatus,
     Rule,
     Selector,
-    Severity,
-    assembled,
     comparisons,
-    shared_fields_set,
     shared_mapping,
 )
 
@@ -51,28 +46,17 @@ IDENTITY_FIELDS = frozenset({"id", "name", "account"})
 SHAPE_ATTRIBUTES = frozenset({f"{ATTRIBUTE_PREFIX}location_note"})
 # Facts whose findings show where the location came from, when a probe says.
 _PLACED_BY = frozenset({Fact.LOCATION, Fact.OPERATOR, Fact.COVERAGE})
-_FINDING_FIELDS = shared_fields_set(Finding.model_fields)
 
 Shape = tuple[object, ...]
-MessagePart = str | Callable[[Context], str]
-
-
-class Outcome(NamedTuple):
-    """A rule that fired on an asset's shape, before it is a finding."""
-
-    rule: LoadedRule
-    evidence: dict[str, str]
-    severity: Severity
-    # Rendered but for the parts that name the asset, which are rendered per asset.
-    message: list[MessagePart]
 
 
 def evaluate(
     assets: Iterable[Asset], rules: Sequence[LoadedRule], catalog: Catalog
-) -> list[Finding]:
-    """Every finding of every rule on every asset, in a deterministic order."""
-    with cycles_collected_after():  # findings are trees; a million of them need no search
-        return sort_findings(Evaluator(rules, catalog).run(assets))
+) -> FoundFindings:
+    """Every finding of every rule on every asset, in a deterministic order (each built
+    when read: ``FoundFindings``)."""
+    with cycles_collected_after():  # outcomes are trees; a million of them need no search
+        return Evaluator(rules, catalog).run(assets).sorted()
 
 
 @dataclass
@@ -110,9 +94,9 @@ class Evaluator:
         self._admitted: dict[tuple[object, str, str], _Plan] = {}
         self._cache: dict[Shape, list[Outcome]] = {}
 
-    def run(self, assets: Iterable[Asset]) -> list[Finding]:
+    def run(self, assets: Iterable[Asset]) -> FoundFindings:
         """Every finding of the evaluator's rules on ``assets``, in input order."""
-        findings: list[Finding] = []
+        findings = FoundFindings(self.catalog)
         for asset in assets:
             rules = self._rules_for(asset)
             context = Context(asset, self.catalog)
@@ -124,9 +108,7 @@ class Evaluator:
                 outcomes = self._cache[shape] = self._shaped(rules.groups, shape, context)
             if rules.per_asset:
                 outcomes = [*outcomes, *self._outcomes(rules.per_asset, context)]
-            for item, evidence, severity, message in outcomes:
-                text = "".join(part if isinstance(part, str) else part(context) for part in message)
-                findings.append(self._finding(item, asset, evidence, severity, text))
+            findings.add(outcomes, asset)
         return findings
 
     def _shaped(self, groups: list[_Group], shape: Shape, context: Context) -> list[Outcome]:
@@ -225,35 +207,6 @@ class Evaluator:
             # Shapes differ in fields the evidence does not show: one copy per distinct evidence.
             outcomes.append(Outcome(item, shared_mapping(evidence), severity, message))
         return outcomes
-
-    def _finding(
-        self,
-        item: LoadedRule,
-        asset: Asset,
-        evidence: dict[str, str],
-        severity: Severity,
-        message: str,
-    ) -> Finding:
-        rule = item.rule
-        # Every value here is already validated; skip re-validating millions of findings.
-        return assembled(
-            Finding,
-            _FINDING_FIELDS,
-            {
-                "fingerprint": finding_fingerprint(rule.id, asset),
-                "rule_id": rule.id,
-                "rule_name": rule.name,
-                "pack": item.pack,
-                "asset_id": asset.id,
-                "severity": severity,
-                "title": rule.title,
-                "message": message,
-                "evidence": evidence,
-                "sources": rule.sources,
-                "status": FindingStatus.OPEN,
-                "waiver": None,
-            },
-        )
 
 
 def selected(selector: Selector, asset: Asset) -> bool:
