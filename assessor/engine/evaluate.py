@@ -50,13 +50,17 @@ _PLACED_BY = frozenset({Fact.LOCATION, Fact.OPERATOR, Fact.COVERAGE})
 Shape = tuple[object, ...]
 
 
+# Shapes whose outcomes are kept. Real estates repeat a few thousand shapes; past this
+# many, the caches start again, so an estate of endless shapes cannot grow them unbounded.
+SHAPES_HELD = 200_000
+
+
 def evaluate(
     assets: Iterable[Asset], rules: Sequence[LoadedRule], catalog: Catalog
 ) -> FoundFindings:
     """Every finding of every rule on every asset, in a deterministic order (each built
     when read: ``FoundFindings``)."""
-    with cycles_collected_after():  # outcomes are trees; a million of them need no search
-        return Evaluator(rules, catalog).run(assets).sorted()
+    return Evaluator(rules, catalog).findings(assets)
 
 
 @dataclass
@@ -94,6 +98,12 @@ class Evaluator:
         self._admitted: dict[tuple[object, str, str], _Plan] = {}
         self._cache: dict[Shape, list[Outcome]] = {}
 
+    def findings(self, assets: Iterable[Asset]) -> FoundFindings:
+        """Every finding on ``assets``, in the order every output uses. One evaluator may
+        be asked again (an organization's parts, one after another): it keeps its caches."""
+        with cycles_collected_after():  # outcomes are trees; a million of them need no search
+            return self.run(assets).sorted()
+
     def run(self, assets: Iterable[Asset]) -> FoundFindings:
         """Every finding of the evaluator's rules on ``assets``, in input order."""
         findings = FoundFindings(self.catalog)
@@ -105,11 +115,20 @@ class Evaluator:
             # only by the groups whose parts of it are new.
             outcomes = self._cache.get(shape)
             if outcomes is None:
+                if len(self._cache) >= SHAPES_HELD:
+                    self._forget()
                 outcomes = self._cache[shape] = self._shaped(rules.groups, shape, context)
             if rules.per_asset:
                 outcomes = [*outcomes, *self._outcomes(rules.per_asset, context)]
             findings.add(outcomes, asset)
         return findings
+
+    def _forget(self) -> None:
+        """Start every cache of outcomes again (the groups admitted per selector share
+        their dicts with the plan's)."""
+        self._cache.clear()
+        for group in self.plan.groups:
+            group.outcomes.clear()
 
     def _shaped(self, groups: list[_Group], shape: Shape, context: Context) -> list[Outcome]:
         outcomes: list[Outcome] = []

@@ -6,10 +6,14 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
+
 from assessor.catalog import Catalog, locate
+from assessor.engine import evaluate as evaluate_module
 from assessor.engine.evaluate import Evaluator, sort_findings
 from assessor.engine.examples import example_asset
 from assessor.engine.loader import builtin_rules_dir, load_rules
+from assessor.models import Asset
 from tests.engine.test_loader_errors import GOOD_RULE
 
 REGIONS = [
@@ -55,6 +59,18 @@ def test_shape_cache_matches_fresh_evaluation(tmp_path: Path, catalog: Catalog) 
         )[1]
     )
     rules = load_rules([builtin_rules_dir(), tmp_path], catalog)
+    assets = _varied_assets(catalog)
+    cached = Evaluator(rules, catalog).run(assets)
+    fresh = [f for asset in assets for f in Evaluator(rules, catalog).run([asset])]
+    assert len(cached) > 100
+    assert sort_findings(cached) == sort_findings(fresh)
+    fired = {f.rule_id for f in cached}
+    assert fired >= {"ORG-001", "ORG-002", "ORG-003", "ORG-004", "COC-001", "DSP-007", "ACR-001"}
+    assert fired >= {"CLN-009"}
+
+
+def _varied_assets(catalog: Catalog) -> list[Asset]:
+    """600 assets that vary in every part a rule can read."""
     rng = random.Random(3)
     assets = []
     for i in range(600):
@@ -81,10 +97,18 @@ def test_shape_cache_matches_fresh_evaluation(tmp_path: Path, catalog: Catalog) 
             spec["flows"] = [{"kind": "backup", "target_region": rng.choice(REGIONS)[1]}]
         assets.append(locate(example_asset("C", i, spec), catalog))
 
-    cached = Evaluator(rules, catalog).run(assets)
-    fresh = [f for asset in assets for f in Evaluator(rules, catalog).run([asset])]
-    assert len(cached) > 100
-    assert sort_findings(cached) == sort_findings(fresh)
-    fired = {f.rule_id for f in cached}
-    assert fired >= {"ORG-001", "ORG-002", "ORG-003", "ORG-004", "COC-001", "DSP-007", "ACR-001"}
-    assert fired >= {"CLN-009"}
+    return assets
+
+
+def test_an_evaluator_kept_across_parts_and_past_its_cache_limit_finds_the_same(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An organization's parts share one evaluator; a cache that fills starts again.
+    rules = load_rules([builtin_rules_dir()], catalog)
+    assets = _varied_assets(catalog)
+    expected = list(Evaluator(rules, catalog).findings(assets))
+    monkeypatch.setattr(evaluate_module, "SHAPES_HELD", 7)
+    kept = Evaluator(rules, catalog)
+    parts = [list(kept.findings(assets[:300])), list(kept.findings(assets[300:]))]
+    assert len(kept._cache) <= 7
+    assert sort_findings([*parts[0], *parts[1]]) == expected
