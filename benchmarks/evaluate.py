@@ -15,11 +15,16 @@ import argparse
 import random
 import resource
 import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from assessor.catalog import load_catalog, locate
 from assessor.engine.evaluate import evaluate
-from assessor.engine.selection import RuleSelection
-from assessor.models import Asset, Flow, FlowKind, Provider
+from assessor.engine.selection import RuleSelection, RuleSet
+from assessor.in_parts import assess_in_parts
+from assessor.models import Asset, Flow, FlowKind, Inventory, Provider
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 CLASSES = [
     None,
@@ -34,7 +39,8 @@ CLASSES = [
 ]
 
 
-def synthetic_estate(count: int, seed: int = 7) -> list[Asset]:
+def synthetic_estate(count: int, seed: int = 7, first: int = 0) -> list[Asset]:
+    """``count`` located assets numbered from ``first``."""
     catalog = load_catalog()
     rng = random.Random(seed)
     # Shaped like a real estate: mostly the big three, a tail of other providers.
@@ -56,8 +62,8 @@ def synthetic_estate(count: int, seed: int = 7) -> list[Asset]:
     providers = rng.choices(list(weights), weights=list(weights.values()), k=count)
     regions = [(p, r) for p in weights for r in by_provider[p]]
     assets = []
-    for index in range(count):
-        provider = providers[index]
+    for index in range(first, first + count):
+        provider = providers[index - first]
         region = by_provider[provider][rng.randrange(len(by_provider[provider]))]
         flows: tuple[Flow, ...] = ()
         if rng.random() < 0.1:
@@ -84,24 +90,60 @@ def synthetic_estate(count: int, seed: int = 7) -> list[Asset]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--assets", type=int, default=100_000)
+    parser.add_argument(
+        "--shards",
+        type=int,
+        default=0,
+        help="Generate and assess the estate this many parts at a time, as "
+        "`merge --units-per-part` does (each part's findings, risks and scores, folded)",
+    )
     args = parser.parse_args()
     catalog = load_catalog()
     rule_set = RuleSelection().load(catalog)
-    started = time.perf_counter()
-    assets = synthetic_estate(args.assets)
-    generated = time.perf_counter() - started
-    started = time.perf_counter()
-    findings = evaluate(assets, rule_set.rules, rule_set.catalog)
-    seconds = time.perf_counter() - started
+    if args.shards:
+        seconds, summary = _in_parts(args.assets, args.shards, rule_set)
+    else:
+        started = time.perf_counter()
+        assets = synthetic_estate(args.assets)
+        generated = time.perf_counter() - started
+        started = time.perf_counter()
+        findings = evaluate(assets, rule_set.rules, rule_set.catalog)
+        seconds = time.perf_counter() - started
+        summary = (
+            f"generated {len(assets)} assets in {generated:.1f} s; "
+            f"{len(rule_set.rules)} rules; {len(findings)} findings"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"generated {len(assets)} assets in {generated:.1f} s; "
-        f"{len(rule_set.rules)} rules; {len(findings)} findings"
-    )
+    print(summary)
     print(
         f"evaluate: {args.assets} assets in {seconds:.1f} s, "
         f"{args.assets / seconds:,.0f} assets/s, peak RSS {peak:.0f} MiB"
     )
+
+
+def _in_parts(count: int, parts: int, rule_set: RuleSet) -> tuple[float, str]:
+    """Seconds spent assessing (generating each part is not counted), and what was found."""
+    size = -(-count // parts)
+    generating = 0.0
+
+    def generated() -> Iterator[Inventory]:
+        nonlocal generating
+        for first in range(0, count, size):
+            started = time.perf_counter()
+            assets = synthetic_estate(min(size, count - first), seed=first, first=first)
+            inventory = Inventory(generated_at=NOW, assets=tuple(assets))
+            generating += time.perf_counter() - started
+            yield inventory
+
+    started = time.perf_counter()
+    fold = assess_in_parts(generated(), rule_set, now=NOW)
+    seconds = time.perf_counter() - started - generating
+    summary = (
+        f"generated {fold.assets} assets in {fold.parts} parts in {generating:.1f} s; "
+        f"{len(rule_set.rules)} rules; {fold.findings} findings, {fold.open_risks} open risks "
+        "(each part assessed: findings, risks and scores, folded)"
+    )
+    return seconds, summary
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """The pipeline's direction is the import direction: contracts over the import graph.
 
 probes → inventory → engine → findings → renderers, with history and delivery beside the
-renderers; only the callers wire stages together, and they are ordered too: ``cli`` → ``run``
-→ ``shards`` → ``demo`` → ``testing``, each importing only callers after it. Imports are read
-from the source (also those inside functions), the contracts hold transitively (the engine
-must not reach a probe through the inventory either), and no module may reach itself.
+renderers; only the callers wire stages together, and they are ordered too: ``cli`` →
+``in_parts`` (an organization a part at a time) → ``run`` → ``shards`` → ``demo`` →
+``testing``, each importing only callers after it. Imports are read from the source (also
+those inside functions), the contracts hold transitively (the engine must not reach a probe
+through the inventory either), and no module may reach itself.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "assessor"
 STAGES = ("probes", "inventory", "engine", "findings", "renderers", "history", "delivery")
 # In order: a caller imports only the callers after it (the CLI runs the run core, which
 # runs shards; the demo starts the test servers), never one before it.
-CALLERS = ("__main__", "cli", "run", "shards", "demo", "testing")
+CALLERS = ("__main__", "cli", "in_parts", "run", "shards", "demo", "testing")
 
 # stage → what it must never import, directly or through anything it imports.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
@@ -39,7 +40,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 }
 # The engine stamps each finding with its fingerprint as it makes it (a million findings
 # cannot afford a second pass); the identity module depends on the models only.
-ALLOWED_ACROSS = {("assessor.engine.evaluate", "assessor.findings.identity")}
+ALLOWED_ACROSS = {("assessor.engine.outcomes", "assessor.findings.identity")}
 MAX_LINES = 500
 
 

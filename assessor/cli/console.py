@@ -76,8 +76,14 @@ def outcome(run: RunOutcome) -> None:
         note(f"risk score {result.scores.overall:g} / 100")
     for message in run.warnings:
         warning(message)
-    for path in run.written:
+    tops = [path for path in run.written if not result.parts or path.parent.parent.name != "parts"]
+    for path in tops:
         note(f"wrote {path}")
+    if result.parts:
+        note(
+            f"wrote the reports of {len(result.parts)} parts ({result.parts[0]} to "
+            f"{result.parts[-1]}) beside them: {len(run.written) - len(tops)} files"
+        )
 
 
 # --- history ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from assessor.cli.options import (
 from assessor.delivery.objects import is_url
 from assessor.engine.selection import RuleSelection
 from assessor.findings.result import Acceptance
+from assessor.in_parts import merge_in_parts
 from assessor.shards.balance import durations_from_history
 
 
@@ -61,6 +62,13 @@ def plan(ctx: click.Context, probe_name: str, output: str, history: str | None) 
     is_flag=True,
     help="Exit as for a whole estate even when planned units are missing (they stay gaps).",
 )
+@click.option(
+    "--units-per-part",
+    type=click.IntRange(min=1),
+    help="Assess and report this many units (accounts) at a time, each part in "
+    "parts/part-K/ of the output, the organization's counts above them: memory is bounded "
+    "by a part, not the organization. Not with --history, --publish or --notify.",
+)
 def merge(
     sources: tuple[str, ...],
     selection: RuleSelection,
@@ -68,17 +76,25 @@ def merge(
     acceptance: Acceptance,
     delivery: run.Delivery,
     allow_partial: bool,
+    units_per_part: int | None,
 ) -> int:
     """Merge the shards of a plan (their output directories or s3:// / gs:// prefixes, and
     the plan) into one run: every planned unit must be there exactly once, else exit 4."""
     places = [source if is_url(source) else Path(source) for source in sources]
-    outcome = run.merge(
-        places,
-        rules=selection,
-        reports=replace(reports, allow_partial=allow_partial),
-        acceptance=acceptance,
-        delivery=delivery,
-    )
+    reports = replace(reports, allow_partial=allow_partial)
+    if units_per_part is not None:
+        outcome = merge_in_parts(
+            places,
+            units_per_part=units_per_part,
+            rules=selection,
+            reports=reports,
+            acceptance=acceptance,
+            delivery=delivery,
+        )
+    else:
+        outcome = run.merge(
+            places, rules=selection, reports=reports, acceptance=acceptance, delivery=delivery
+        )
     console.outcome(outcome)
     return outcome.exit_code
 

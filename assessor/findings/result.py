@@ -109,6 +109,7 @@ def build_result(
 def summarize(inventory: Inventory, findings: Sequence[Finding]) -> Summary:
     """Counts for the report's summary: findings by severity, assets by country, gaps."""
     by_severity = Counter(finding.severity for finding in findings)
+    by_status = Counter(finding.status for finding in findings)
     by_country: Counter[str] = Counter()
     for asset in inventory.assets:
         for country in asset.location.places() if asset.location else (UNKNOWN_COUNTRY,):
@@ -123,6 +124,7 @@ def summarize(inventory: Inventory, findings: Sequence[Finding]) -> Summary:
         by_country=dict(sorted(by_country.items())),
         by_provider=dict(sorted(by_provider.items())),
         worst_severity=worst,
+        by_status={status: by_status.get(status, 0) for status in FindingStatus},
     )
 
 

@@ -15,8 +15,9 @@ stay per finding.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from assessor.findings.identity import asset_identity
 from assessor.models import (
@@ -27,8 +28,10 @@ from assessor.models import (
     Finding,
     FindingStatus,
     PolicyLine,
+    Provider,
     Risk,
     RuleSummary,
+    Severity,
     assembled,
     shared_fields_set,
 )
@@ -160,8 +163,12 @@ def with_risks(result: AuditResult) -> AuditResult:
     risks counted in its summary."""
     assets = {asset.id: asset for asset in result.assets}
     risks = group(result.findings, assets, result.rules)
+    open_risks = Counter(risk.severity for risk in risks if risk.status is FindingStatus.OPEN)
     summary = result.summary.model_copy(
-        update={"risk_count": sum(1 for risk in risks if risk.status is FindingStatus.OPEN)}
+        update={
+            "risk_count": open_risks.total(),
+            "open_risks_by_severity": {s: open_risks.get(s, 0) for s in Severity},
+        }
     )
     return result.model_copy(
         update={
@@ -193,26 +200,61 @@ def regrouped(result: AuditResult, declared: Mapping[str, Fact]) -> AuditResult:
 def estate(risks: Sequence[Risk], assets: Mapping[str, Asset]) -> list[EstateRisk]:
     """The same open fact and subject across assets, worst and widest first, at most
     :data:`ESTATE_LINES` of them."""
-    grouped: dict[tuple[Fact, str], list[Risk]] = defaultdict(list)
-    for risk in risks:
-        if risk.status is FindingStatus.OPEN:
-            grouped[(risk.fact, risk.subject)].append(risk)
-    lines = []
-    for (fact, about), members in grouped.items():
-        held = [assets[r.asset_id] for r in members if r.asset_id in assets]
-        lines.append(
+    tally = EstateTally()
+    tally.add(risks, assets)
+    return tally.lines()
+
+
+class EstateTally:
+    """Open risks counted by fact and subject, over one estate or over its parts in turn
+    (an organization assessed a shard at a time: the parts hold different assets)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[Fact, str], _Count] = {}
+
+    def add(self, risks: Iterable[Risk], assets: Mapping[str, Asset]) -> None:
+        """Count the open ones of ``risks``, whose assets are in ``assets``."""
+        members: dict[tuple[Fact, str], list[Risk]] = defaultdict(list)
+        for risk in risks:
+            if risk.status is FindingStatus.OPEN:
+                members[(risk.fact, risk.subject)].append(risk)
+        for key, found in members.items():
+            count = self._counts.setdefault(key, _Count())
+            held = [assets[r.asset_id] for r in found if r.asset_id in assets]
+            worst = max((r.severity for r in found), key=lambda s: s.rank)
+            if count.severity is None or worst.rank > count.severity.rank:
+                count.severity = worst
+            count.assets += len({r.asset_id for r in found})
+            count.accounts |= {(a.provider, a.account) for a in held}
+            count.providers |= {a.provider.value for a in held}
+            count.findings += sum(len(r.lines) for r in found)
+
+    def lines(self) -> list[EstateRisk]:
+        """Worst and widest first, at most :data:`ESTATE_LINES`."""
+        lines = [
             EstateRisk(
                 fact=fact,
                 subject=about,
-                severity=max((r.severity for r in members), key=lambda s: s.rank),
-                asset_count=len({r.asset_id for r in members}),
-                account_count=len({(a.provider, a.account) for a in held}),
-                providers=tuple(sorted({a.provider.value for a in held})),
-                finding_count=sum(len(r.lines) for r in members),
+                severity=count.severity,
+                asset_count=count.assets,
+                account_count=len(count.accounts),
+                providers=tuple(sorted(count.providers)),
+                finding_count=count.findings,
             )
-        )
-    lines.sort(key=lambda line: (-line.severity.rank, -line.asset_count, line.fact.value))
-    return lines[:ESTATE_LINES]
+            for (fact, about), count in self._counts.items()
+            if count.severity is not None
+        ]
+        lines.sort(key=lambda line: (-line.severity.rank, -line.asset_count, line.fact.value))
+        return lines[:ESTATE_LINES]
+
+
+@dataclass
+class _Count:
+    severity: Severity | None = None
+    assets: int = 0
+    accounts: set[tuple[Provider, str]] = field(default_factory=set)
+    providers: set[str] = field(default_factory=set)
+    findings: int = 0
 
 
 def new_risks(risks: Sequence[Risk], new_findings: set[str]) -> list[Risk]:

@@ -119,6 +119,12 @@ def score(assets: Sequence[Asset], risks: Sequence[Risk]) -> Scores:
 
 
 def _blend(values: Sequence[float]) -> float:
-    if not values:
+    return blend(max(values, default=0.0), sum(values), len(values))
+
+
+def blend(worst: float, total: float, count: int) -> float:
+    """60% of the worst asset's score plus 40% of the average of ``count`` assets whose
+    scores add up to ``total``."""
+    if not count:
         return 0.0
-    return round(WORST_WEIGHT * max(values) + MEAN_WEIGHT * sum(values) / len(values), 1)
+    return round(WORST_WEIGHT * worst + MEAN_WEIGHT * total / count, 1)

@@ -167,3 +167,10 @@ class Summary(Model):
     by_country: dict[str, int]
     by_provider: dict[str, int]
     worst_severity: Severity | None
+    # Empty in results written before they were counted here.
+    by_status: dict[FindingStatus, int] = Field(
+        default_factory=dict, description="Findings by status: open, waived, baselined"
+    )
+    open_risks_by_severity: dict[Severity, int] = Field(
+        default_factory=dict, description="Open risks by their severity"
+    )

@@ -48,3 +48,9 @@ class AuditResult(Model):
     baseline: BaselineOutcome | None = None
     changes: RunDiff | None = Field(default=None, description="Since the last run (--history)")
     run_id: int | None = Field(default=None, description="This run's id in the history store")
+    parts: tuple[str, ...] = Field(
+        default=(),
+        description="An organization assessed a part at a time: each part's report folder, "
+        "relative to this report, which holds the part's assets, findings and risks (this "
+        "result holds only what is counted over them)",
+    )

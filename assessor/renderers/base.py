@@ -3,10 +3,11 @@ from a result to bytes (in pieces, for the formats that stream)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from assessor.models import AuditResult, EstateRisk, Fact
+from assessor.models import AuditResult, EstateRisk, Fact, FindingStatus, Severity
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,40 @@ class ReportContext:
 
 
 NO_CONTEXT = ReportContext()
+
+
+@dataclass(frozen=True)
+class Tallies:
+    """The counts a report leads with."""
+
+    open_risks: int
+    open_risks_by_severity: Mapping[Severity, int]
+    open_findings: int
+    waived: int
+    baselined: int
+
+
+def tallies(result: AuditResult) -> Tallies:
+    """Counted from the result's risks and findings; an organization assessed in parts
+    holds neither (its parts do), so its counts come from its summary, counted over them."""
+    if result.parts:
+        summary = result.summary
+        return Tallies(
+            summary.risk_count,
+            summary.open_risks_by_severity,
+            summary.by_status.get(FindingStatus.OPEN, 0),
+            summary.by_status.get(FindingStatus.WAIVED, 0),
+            summary.by_status.get(FindingStatus.BASELINED, 0),
+        )
+    statuses = Counter(finding.status for finding in result.findings)
+    open_risks = Counter(r.severity for r in result.risks if r.status is FindingStatus.OPEN)
+    return Tallies(
+        open_risks.total(),
+        open_risks,
+        statuses[FindingStatus.OPEN],
+        statuses[FindingStatus.WAIVED],
+        statuses[FindingStatus.BASELINED],
+    )
 
 
 @dataclass(frozen=True)

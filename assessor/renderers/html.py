@@ -31,7 +31,13 @@ from assessor.models import (
     Risk,
     Severity,
 )
-from assessor.renderers.base import NO_CONTEXT, ReportContext, estate_phrase, risk_phrase
+from assessor.renderers.base import (
+    NO_CONTEXT,
+    ReportContext,
+    estate_phrase,
+    risk_phrase,
+    tallies,
+)
 from assessor.renderers.page_data import page_data, place_label
 from assessor.resources import data_dir
 
@@ -152,10 +158,7 @@ def _page(result: AuditResult, context: ReportContext) -> Iterator[str]:
             top_risks=top_risks(result.risks),
             estate_lines=[(line, estate_phrase(line, context)) for line in result.estate_risks],
             phrase=lambda risk: risk_phrase(risk.fact, risk.subject, context),
-            open_risks=sum(1 for r in result.risks if r.status is FindingStatus.OPEN),
-            risk_counts=Counter(r.severity for r in result.risks if r.status is FindingStatus.OPEN),
-            baselined=sum(1 for f in result.findings if f.status is FindingStatus.BASELINED),
-            open_count=sum(1 for f in result.findings if f.status is FindingStatus.OPEN),
+            counts=tallies(result),
             waived=[f for f in result.findings if f.status is FindingStatus.WAIVED],
             gaps_by_reason=dict(sorted(Counter(g.reason.value for g in result.gaps).items())),
             page_data=page_data(result, context),

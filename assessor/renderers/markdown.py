@@ -12,7 +12,13 @@ import re
 
 from assessor.findings.risks import new_risks
 from assessor.models import AuditResult, FindingStatus, Lifecycle, Severity
-from assessor.renderers.base import NO_CONTEXT, ReportContext, estate_phrase, risk_phrase
+from assessor.renderers.base import (
+    NO_CONTEXT,
+    ReportContext,
+    estate_phrase,
+    risk_phrase,
+    tallies,
+)
 
 TOP = 15
 GAP_ROWS = 8  # the pull-request comment stays short; the HTML report lists every gap
@@ -30,21 +36,23 @@ def render(result: AuditResult, context: ReportContext = NO_CONTEXT, top: int = 
     estate-level lines, and the ``top`` worst open risks with their policy lines."""
     summary = result.summary
     open_risks = [risk for risk in result.risks if risk.status is FindingStatus.OPEN]
-    open_findings = sum(1 for f in result.findings if f.status is FindingStatus.OPEN)
-    waived = sum(1 for f in result.findings if f.status is FindingStatus.WAIVED)
-    baselined = sum(1 for f in result.findings if f.status is FindingStatus.BASELINED)
+    counts = tallies(result)
     assets = {asset.id: asset for asset in result.assets}
     lines = ["## assessor: data residency risk", ""]
     score = f"**Risk score {result.scores.overall:g}/100** · " if result.scores else ""
     lines.append(
-        f"{score}{summary.asset_count} assets · {len(open_risks)} open risks "
-        f"({open_findings} findings) · {waived} waived · {baselined} baselined · "
-        f"{summary.gap_count} coverage gaps"
+        f"{score}{summary.asset_count} assets · {counts.open_risks} open risks "
+        f"({counts.open_findings} findings) · {counts.waived} waived · "
+        f"{counts.baselined} baselined · {summary.gap_count} coverage gaps"
     )
+    if result.parts:
+        lines.append(
+            f"\nAssessed {len(result.parts)} parts at a time: each part's findings are in its "
+            f"own report ({escape(result.parts[0])} to {escape(result.parts[-1])})."
+        )
     lines += ["", "| severity | open risks |", "|---|---|"]
     for severity in reversed(Severity):
-        count = sum(1 for risk in open_risks if risk.severity is severity)
-        lines.append(f"| {severity.value} | {count} |")
+        lines.append(f"| {severity.value} | {counts.open_risks_by_severity.get(severity, 0)} |")
     if result.estate_risks:
         lines += ["", "**What is where, and who could be compelled**", ""]
         for line in result.estate_risks:
@@ -65,11 +73,11 @@ def render(result: AuditResult, context: ReportContext = NO_CONTEXT, top: int = 
         changes = result.changes
         new_findings = {c.fingerprint for c in changes.findings if c.lifecycle is Lifecycle.NEW}
         fresh = new_risks(result.risks, new_findings)
-        counts = ", ".join(f"{changes.count(lc)} {lc.value.replace('_', ' ')}" for lc in Lifecycle)
+        changed = ", ".join(f"{changes.count(lc)} {lc.value.replace('_', ' ')}" for lc in Lifecycle)
         lines += [
             "",
             f"**Since run {changes.previous_run}:** {len(fresh)} new risks "
-            f"({len(new_findings)} new findings); findings: {counts}.",
+            f"({len(new_findings)} new findings); findings: {changed}.",
         ]
         for risk in fresh[:top]:
             asset = assets.get(risk.asset_id)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -276,6 +277,89 @@ def merge(sources: Sequence[Place], now: datetime) -> Merged:
 
 
 def _merge(sources: Sequence[Path], now: datetime) -> Merged:
+    gathered = _gather(sources)
+    read = {unit: read_json_model(path, Inventory) for unit, path in gathered.files.items()}
+    parts = list(read.values())
+    runs = {unit: part.probes for unit, part in read.items()}
+    assets = tuple(asset for part in parts for asset in part.assets)
+    gaps = (*(gap for part in parts for gap in part.gaps), *gathered.unread)
+    inventory = Inventory(
+        generated_at=now,
+        probes=(_probe_run(gathered.plan, runs, len(assets), len(gaps) - len(gathered.unread)),),
+        assets=assets,
+        gaps=gaps,
+    )
+    return Merged(gathered.plan, inventory, gathered.missing, gathered.duplicated)
+
+
+@contextmanager
+def merged_in_parts(
+    sources: Sequence[Place], now: datetime, units_per_part: int
+) -> Iterator[MergedParts]:
+    """As :func:`merge`, but the organization's units are read ``units_per_part`` at a time
+    (``MergedParts.parts``), so no more than one part's inventory is held at once."""
+    with local_copies(sources) as local:
+        yield MergedParts(_gather(local), now, units_per_part)
+
+
+class MergedParts:
+    """An organization's units gathered from its shards, read a part at a time; the probe
+    run and gaps of the whole are known once every part has been read."""
+
+    def __init__(self, gathered: _Gathered, now: datetime, units_per_part: int) -> None:
+        if units_per_part < 1:
+            raise ConfigurationError("units per part must be at least 1")
+        self.gathered, self.now, self.size = gathered, now, units_per_part
+        self._runs: dict[str, tuple[ProbeRun, ...]] = {}
+        self._assets = 0
+        self._gaps: list[CoverageGap] = []
+
+    @property
+    def plan(self) -> Plan:
+        return self.gathered.plan
+
+    @property
+    def complete(self) -> bool:
+        return not self.gathered.missing and not self.gathered.duplicated
+
+    def parts(self) -> Iterator[Inventory]:
+        """Each part's inventory, its units in plan order."""
+        units = list(self.gathered.files)
+        for start in range(0, len(units), self.size):
+            read = {
+                unit: read_json_model(self.gathered.files[unit], Inventory)
+                for unit in units[start : start + self.size]
+            }
+            runs = {unit: part.probes for unit, part in read.items()}
+            self._runs.update(runs)
+            assets = tuple(asset for part in read.values() for asset in part.assets)
+            gaps = tuple(gap for part in read.values() for gap in part.gaps)
+            self._assets += len(assets)
+            self._gaps += gaps
+            probe = _probe_run(self.plan, runs, len(assets), len(gaps))
+            yield Inventory(generated_at=self.now, probes=(probe,), assets=assets, gaps=gaps)
+
+    def probe_run(self) -> ProbeRun:
+        """The whole organization's probe run, once every part is read."""
+        return _probe_run(self.plan, self._runs, self._assets, len(self._gaps))
+
+    def gaps(self) -> tuple[CoverageGap, ...]:
+        """Every part's gaps, then the units never read or read twice."""
+        return (*self._gaps, *self.gathered.unread)
+
+
+@dataclass(frozen=True)
+class _Gathered:
+    """Which file holds each planned unit, and the units missing or held twice."""
+
+    plan: Plan
+    files: dict[str, Path]  # unit → its inventory (the last copy found), in plan order
+    missing: tuple[str, ...]
+    duplicated: tuple[str, ...]
+    unread: tuple[CoverageGap, ...]
+
+
+def _gather(sources: Sequence[Path]) -> _Gathered:
     absent = [path for path in sources if not path.exists()]
     if absent:
         raise InputError(str(absent[0]), None, None, "no such file or directory")
@@ -298,44 +382,40 @@ def _merge(sources: Sequence[Path], now: datetime) -> Merged:
             if path.exists():
                 found.setdefault(unit, []).append(path)
     died = _deaths(directories, plan.plan_id)
-    read = {unit: read_json_model(paths[-1], Inventory) for unit, paths in sorted(found.items())}
-    parts = list(read.values())
-    gaps: list[CoverageGap] = []
+    unread: list[CoverageGap] = []
     missing = tuple(unit for unit in plan.units if unit not in found)
     duplicated = tuple(unit for unit in plan.units if len(found.get(unit, ())) > 1)
     for unit in missing:
         why = died.get(unit, "no shard output holds it")
-        gaps.append(_unread(plan, unit, f"{unit} was not read: {why}"))
+        unread.append(_unread(plan, unit, f"{unit} was not read: {why}"))
     for unit in duplicated:
         places = ", ".join(str(path.parent.parent) for path in found[unit])
-        gaps.append(_unread(plan, unit, f"{unit} was read more than once ({places})"))
-    inventory = Inventory(
-        generated_at=now,
-        probes=(_probe_run(plan, read),),
-        assets=tuple(asset for part in parts for asset in part.assets),
-        gaps=(*(gap for part in parts for gap in part.gaps), *gaps),
-    )
-    return Merged(plan, inventory, missing, duplicated)
+        unread.append(_unread(plan, unit, f"{unit} was read more than once ({places})"))
+    files_by_unit = {unit: paths[-1] for unit, paths in sorted(found.items())}
+    return _Gathered(plan, files_by_unit, missing, duplicated, tuple(unread))
 
 
 def _unread(plan: Plan, unit: str, message: str) -> CoverageGap:
     return CoverageGap(probe=plan.probe, reason=GapReason.UNREAD, message=message, account=unit)
 
 
-def _probe_run(plan: Plan, read: Mapping[str, Inventory]) -> ProbeRun:
-    parts = list(read.values())
-    runs = [run for part in parts for run in part.probes]
+def _probe_run(
+    plan: Plan, runs: Mapping[str, tuple[ProbeRun, ...]], asset_count: int, gap_count: int
+) -> ProbeRun:
+    """One probe run for the units read (``runs``: each unit's own probe runs)."""
+    every = [run for unit_runs in runs.values() for run in unit_runs]
     noun = plan.unit_option
     return ProbeRun(
         name=plan.probe,
-        version=runs[0].version if runs else "",
-        scope=f"plan {plan.plan_id}: {len(parts)} of {len(plan.units)} {noun}",
-        asset_count=sum(len(part.assets) for part in parts),
-        gap_count=sum(len(part.gaps) for part in parts),
-        seconds=round(sum(run.seconds for run in runs), 3),
-        notes=tuple(sorted({note for run in runs for note in run.notes})),
+        version=every[0].version if every else "",
+        scope=f"plan {plan.plan_id}: {len(runs)} of {len(plan.units)} {noun}",
+        asset_count=asset_count,
+        gap_count=gap_count,
+        seconds=round(sum(run.seconds for run in every), 3),
+        notes=tuple(sorted({note for run in every for note in run.notes})),
         unit_seconds={
-            unit: round(sum(run.seconds for run in part.probes), 3) for unit, part in read.items()
+            unit: round(sum(run.seconds for run in unit_runs), 3)
+            for unit, unit_runs in runs.items()
         },
     )
 

@@ -1,0 +1,115 @@
+"""An organization too large to hold at once, assessed and reported a part at a time.
+
+``assessor organization merge --units-per-part N`` reads N units (accounts, projects) of a
+plan at a time, assesses them, writes that part's reports in ``parts/part-K/`` and lets
+them go; the organization's own report, at the top of the output, holds what is counted
+over every part (``findings.fold``): the summary, the estate-level risk lines, the scores
+of each account and of the estate, every coverage gap, and the exit code. Memory is bounded
+by the largest part, not by the organization. No rule reads another asset, so each asset's
+findings are those it would get in one whole run.
+
+History, publishing and notifications work on one whole result and are refused here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from assessor import run, shards
+from assessor.catalog import load_catalog, relocate
+from assessor.engine.evaluate import Evaluator
+from assessor.engine.selection import RuleSelection, RuleSet
+from assessor.errors import ConfigurationError
+from assessor.findings.fold import EstateFold
+from assessor.findings.result import Acceptance
+from assessor.models import AuditResult, CoverageGap, GapReason, Inventory, ProbeRun
+from assessor.renderers.markdown import step_summary
+from assessor.shards.remote import Place
+
+PARTS = "parts"
+
+
+def assess_in_parts(
+    parts: Iterable[Inventory],
+    rule_set: RuleSet,
+    *,
+    acceptance: Acceptance | None = None,
+    now: datetime,
+    each: Callable[[int, AuditResult], None] | None = None,
+) -> EstateFold:
+    """Assess each part in turn (``each`` hears of it: numbered from 1, with its result),
+    folding it into the organization's counts; no part is held after ``each`` returns."""
+    fold = EstateFold()
+    # One evaluator for every part: each part's assets repeat the shapes of the last ones.
+    evaluator = Evaluator(rule_set.rules, rule_set.catalog)
+    for number, part in enumerate(parts, start=1):
+        located = relocate(part, rule_set.catalog)
+        result = run.assess(located, rule_set, acceptance=acceptance, now=now, evaluator=evaluator)
+        if each is not None:
+            each(number, result)
+        fold.add(result)
+    return fold
+
+
+def merge_in_parts(
+    sources: Sequence[Place],
+    *,
+    units_per_part: int,
+    rules: RuleSelection | None = None,
+    reports: run.Reports | None = None,
+    acceptance: Acceptance | None = None,
+    delivery: run.Delivery | None = None,
+    now: datetime | None = None,
+) -> run.RunOutcome:
+    """As :func:`assessor.run.merge`, ``units_per_part`` units at a time: each part's
+    reports in ``parts/part-K/`` of the output, the organization's above them."""
+    delivery = delivery or run.Delivery()
+    if delivery.history or delivery.publish or delivery.notify:
+        raise ConfigurationError(
+            "--units-per-part writes a report per part: history, --publish and --notify "
+            "need one whole result (merge without --units-per-part)"
+        )
+    now = now or run.clock()
+    reports = reports or run.Reports(output=Path("assessor-report"))
+    rule_set = (rules or RuleSelection()).load(load_catalog())
+    written: list[Path] = []
+    folders: list[str] = []
+
+    def write(number: int, result: AuditResult) -> None:
+        folder = f"{PARTS}/part-{number}"
+        files = run.write_reports(
+            result, reports.output / folder, reports.formats, rule_set.catalog
+        )
+        written.extend(path for path, _ in files)
+        folders.append(folder)
+
+    with shards.merged_in_parts(sources, now, units_per_part) as merged:
+        fold = assess_in_parts(merged.parts(), rule_set, acceptance=acceptance, now=now, each=write)
+        result = organization_result(fold, rule_set, merged.probe_run(), merged.gaps(), now)
+    result = result.model_copy(update={"parts": tuple(folders)})
+    files = run.write_reports(result, reports.output, reports.formats, rule_set.catalog)
+    if reports.step_summary is not None:
+        with reports.step_summary.open("ab") as stream:
+            stream.write(step_summary(result))
+    unread = any(gap.reason is GapReason.UNREAD for gap in result.gaps)
+    failing = reports.fail_on is not None and fold.failing(reports.fail_on) > 0
+    return run.RunOutcome(
+        result=result,
+        exit_code=run.exit_status(unread=unread and not reports.allow_partial, failing=failing),
+        written=(*written, *(path for path, _ in files)),
+    )
+
+
+def organization_result(
+    fold: EstateFold,
+    rule_set: RuleSet,
+    probe: ProbeRun,
+    gaps: Sequence[CoverageGap],
+    now: datetime,
+) -> AuditResult:
+    """The organization's result from its folded parts: the run's rules and time (from an
+    empty assessment), the counts, every gap."""
+    empty = run.assess(Inventory(generated_at=now), rule_set, now=now)
+    return fold.result(empty, (probe,), gaps)
