@@ -13,6 +13,8 @@ History, publishing and notifications work on one whole result and are refused h
 
 from __future__ import annotations
 
+import re
+import shutil
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -90,6 +92,7 @@ def merge_in_parts(
         result = organization_result(fold, rule_set, merged.probe_run(), merged.gaps(), now)
     result = result.model_copy(update={"parts": tuple(folders)})
     files = run.write_reports(result, reports.output, reports.formats, rule_set.catalog)
+    _remove_stale_parts(reports.output / PARTS, len(folders))
     if reports.step_summary is not None:
         with reports.step_summary.open("ab") as stream:
             stream.write(step_summary(result))
@@ -113,3 +116,14 @@ def organization_result(
     empty assessment), the counts, every gap."""
     empty = run.assess(Inventory(generated_at=now), rule_set, now=now)
     return fold.result(empty, (probe,), gaps)
+
+
+def _remove_stale_parts(folder: Path, count: int) -> None:
+    """Parts a previous merge wrote beyond this one's ``count`` (it had smaller parts): gone,
+    so the output holds only what its report names. Only ``part-K`` folders are touched."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        matched = re.fullmatch(r"part-(\d+)", path.name)
+        if matched and int(matched[1]) > count and path.is_dir():
+            shutil.rmtree(path)

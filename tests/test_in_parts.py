@@ -170,6 +170,12 @@ def test_merge_in_parts_writes_each_part_and_the_organization_above_them(
     ):
         code, output = _merge(str(shard), "--units-per-part", "2", "-o", str(out), *flags)
         assert code == expected, output
+    # Smaller parts than last time: the folders of parts this merge did not write are gone.
+    code, _ = _merge(str(shard), "--units-per-part", "1", "-o", str(out), "--allow-partial")
+    assert code == ExitCode.OK and len(list((out / "parts").iterdir())) == 4
+    (out / "parts" / "notes").mkdir()
+    code, _ = _merge(str(shard), "--units-per-part", "4", "-o", str(out), "--allow-partial")
+    assert sorted(p.name for p in (out / "parts").iterdir()) == ["notes", "part-1"]
 
 
 @pytest.mark.parametrize("flag", ["--history", "--notify", "--publish"])
