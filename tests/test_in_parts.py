@@ -130,6 +130,11 @@ def test_merge_in_parts_writes_each_part_and_the_organization_above_them(
     _shard_output(shard, catalog, ACCOUNTS, ACCOUNTS[:4])  # the last account never read
     out = tmp_path / "out"
     formats = ["--format", "json,md,html"]
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "waivers:\n  - {rule: '*', asset: 'data-1*', owner: ops, reason: known, expires: 2099-01-01}\n"
+    )
+    formats += ["--waivers", str(waivers)]
     code, output = _merge(str(shard), "--units-per-part", "3", "-o", str(out), *formats)
     assert code == ExitCode.INCOMPLETE, output
     assert "wrote the reports of 2 parts (parts/part-1 to parts/part-2)" in output
@@ -164,6 +169,8 @@ def test_merge_in_parts_writes_each_part_and_the_organization_above_them(
     assert (out / "parts" / "part-2" / "report.html").is_file()
     card = '<span class="value" data-testid="risk-count">{}</span>'
     assert card.format(whole["summary"]["risk_count"]) in page
+    waived = whole["summary"]["by_status"]["waived"]
+    assert waived > 0 and f"{waived} findings are waived; each part's report lists them" in page
     for flags, expected in (
         (["--allow-partial"], ExitCode.OK),
         (["--allow-partial", "--fail-on", "high"], ExitCode.FINDINGS),
