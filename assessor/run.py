@@ -26,6 +26,7 @@ from assessor import shards
 from assessor.catalog import Catalog, load_catalog, relocate
 from assessor.delivery import notify, publish
 from assessor.engine.evaluate import Evaluator
+from assessor.engine.evaluate import evaluate as evaluate_rules
 from assessor.engine.loader import builtin_rules_dir, load_rules
 from assessor.engine.selection import RuleSelection, RuleSet
 from assessor.errors import AssessorError, ConfigurationError, ExitCode
@@ -356,12 +357,11 @@ def assess(
     """Evaluate the rules on an inventory and assemble the result (no files written); an
     ``evaluator`` of ``rule_set``'s rules, kept from part to part, keeps what it learnt."""
     today = (now or taken.generated_at).date()
-    evaluator = evaluator or Evaluator(rule_set.rules, rule_set.catalog)
     # Findings, risks and their lines are trees: over a heap of a million assets, the cycle
     # collector's full passes would cost more than building them.
     with cycles_collected_after():
-        findings = evaluator.findings(taken.assets)
-        return assemble(taken, rule_set.rules, findings, acceptance or Acceptance(), today)
+        found = evaluate_rules(taken.assets, rule_set.rules, rule_set.catalog, evaluator)
+        return assemble(taken, rule_set.rules, found, acceptance or Acceptance(), today)
 
 
 def _assess_and_finish(

@@ -56,11 +56,19 @@ SHAPES_HELD = 200_000
 
 
 def evaluate(
-    assets: Iterable[Asset], rules: Sequence[LoadedRule], catalog: Catalog
+    assets: Iterable[Asset],
+    rules: Sequence[LoadedRule],
+    catalog: Catalog,
+    evaluator: Evaluator | None = None,
 ) -> FoundFindings:
     """Every finding of every rule on every asset, in a deterministic order (each built
-    when read: ``FoundFindings``)."""
-    return Evaluator(rules, catalog).findings(assets)
+    when read: ``FoundFindings``); by ``evaluator`` (of the same rules) when one is kept."""
+    if evaluator is not None:
+        return evaluator.findings(assets)
+    with cycles_collected_after():  # outcomes are trees; a million of them need no search
+        # The evaluator (and its caches) is let go before the findings are sorted: a
+        # million findings' sort needs the room (``Evaluator.findings`` keeps it).
+        return Evaluator(rules, catalog).run(assets).sorted()
 
 
 @dataclass
