@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from assessor.models import AuditResult
+from assessor.models import AuditResult, FindingStatus
 from assessor.renderers import html
 from tests.renderers.conftest import HOSTILE
 
@@ -129,3 +129,24 @@ def test_content_security_policy_forbids_network_access(result: AuditResult) -> 
     assert "script-src 'sha256-" in page and "unsafe-inline'; script" not in page
     head = page.split("<body>")[0]
     assert "http://" not in head and "https://" not in head
+
+
+def test_an_organization_report_of_parts_counts_them_and_links_each(
+    browser: Any, result: AuditResult, tmp_path: Path
+) -> None:
+    # As ``merge --units-per-part`` writes it: counts over the parts, no per-asset lists.
+    parts = ("parts/part-1", "parts/part-2")
+    folded = result.model_copy(update={"assets": (), "findings": (), "risks": (), "parts": parts})
+    path = tmp_path / "report.html"
+    path.write_bytes(html.render(folded))
+    page, requests, problems = _open(browser, path)
+    assert requests == [path.as_uri()] and problems == []
+    summary = result.summary
+    assert summary.by_status and summary.risk_count
+    expected_open = str(summary.by_status[FindingStatus.OPEN])
+    assert page.locator("[data-testid=open-count]").inner_text() == expected_open
+    assert page.locator("[data-testid=risk-count]").inner_text() == str(summary.risk_count)
+    links = page.locator("[data-testid=parts] a")
+    assert links.all_inner_texts() == list(parts)
+    assert links.first.get_attribute("href") == "parts/part-1/report.html"
+    assert _rows(page) == 0
