@@ -20,7 +20,16 @@ from assessor.engine.selection import RuleSelection
 from assessor.errors import ExitCode
 from assessor.findings.result import Acceptance, at_or_above
 from assessor.in_parts import assess_in_parts, organization_result
-from assessor.models import Asset, Inventory, Plan, ProbeRun, Severity, Waiver
+from assessor.models import (
+    Asset,
+    Baseline,
+    BaselineEntry,
+    Inventory,
+    Plan,
+    ProbeRun,
+    Severity,
+    Waiver,
+)
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 ACCOUNTS = ["111111111111", "222222222222", "333333333333", "444444444444", "555555555555"]
@@ -66,9 +75,21 @@ WAIVERS = (
 
 def test_parts_fold_into_what_one_whole_run_reports(catalog: Catalog) -> None:
     rule_set = RuleSelection().load(catalog)
-    acceptance = Acceptance(waivers=WAIVERS)
     by_account = _estate(catalog)
     every = [asset for assets in by_account.values() for asset in assets]
+    # A baseline with one finding of the fourth account (matched in one part only) and one
+    # entry that matches nothing anywhere (stale in every part, so stale overall).
+    known = run.assess(Inventory(generated_at=NOW, assets=tuple(by_account[ACCOUNTS[3]])), rule_set)
+    entries = [known.findings[0], known.findings[0].model_copy(update={"fingerprint": "0" * 32})]
+    baseline = Baseline(
+        entries=tuple(
+            BaselineEntry(
+                fingerprint=f.fingerprint, rule_id=f.rule_id, asset_id=f.asset_id, account="x"
+            )
+            for f in entries
+        )
+    )
+    acceptance = Acceptance(waivers=WAIVERS, baseline=(Path("baseline.json"), baseline))
     whole = run.assess(
         Inventory(generated_at=NOW, assets=tuple(every)), rule_set, acceptance=acceptance
     )
@@ -102,6 +123,9 @@ def test_parts_fold_into_what_one_whole_run_reports(catalog: Catalog) -> None:
     assert folded.unused_waivers == whole.unused_waivers
     assert folded.expired_waivers == whole.expired_waivers
     assert folded.rules == whole.rules and folded.packs == whole.packs
+    assert folded.baseline == whole.baseline
+    assert whole.baseline is not None and whole.baseline.matched == 1
+    assert [entry.fingerprint for entry in whole.baseline.stale] == ["0" * 32]
     assert folded.findings == () and folded.assets == () and folded.risks == ()
 
 

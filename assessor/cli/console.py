@@ -76,7 +76,9 @@ def outcome(run: RunOutcome) -> None:
         note(f"risk score {result.scores.overall:g} / 100")
     for message in run.warnings:
         warning(message)
-    tops = [path for path in run.written if not result.parts or path.parent.parent.name != "parts"]
+    # A part's files are in its folder (``parts/part-K``) below the organization's.
+    folders = tuple(f"/{part}" for part in result.parts)
+    tops = [path for path in run.written if not path.parent.as_posix().endswith(folders)]
     for path in tops:
         note(f"wrote {path}")
     if result.parts:

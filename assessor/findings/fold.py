@@ -19,7 +19,6 @@ from assessor.findings.risks import EstateTally
 from assessor.findings.scoring import METHOD, blend
 from assessor.models import (
     AuditResult,
-    BaselineEntry,
     BaselineOutcome,
     CoverageGap,
     FindingStatus,
@@ -73,7 +72,7 @@ class EstateFold:
         self.unused: dict[str, Waiver] = {}
         self.unused_in: Counter[str] = Counter()  # parts in which each waiver matched nothing
         self.baseline: BaselineOutcome | None = None
-        self.stale_in: Counter[str] = Counter()
+        self.stale_in: Counter[str] = Counter()  # parts in which each entry (fingerprint) was stale
 
     def add(self, part: AuditResult) -> None:
         """Count one assessed part; nothing of it is kept but counts and the drivers."""
@@ -110,7 +109,7 @@ class EstateFold:
             self.unused[_key(waiver)] = waiver
             self.unused_in[_key(waiver)] += 1
         if part.baseline is not None:
-            self.stale_in.update(_key(entry) for entry in part.baseline.stale)
+            self.stale_in.update(entry.fingerprint for entry in part.baseline.stale)
             self.baseline = part.baseline.model_copy(
                 update={
                     "matched": part.baseline.matched
@@ -156,7 +155,7 @@ class EstateFold:
         )
         baseline = self.baseline
         if baseline is not None:
-            stale = [e for e in baseline.stale if self.stale_in[_key(e)] == self.parts]
+            stale = [e for e in baseline.stale if self.stale_in[e.fingerprint] == self.parts]
             baseline = baseline.model_copy(update={"stale": tuple(stale)})
         return template.model_copy(
             update={
@@ -180,5 +179,5 @@ class EstateFold:
         )
 
 
-def _key(accepted: Waiver | BaselineEntry) -> str:
-    return accepted.model_dump_json()
+def _key(waiver: Waiver) -> str:
+    return waiver.model_dump_json()
