@@ -226,11 +226,16 @@ class Evaluator:
                         f"{severity.value} → {lowered.value}: {step.reason}"
                     )
                     severity = lowered
-            # Render what does not name the asset once; keep the rest for each asset.
-            message = [
-                part if isinstance(part, str) or id(part) in self.identity_parts else part(context)
-                for part in self.messages[id(item)]
-            ]
+            # Render what does not name the asset once, joined into as few texts as it can
+            # be; keep the rest for each asset.
+            message: list[MessagePart] = []
+            for part in self.messages[id(item)]:
+                if not isinstance(part, str) and id(part) not in self.identity_parts:
+                    part = part(context)
+                if isinstance(part, str) and message and isinstance(message[-1], str):
+                    message[-1] += part
+                else:
+                    message.append(part)
             # Shapes differ in fields the evidence does not show: one copy per distinct evidence.
             outcomes.append(Outcome(item, shared_mapping(evidence), severity, message))
         return outcomes

@@ -106,14 +106,9 @@ class FoundFindings(Sequence[Finding]):
     def _built(self, outcome: Outcome, asset: Asset) -> Finding:
         item, evidence, severity, parts = outcome
         rule = item.rule
-        context: Context | None = None
-        texts: list[str] = []
-        for part in parts:
-            if isinstance(part, str):
-                texts.append(part)
-            else:
-                context = context or Context(asset, self._catalog)
-                texts.append(part(context))
+        context = Context(asset, self._catalog)
+        # The parts are texts already joined, and the parts that name the asset.
+        message = "".join([part if isinstance(part, str) else part(context) for part in parts])
         # Every value here is already validated; skip re-validating millions of findings.
         return assembled(
             Finding,
@@ -126,7 +121,7 @@ class FoundFindings(Sequence[Finding]):
                 "asset_id": asset.id,
                 "severity": severity,
                 "title": rule.title,
-                "message": "".join(texts),
+                "message": message,
                 "evidence": evidence,
                 "sources": rule.sources,
                 "status": FindingStatus.OPEN,
