@@ -64,9 +64,11 @@ def merge_in_parts(
     acceptance: Acceptance | None = None,
     delivery: run.Delivery | None = None,
     now: datetime | None = None,
+    progress: Callable[[int, int, AuditResult], None] | None = None,
 ) -> run.RunOutcome:
     """As :func:`assessor.run.merge`, ``units_per_part`` units at a time: each part's
-    reports in ``parts/part-K/`` of the output, the organization's above them."""
+    reports in ``parts/part-K/`` of the output, the organization's above them. ``progress``
+    hears of each part as its reports are written: its number, how many, its result."""
     delivery = delivery or run.Delivery()
     if delivery.history or delivery.publish or delivery.notify:
         raise ConfigurationError(
@@ -79,15 +81,17 @@ def merge_in_parts(
     written: list[Path] = []
     folders: list[str] = []
 
-    def write(number: int, result: AuditResult) -> None:
-        folder = f"{PARTS}/part-{number}"
-        files = run.write_reports(
-            result, reports.output / folder, reports.formats, rule_set.catalog
-        )
-        written.extend(path for path, _ in files)
-        folders.append(folder)
-
     with shards.merged_in_parts(sources, now, units_per_part) as merged:
+
+        def write(number: int, result: AuditResult) -> None:
+            folder = f"{PARTS}/part-{number}"
+            target = reports.output / folder
+            files = run.write_reports(result, target, reports.formats, rule_set.catalog)
+            written.extend(path for path, _ in files)
+            folders.append(folder)
+            if progress is not None:
+                progress(number, merged.count, result)
+
         fold = assess_in_parts(merged.parts(), rule_set, acceptance=acceptance, now=now, each=write)
         result = organization_result(fold, rule_set, merged.probe_run(), merged.gaps(), now)
     result = result.model_copy(update={"parts": tuple(folders)})

@@ -162,6 +162,7 @@ def test_merge_in_parts_writes_each_part_and_the_organization_above_them(
     code, output = _merge(str(shard), "--units-per-part", "3", "-o", str(out), *formats)
     assert code == ExitCode.INCOMPLETE, output
     assert "wrote the reports of 2 parts (parts/part-1 to parts/part-2)" in output
+    assert "part 1 of 2: 180 assets" in output and "part 2 of 2: 60 assets" in output
     top = json.loads((out / "report.json").read_text())
     assert top["parts"] == ["parts/part-1", "parts/part-2"]
     assert top["findings"] == [] and top["assets"] == []

@@ -21,6 +21,7 @@ from assessor.delivery.objects import is_url
 from assessor.engine.selection import RuleSelection
 from assessor.findings.result import Acceptance
 from assessor.in_parts import merge_in_parts
+from assessor.models import AuditResult
 from assessor.shards.balance import durations_from_history
 
 
@@ -90,6 +91,7 @@ def merge(
             reports=reports,
             acceptance=acceptance,
             delivery=delivery,
+            progress=_part_written,
         )
     else:
         outcome = run.merge(
@@ -97,6 +99,14 @@ def merge(
         )
     console.outcome(outcome)
     return outcome.exit_code
+
+
+def _part_written(number: int, count: int, part: AuditResult) -> None:
+    summary = part.summary
+    console.note(
+        f"part {number} of {count}: {summary.asset_count} assets, "
+        f"{summary.finding_count} findings, {summary.gap_count} gaps → parts/part-{number}"
+    )
 
 
 COMMANDS = (plan, merge)

@@ -322,6 +322,11 @@ class MergedParts:
     def complete(self) -> bool:
         return not self.gathered.missing and not self.gathered.duplicated
 
+    @property
+    def count(self) -> int:
+        """How many parts :meth:`parts` yields."""
+        return -(-len(self.gathered.files) // self.size)
+
     def parts(self) -> Iterator[Inventory]:
         """Each part's inventory, its units in plan order."""
         units = list(self.gathered.files)
