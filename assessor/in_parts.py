@@ -1,11 +1,12 @@
 """An organization too large to hold at once, assessed and reported a part at a time.
 
 ``assessor merge --units-per-part N`` reads N units (accounts, projects) of a plan at a
-time, assesses them, writes that part's reports in ``parts/part-K/`` and lets them go; the organization's own report, at the top of the output, holds what is counted
-over every part (``findings.fold``): the summary, the estate-level risk lines, the scores
-of each account and of the estate, every coverage gap, and the exit code. Memory is bounded
-by the largest part, not by the organization. No rule reads another asset, so each asset's
-findings are those it would get in one whole run.
+time, assesses them, writes that part's reports in ``parts/part-K/`` and lets them go; the
+organization's own report, at the top of the output, holds what is counted over every part
+(``findings.fold``): the summary, the estate-level risk lines, the scores of each account
+and of the estate, every coverage gap, and the exit code. Memory is bounded by the largest
+part, not by the organization. No rule reads another asset, so each asset's findings are
+those it would get in one whole run.
 
 History, publishing and notifications work on one whole result and are refused here.
 """
