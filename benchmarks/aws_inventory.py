@@ -46,7 +46,7 @@ from typing import Any
 
 import boto3
 from aws_replay import recorder
-from processes import TreeMemory
+from processes import TreeMemory, bytecode_compiled
 
 from assessor.models import Asset, CoverageGap
 from assessor.probes.aws import AwsProbe
@@ -251,6 +251,7 @@ def replay_cli(
     """The command a user runs, in its own process: wall, CPU and peak memory of all of it
     (``--workers`` from the environment's BENCH_WORKERS, default the CPU count)."""
     out = Path(tempfile.mkdtemp())
+    bytecode_compiled()
     args = [sys.executable, "-m", "assessor", "audit", "--probe", "aws", "-o", str(out),
             f"--aws-concurrency={concurrency}"]  # fmt: skip
     if os.environ.get("BENCH_WORKERS"):

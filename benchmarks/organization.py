@@ -34,7 +34,7 @@ from pathlib import Path
 import boto3
 from aws_inventory import with_bucket_regions
 from aws_replay import recorder
-from processes import TreeMemory
+from processes import TreeMemory, bytecode_compiled
 
 from assessor import shards
 from assessor.probes.base import ProbeConfig
@@ -108,6 +108,7 @@ def record(accounts: int, buckets: int, path: Path) -> None:
 def _timed(args: list[str]) -> tuple[float, float, int]:
     """Wall and CPU seconds of a child process (and every process it waited for), and the
     largest peak RSS among the processes it forked (its workers)."""
+    bytecode_compiled()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     command = subprocess.Popen(
