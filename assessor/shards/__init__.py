@@ -278,18 +278,21 @@ def merge(sources: Sequence[Place], now: datetime) -> Merged:
 
 def _merge(sources: Sequence[Path], now: datetime) -> Merged:
     gathered = _gather(sources)
-    read = {unit: read_json_model(path, Inventory) for unit, path in gathered.files.items()}
-    parts = list(read.values())
-    runs = {unit: part.probes for unit, part in read.items()}
-    assets = tuple(asset for part in parts for asset in part.assets)
-    gaps = (*(gap for part in parts for gap in part.gaps), *gathered.unread)
-    inventory = Inventory(
-        generated_at=now,
-        probes=(_probe_run(gathered.plan, runs, len(assets), len(gaps) - len(gathered.unread)),),
-        assets=assets,
-        gaps=gaps,
-    )
+    whole, _ = _read_part(gathered.plan, gathered.files, now)
+    inventory = whole.model_copy(update={"gaps": (*whole.gaps, *gathered.unread)})
     return Merged(gathered.plan, inventory, gathered.missing, gathered.duplicated)
+
+
+def _read_part(
+    plan: Plan, files: Mapping[str, Path], now: datetime
+) -> tuple[Inventory, dict[str, tuple[ProbeRun, ...]]]:
+    """The units in ``files`` read into one inventory, and each unit's own probe runs."""
+    read = {unit: read_json_model(path, Inventory) for unit, path in files.items()}
+    runs = {unit: part.probes for unit, part in read.items()}
+    assets = tuple(asset for part in read.values() for asset in part.assets)
+    gaps = tuple(gap for part in read.values() for gap in part.gaps)
+    probe = _probe_run(plan, runs, len(assets), len(gaps))
+    return Inventory(generated_at=now, probes=(probe,), assets=assets, gaps=gaps), runs
 
 
 @contextmanager
@@ -331,18 +334,12 @@ class MergedParts:
         """Each part's inventory, its units in plan order."""
         units = list(self.gathered.files)
         for start in range(0, len(units), self.size):
-            read = {
-                unit: read_json_model(self.gathered.files[unit], Inventory)
-                for unit in units[start : start + self.size]
-            }
-            runs = {unit: part.probes for unit, part in read.items()}
+            files = {unit: self.gathered.files[unit] for unit in units[start : start + self.size]}
+            part, runs = _read_part(self.plan, files, self.now)
             self._runs.update(runs)
-            assets = tuple(asset for part in read.values() for asset in part.assets)
-            gaps = tuple(gap for part in read.values() for gap in part.gaps)
-            self._assets += len(assets)
-            self._gaps += gaps
-            probe = _probe_run(self.plan, runs, len(assets), len(gaps))
-            yield Inventory(generated_at=self.now, probes=(probe,), assets=assets, gaps=gaps)
+            self._assets += len(part.assets)
+            self._gaps += part.gaps
+            yield part
 
     def probe_run(self) -> ProbeRun:
         """The whole organization's probe run, once every part is read."""
