@@ -11,6 +11,7 @@ by the organization.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,9 +69,8 @@ class EstateFold:
         self.accounts: dict[str, _Spread] = {}
         self.overall = _Spread()
         self.drivers: list[tuple[float, str, RiskScore]] = []
-        self.expired: dict[str, Waiver] = {}
-        self.unused: dict[str, Waiver] = {}
-        self.unused_in: Counter[str] = Counter()  # parts in which each waiver matched nothing
+        self.expired: dict[Waiver, None] = {}  # in the order first seen
+        self.unused_in: Counter[Waiver] = Counter()  # parts in which each matched nothing
         self.baseline: BaselineOutcome | None = None
         self.stale_in: Counter[str] = Counter()  # parts in which each entry (fingerprint) was stale
 
@@ -98,16 +98,13 @@ class EstateFold:
             self.accounts.setdefault(account, _Spread()).add(value)
             self.overall.add(value)
         candidates = [(score.score, asset_id, score) for asset_id, score in scored.items()]
-        candidates.sort(key=lambda item: (-item[0], item[1]))
-        self.drivers = sorted(
-            [*self.drivers, *candidates[:DRIVERS]], key=lambda item: (-item[0], item[1])
-        )[:DRIVERS]
+        self.drivers = heapq.nsmallest(
+            DRIVERS, [*self.drivers, *candidates], key=lambda item: (-item[0], item[1])
+        )
         # A waiver (or a baseline entry) of the whole organization is unused only if no part
         # used it: it matched nothing in every part.
-        self.expired.update((_key(waiver), waiver) for waiver in part.expired_waivers)
-        for waiver in part.unused_waivers:
-            self.unused[_key(waiver)] = waiver
-            self.unused_in[_key(waiver)] += 1
+        self.expired.update(dict.fromkeys(part.expired_waivers))
+        self.unused_in.update(part.unused_waivers)
         if part.baseline is not None:
             self.stale_in.update(entry.fingerprint for entry in part.baseline.stale)
             self.baseline = part.baseline.model_copy(
@@ -167,17 +164,11 @@ class EstateFold:
                 "gaps": tuple(gaps),
                 "summary": summary,
                 "scores": scores,
-                "expired_waivers": tuple(self.expired.values()),
+                "expired_waivers": tuple(self.expired),
                 "unused_waivers": tuple(
-                    waiver
-                    for key, waiver in self.unused.items()
-                    if self.unused_in[key] == self.parts
+                    waiver for waiver, parts in self.unused_in.items() if parts == self.parts
                 ),
                 "baseline": baseline,
                 "changes": None,
             }
         )
-
-
-def _key(waiver: Waiver) -> str:
-    return waiver.model_dump_json()
