@@ -25,8 +25,8 @@ from assessor.engine.evaluate import Evaluator
 from assessor.engine.selection import RuleSelection, RuleSet
 from assessor.errors import ConfigurationError
 from assessor.findings.fold import EstateFold
-from assessor.findings.result import Acceptance
-from assessor.models import AuditResult, CoverageGap, GapReason, Inventory, ProbeRun
+from assessor.findings.result import Acceptance, build_result
+from assessor.models import AuditResult, CoverageGap, Inventory, ProbeRun
 from assessor.renderers.markdown import step_summary
 from assessor.shards.remote import Place
 
@@ -100,7 +100,7 @@ def merge_in_parts(
     if reports.step_summary is not None:
         with reports.step_summary.open("ab") as stream:
             stream.write(step_summary(result))
-    unread = any(gap.reason is GapReason.UNREAD for gap in result.gaps)
+    unread = run.never_read(result.gaps)
     failing = reports.fail_on is not None and fold.failing(reports.fail_on) > 0
     return run.RunOutcome(
         result=result,
@@ -116,10 +116,10 @@ def organization_result(
     gaps: Sequence[CoverageGap],
     now: datetime,
 ) -> AuditResult:
-    """The organization's result from its folded parts: the run's rules and time (from an
-    empty assessment), the counts, every gap."""
-    empty = run.assess(Inventory(generated_at=now), rule_set, now=now)
-    return fold.result(empty, (probe,), gaps)
+    """The organization's result from its folded parts: the run's rules and time, the
+    counts, every gap."""
+    facts = build_result(Inventory(generated_at=now), rule_set.rules, ())
+    return fold.result(facts, (probe,), gaps)
 
 
 def _remove_stale_parts(folder: Path, count: int) -> None:

@@ -171,7 +171,7 @@ def exit_status(
     return ExitCode.OK
 
 
-def _unread(gaps: Sequence[CoverageGap]) -> bool:
+def never_read(gaps: Sequence[CoverageGap]) -> bool:
     """Whether part of the estate was never read: a planned unit missing or read twice, a
     worker that died. A partial estate never passes as a whole one."""
     return any(gap.reason is GapReason.UNREAD for gap in gaps)
@@ -199,7 +199,7 @@ def inventory(
     return InventoryOutcome(
         inventory=taken.inventory,
         crashed=taken.crashed,
-        exit_code=exit_status(unread=_unread(taken.inventory.gaps)),
+        exit_code=exit_status(unread=never_read(taken.inventory.gaps)),
     )
 
 
@@ -404,7 +404,7 @@ def finish(
     note = sarif.truncation_note(result) if "sarif" in reports.formats else None
     failing = reports.fail_on is not None and bool(at_or_above(result.findings, reports.fail_on))
     status = exit_status(
-        unread=_unread(result.gaps) and not reports.allow_partial,
+        unread=never_read(result.gaps) and not reports.allow_partial,
         delivery_failed=bool(errors),
         failing=failing,
     )
